@@ -1,0 +1,42 @@
+using LiveSeg.Metrics;
+using OpenCvSharp;
+
+namespace LiveSeg.Capture;
+
+/// <summary>
+/// One frame's buffers, created once and recycled through the pipeline's pool: the captured image, the model's mask
+/// and the composited output. A slot is owned by exactly one stage at a time (the queues hand it over).
+/// </summary>
+public sealed class FrameSlot : IDisposable
+{
+    public FrameSlot(int maskWidth, int maskHeight)
+    {
+        MaskWidth = maskWidth;
+        MaskHeight = maskHeight;
+        Mask = new float[maskWidth * maskHeight];
+    }
+
+    /// <summary>Captured frame: BGR, 8 bits per channel, source size, top-left origin. Written by the source.</summary>
+    public Mat Image { get; } = new();
+
+    /// <summary>Mask: float 0..1 (1 = foreground), row-major, model output size, top-left origin. Written by the segmenter.</summary>
+    public float[] Mask { get; }
+
+    public int MaskWidth { get; }
+
+    public int MaskHeight { get; }
+
+    /// <summary>Composited frame: BGR, 8 bits per channel, source size. Written by the compositor's read-back.</summary>
+    public Mat Output { get; } = new();
+
+    /// <summary>Index of the frame in its source (0-based).</summary>
+    public int Index { get; set; }
+
+    public FrameTiming Timing;
+
+    public void Dispose()
+    {
+        Image.Dispose();
+        Output.Dispose();
+    }
+}

@@ -1,0 +1,71 @@
+using OpenCvSharp;
+
+namespace LiveSeg.Capture;
+
+/// <summary>
+/// Frames from a video file (or an image sequence pattern such as frame_%04d.png) through OpenCV's FFmpeg backend.
+/// Opening validates the file and decodes the first frame, so a bad input fails before any output is created.
+/// </summary>
+public sealed class VideoFileSource : IFrameSource
+{
+    private readonly VideoCapture _capture;
+    private readonly Mat _first = new();
+    private bool _firstPending = true;
+
+    public VideoFileSource(string path)
+    {
+        Path = path;
+        bool pattern = path.Contains('%', StringComparison.Ordinal);
+        if (!pattern)
+            Throw.IfFileUnreadable(path, "input video");
+        _capture = new VideoCapture(path, pattern ? VideoCaptureAPIs.IMAGES : VideoCaptureAPIs.FFMPEG);
+        if (!_capture.IsOpened())
+        {
+            _capture.Dispose();
+            Throw.User($"input '{path}' is not a video that can be decoded: give an .mp4/.mkv/.avi/.mov file (H.264, HEVC, VP9, MJPEG, ...).");
+        }
+        if (!_capture.Read(_first) || _first.Empty())
+        {
+            _capture.Dispose();
+            Throw.User($"input video '{path}' has no frames: it is empty or damaged; re-export it or pick another file.");
+        }
+        Width = _first.Width;
+        Height = _first.Height;
+        double fps = _capture.Fps;
+        FpsWasGuessed = !(fps > 0 && fps < 1000);
+        Fps = FpsWasGuessed ? 30 : fps;
+        FrameCount = Math.Max(0, (int)_capture.FrameCount);
+    }
+
+    public string Path { get; }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public double Fps { get; }
+
+    /// <summary>True when the container gave no usable frame rate and 30 fps was assumed.</summary>
+    public bool FpsWasGuessed { get; }
+
+    public int FrameCount { get; }
+
+    public bool Read(Mat destination)
+    {
+        if (_firstPending)
+        {
+            _firstPending = false;
+            _first.CopyTo(destination);
+            _first.Release();
+            return true;
+        }
+        // A frame of another size than the first would break every fixed-size buffer downstream: stop there.
+        return _capture.Read(destination) && !destination.Empty() && destination.Width == Width && destination.Height == Height;
+    }
+
+    public void Dispose()
+    {
+        _capture.Dispose();
+        _first.Dispose();
+    }
+}

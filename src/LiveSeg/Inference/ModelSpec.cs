@@ -1,0 +1,20 @@
+namespace LiveSeg.Inference;
+
+/// <summary>An ONNX model file with its manifest.</summary>
+public sealed record ModelSpec(string OnnxPath, ModelManifest Manifest)
+{
+    /// <summary>
+    /// Loads a model from a file: the manifest is <paramref name="manifestPath"/> or, when that is null, the .json file
+    /// beside the model with the same base name.
+    /// </summary>
+    public static ModelSpec FromFile(string onnxPath, string? manifestPath)
+    {
+        Throw.IfFileUnreadable(onnxPath, "model");
+        if (!onnxPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            Throw.User($"model '{onnxPath}' is not an .onnx file: give an ONNX model (convert TFLite with 'liveseg models import').");
+        manifestPath ??= Path.ChangeExtension(onnxPath, ".json");
+        if (!File.Exists(manifestPath))
+            Throw.User($"model '{onnxPath}' has no manifest: pass --manifest FILE.json or put '{Path.GetFileName(manifestPath)}' beside it (see README, 'Model manifests').");
+        return new ModelSpec(onnxPath, ModelManifest.Load(manifestPath));
+    }
+}

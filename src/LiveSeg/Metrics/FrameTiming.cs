@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace LiveSeg.Metrics;
+
+/// <summary>The stages of one frame's path, in order. <see cref="EndToEnd"/> is capture stamp → encoded (or shown).</summary>
+public enum Stage
+{
+    Decode,
+    Preprocess,
+    Inference,
+    Postprocess,
+    Upload,
+    Composite,
+    Readback,
+    Encode,
+    EndToEnd,
+}
+
+/// <summary>Per-stage durations of one frame, in <see cref="Stopwatch"/> ticks; a value type so timing allocates nothing.</summary>
+[InlineArray(StageInfo.Count)]
+public struct StageTicks
+{
+    private long _element0;
+}
+
+public static class StageInfo
+{
+    public const int Count = 9;
+
+    /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
+    public static readonly string[] Names =
+        ["decode", "preprocess", "inference", "postprocess", "upload", "composite", "readback", "encode", "end_to_end"];
+
+    public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+}
+
+/// <summary>Timing record carried with a frame through the pipeline.</summary>
+public struct FrameTiming
+{
+    /// <summary><see cref="Stopwatch.GetTimestamp"/> when the frame was captured (before decode started).</summary>
+    public long CaptureTimestamp;
+
+    public StageTicks Ticks;
+
+    public void Reset(long captureTimestamp)
+    {
+        CaptureTimestamp = captureTimestamp;
+        ((Span<long>)Ticks).Clear();
+    }
+
+    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="stage"/> and returns now (the next stage's start).</summary>
+    public long Add(Stage stage, long start)
+    {
+        long now = Stopwatch.GetTimestamp();
+        Ticks[(int)stage] += now - start;
+        return now;
+    }
+}

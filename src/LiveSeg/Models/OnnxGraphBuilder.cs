@@ -1,0 +1,131 @@
+using Google.Protobuf;
+using Onnx;
+
+namespace LiveSeg.Models;
+
+/// <summary>
+/// A small helper over OnnxSharp's protobuf types for building ONNX graphs in code: float initialisers, nodes with
+/// typed attributes, inputs and outputs. Used for the project's own test models, and by importers and exporters.
+/// </summary>
+public sealed class OnnxGraphBuilder
+{
+    private readonly GraphProto _graph;
+    private int _nextId;
+
+    public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+
+    public GraphProto Graph => _graph;
+
+    public void AddInput(string name, params long[] shape) => _graph.Input.Add(ValueInfo(name, shape));
+
+    public void AddOutput(string name, params long[] shape) => _graph.Output.Add(ValueInfo(name, shape));
+
+    /// <summary>Adds a float32 constant tensor and returns its name.</summary>
+    public string AddInitializer(string name, long[] dims, ReadOnlySpan<float> values)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        _graph.Initializer.Add(t);
+        return name;
+    }
+
+    /// <summary>Adds an int64 constant tensor (shapes, axes) and returns its name.</summary>
+    public string AddInt64Initializer(string name, long[] dims, ReadOnlySpan<long> values)
+    {
+        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        t.Dims.AddRange(dims);
+        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        _graph.Initializer.Add(t);
+        return name;
+    }
+
+    /// <summary>A fresh tensor name with the given prefix.</summary>
+    public string Name(string prefix) => $"{prefix}_{_nextId++}";
+
+    /// <summary>
+    /// Adds a node; attributes are (name, value) pairs where value is long, float, string, long[] or float[].
+    /// Returns the first output's name.
+    /// </summary>
+    public string AddNode(string opType, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = Name(opType) };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        foreach (var (attrName, value) in attributes)
+            node.Attribute.Add(Attribute(attrName, value));
+        _graph.Node.Add(node);
+        return outputs[0];
+    }
+
+    /// <summary>Adds a single-output node whose output gets a fresh name, and returns that name.</summary>
+    public string Op(string opType, string[] inputs, params (string Name, object Value)[] attributes) =>
+        AddNode(opType, inputs, [Name(opType.ToLowerInvariant())], attributes);
+
+    public ModelProto ToModel(long opset = 17)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "LiveSeg", ProducerVersion = "1", Graph = _graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
+        return model;
+    }
+
+    public void Save(string path, long opset = 17)
+    {
+        using var stream = File.Create(path);
+        ToModel(opset).WriteTo(stream);
+    }
+
+    private static ValueInfoProto ValueInfo(string name, long[] shape)
+    {
+        var tensorShape = new TensorShapeProto();
+        foreach (long d in shape)
+        {
+            tensorShape.Dim.Add(d < 0
+                ? new TensorShapeProto.Types.Dimension { DimParam = "d" + tensorShape.Dim.Count }
+                : new TensorShapeProto.Types.Dimension { DimValue = d });
+        }
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto
+            {
+                TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = tensorShape },
+            },
+        };
+    }
+
+    private static AttributeProto Attribute(string name, object value)
+    {
+        var a = new AttributeProto { Name = name };
+        switch (value)
+        {
+            case long l:
+                a.Type = AttributeProto.Types.AttributeType.Int;
+                a.I = l;
+                break;
+            case int i:
+                a.Type = AttributeProto.Types.AttributeType.Int;
+                a.I = i;
+                break;
+            case float f:
+                a.Type = AttributeProto.Types.AttributeType.Float;
+                a.F = f;
+                break;
+            case string s:
+                a.Type = AttributeProto.Types.AttributeType.String;
+                a.S = ByteString.CopyFromUtf8(s);
+                break;
+            case long[] ls:
+                a.Type = AttributeProto.Types.AttributeType.Ints;
+                a.Ints.AddRange(ls);
+                break;
+            case float[] fs:
+                a.Type = AttributeProto.Types.AttributeType.Floats;
+                a.Floats.AddRange(fs);
+                break;
+            default:
+                throw new ArgumentException($"attribute '{name}': unsupported value type {value.GetType().Name}", nameof(value));
+        }
+        return a;
+    }
+}

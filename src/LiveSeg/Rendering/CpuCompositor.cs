@@ -1,0 +1,222 @@
+using System.Diagnostics;
+using LiveSeg.Capture;
+using LiveSeg.Metrics;
+using OpenCvSharp;
+
+namespace LiveSeg.Rendering;
+
+/// <summary>
+/// The CPU reference of the GL path: the same formulas as the shaders, in the same order, in float. Tests compare
+/// the GL output with it (within 1 LSB); it is also a fallback compositor where no OpenGL is available. Slow (scalar),
+/// but allocation-free per frame.
+/// </summary>
+public sealed unsafe class CpuCompositor : ICompositor
+{
+    private readonly int _w;
+    private readonly int _h;
+    private readonly int _mw;
+    private readonly int _mh;
+    private readonly EffectSettings _s;
+    private readonly float[] _mask;       // frame size, smoothed
+    private readonly float[] _frame;      // frame size x 3, RGB 0..1
+    private readonly float[] _sums1;      // frame size x 4 (blur pass 1)
+    private readonly float[] _sums2;      // frame size x 4 (blur pass 2)
+    private readonly float[] _background; // frame size x 3, RGB 0..1
+    private readonly float[] _weights;
+    private bool _hasPrevious;
+    private int _pending;
+
+    public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
+    {
+        (_w, _h, _mw, _mh, _s) = (width, height, maskWidth, maskHeight, settings);
+        _mask = new float[width * height];
+        _frame = new float[width * height * 3];
+        _weights = settings.BlurWeights();
+        _sums1 = settings.Effect == EffectKind.Blur ? new float[width * height * 4] : [];
+        _sums2 = settings.Effect == EffectKind.Blur ? new float[width * height * 4] : [];
+        _background = [];
+        if (settings.Effect == EffectKind.Replace)
+        {
+            using Mat bg = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
+            _background = new float[width * height * 3];
+            ToRgbFloat(bg, _background);
+        }
+    }
+
+    public int MaxPending => 1;
+
+    public void Submit(FrameSlot slot)
+    {
+        long t = Stopwatch.GetTimestamp();
+        ToRgbFloat(slot.Image, _frame);
+        t = slot.Timing.Add(Stage.Upload, t);
+        UpsampleMask(slot.Mask);
+        if (_s.Effect == EffectKind.Blur)
+            Blur();
+        if (slot.Output.Width != _w || slot.Output.Height != _h || slot.Output.Type() != MatType.CV_8UC3)
+            slot.Output.Create(_h, _w, MatType.CV_8UC3);
+        Rgb color = _s.EffectiveColor;
+        for (int y = 0; y < _h; y++)
+        {
+            byte* row = (byte*)slot.Output.Ptr(y);
+            for (int x = 0; x < _w; x++)
+            {
+                int i = y * _w + x;
+                float m = _mask[i];
+                float r = _frame[i * 3], g = _frame[i * 3 + 1], b = _frame[i * 3 + 2];
+                switch (_s.Effect)
+                {
+                    case EffectKind.Mask:
+                        r = g = b = m;
+                        break;
+                    case EffectKind.Tint:
+                        float a = m * _s.TintStrength;
+                        (r, g, b) = (Mix(r, color.R, a), Mix(g, color.G, a), Mix(b, color.B, a));
+                        break;
+                    case EffectKind.Blur:
+                        float wsum = _sums2[i * 4 + 3] + 1e-4f;
+                        float br = (_sums2[i * 4] + r * 1e-4f) / wsum;
+                        float bgc = (_sums2[i * 4 + 1] + g * 1e-4f) / wsum;
+                        float bb = (_sums2[i * 4 + 2] + b * 1e-4f) / wsum;
+                        (r, g, b) = (Mix(br, r, m), Mix(bgc, g, m), Mix(bb, b, m));
+                        break;
+                    case EffectKind.Replace:
+                        (r, g, b) = (Mix(_background[i * 3], r, m), Mix(_background[i * 3 + 1], g, m), Mix(_background[i * 3 + 2], b, m));
+                        break;
+                    case EffectKind.Outline:
+                        float edge = OutlineEdge(x, y);
+                        (r, g, b) = (Mix(r, color.R, edge), Mix(g, color.G, edge), Mix(b, color.B, edge));
+                        break;
+                }
+                row[x * 3] = ToByte(b);
+                row[x * 3 + 1] = ToByte(g);
+                row[x * 3 + 2] = ToByte(r);
+            }
+        }
+        _pending++;
+        slot.Timing.Add(Stage.Composite, t);
+    }
+
+    public void Complete(FrameSlot slot)
+    {
+        if (_pending == 0)
+            throw new InvalidOperationException("no frame submitted");
+        _pending--;
+    }
+
+    /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a.</summary>
+    public static float Mix(float x, float y, float a) => x * (1 - a) + y * a;
+
+    /// <summary>GLSL smoothstep.</summary>
+    public static float SmoothStep(float e0, float e1, float x)
+    {
+        float t = Math.Clamp((x - e0) / (e1 - e0), 0f, 1f);
+        return t * t * (3 - 2 * t);
+    }
+
+    /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
+    public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
+
+    private void UpsampleMask(float[] mask)
+    {
+        float sx = (float)_mw / _w, sy = (float)_mh / _h;
+        float keep = _hasPrevious ? _s.Smoothing : 0f;
+        for (int y = 0; y < _h; y++)
+        {
+            float srcY = (y + 0.5f) * sy - 0.5f;
+            float fy = MathF.Floor(srcY);
+            float wy = srcY - fy;
+            int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
+            for (int x = 0; x < _w; x++)
+            {
+                float srcX = (x + 0.5f) * sx - 0.5f;
+                float fx = MathF.Floor(srcX);
+                float wx = srcX - fx;
+                int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
+                float top = Mix(mask[y0 * _mw + x0], mask[y0 * _mw + x1], wx);
+                float bottom = Mix(mask[y1 * _mw + x0], mask[y1 * _mw + x1], wx);
+                int i = y * _w + x;
+                _mask[i] = Mix(Mix(top, bottom, wy), _mask[i], keep);
+            }
+        }
+        _hasPrevious = true;
+    }
+
+    private void Blur()
+    {
+        int r = _s.BlurRadius;
+        for (int y = 0; y < _h; y++)
+        {
+            for (int x = 0; x < _w; x++)
+            {
+                float sr = 0, sg = 0, sb = 0, sa = 0;
+                for (int k = -r; k <= r; k++)
+                {
+                    int q = y * _w + Math.Clamp(x + k, 0, _w - 1);
+                    float wt = _weights[Math.Abs(k)] * (1 - _mask[q]);
+                    sr += _frame[q * 3] * wt;
+                    sg += _frame[q * 3 + 1] * wt;
+                    sb += _frame[q * 3 + 2] * wt;
+                    sa += wt;
+                }
+                int o = (y * _w + x) * 4;
+                (_sums1[o], _sums1[o + 1], _sums1[o + 2], _sums1[o + 3]) = (sr, sg, sb, sa);
+            }
+        }
+        for (int y = 0; y < _h; y++)
+        {
+            for (int x = 0; x < _w; x++)
+            {
+                float sr = 0, sg = 0, sb = 0, sa = 0;
+                for (int k = -r; k <= r; k++)
+                {
+                    int q = (Math.Clamp(y + k, 0, _h - 1) * _w + x) * 4;
+                    float wt = _weights[Math.Abs(k)];
+                    sr += wt * _sums1[q];
+                    sg += wt * _sums1[q + 1];
+                    sb += wt * _sums1[q + 2];
+                    sa += wt * _sums1[q + 3];
+                }
+                int o = (y * _w + x) * 4;
+                (_sums2[o], _sums2[o + 1], _sums2[o + 2], _sums2[o + 3]) = (sr, sg, sb, sa);
+            }
+        }
+    }
+
+    private float OutlineEdge(int x, int y)
+    {
+        float lo = 1, hi = 0;
+        int d = _s.OutlineWidth;
+        for (int dy = -1; dy <= 1; dy++)
+        {
+            for (int dx = -1; dx <= 1; dx++)
+            {
+                int qx = Math.Clamp(x + dx * d, 0, _w - 1), qy = Math.Clamp(y + dy * d, 0, _h - 1);
+                float v = SmoothStep(0.4f, 0.6f, _mask[qy * _w + qx]);
+                lo = MathF.Min(lo, v);
+                hi = MathF.Max(hi, v);
+            }
+        }
+        return hi - lo;
+    }
+
+    private static void ToRgbFloat(Mat bgr, float[] rgb)
+    {
+        int height = bgr.Height, width = bgr.Width;
+        for (int y = 0; y < height; y++)
+        {
+            byte* row = (byte*)bgr.Ptr(y);
+            for (int x = 0; x < width; x++)
+            {
+                int i = (y * width + x) * 3;
+                rgb[i] = row[x * 3 + 2] / 255f;
+                rgb[i + 1] = row[x * 3 + 1] / 255f;
+                rgb[i + 2] = row[x * 3] / 255f;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+    }
+}

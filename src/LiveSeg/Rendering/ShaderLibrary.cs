@@ -1,0 +1,40 @@
+namespace LiveSeg.Rendering;
+
+/// <summary>
+/// Finds the shaders/ folder (beside the executable, where the build copies it; or $LIVESEG_SHADERS) and reads
+/// shader sources by file name, exactly as named (file names are case-sensitive on Linux).
+/// </summary>
+public sealed class ShaderLibrary
+{
+    public ShaderLibrary(string? folder = null)
+    {
+        folder ??= Environment.GetEnvironmentVariable("LIVESEG_SHADERS") ?? Path.Combine(AppContext.BaseDirectory, "shaders");
+        if (!Directory.Exists(folder))
+            Throw.User($"shader folder '{folder}' does not exist: rebuild LiveSeg (the build copies shaders/ beside the program) or set LIVESEG_SHADERS.");
+        Folder = folder;
+    }
+
+    public string Folder { get; }
+
+    public string Source(string file)
+    {
+        string path = Path.Combine(Folder, file);
+        if (!File.Exists(path))
+            Throw.User($"shader '{path}' is missing: rebuild LiveSeg or set LIVESEG_SHADERS to the project's shaders/ folder.");
+        return File.ReadAllText(path);
+    }
+}
+
+/// <summary>Every shader file the code uses; a test checks each exists under shaders/ with exactly this case.</summary>
+public static class ShaderFiles
+{
+    public const string FullScreen = "fullscreen.vert";
+    public const string MaskUpsample = "mask_upsample.frag";
+    public const string BlurHorizontal = "blur_horizontal.frag";
+    public const string BlurVertical = "blur_vertical.frag";
+    public const string EffectMask = "effect_mask.frag";
+    public const string EffectTint = "effect_tint.frag";
+    public const string EffectBlur = "effect_blur.frag";
+    public const string EffectReplace = "effect_replace.frag";
+    public const string EffectOutline = "effect_outline.frag";
+}
