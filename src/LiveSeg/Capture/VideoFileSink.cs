@@ -22,10 +22,7 @@ public sealed class VideoFileSink : IDisposable
     public VideoFileSink(string path, double fps, int width, int height)
     {
         Path = path;
-        string ext = System.IO.Path.GetExtension(path);
-        if (!s_codecs.TryGetValue(ext, out var codec))
-            Throw.User($"output '{path}': no working video codec for extension '{ext}': use .mp4 (mp4v), .avi (MJPG) or .mkv (FFV1, lossless).");
-        Throw.IfOutputFolderUnwritable(path, "output");
+        var codec = Validate(path);
         CodecName = codec.Name;
         _writer = new VideoWriter(path, FourCC.FromString(codec.FourCc), fps, new Size(width, height), isColor: true);
         if (!_writer.IsOpened())
@@ -52,7 +49,15 @@ public sealed class VideoFileSink : IDisposable
     /// <summary>Finalises the container (writes the index), so the file plays even after an interrupted run.</summary>
     public void Dispose() => _writer.Dispose();
 
-    public static bool IsSupportedExtension(string path) => s_codecs.ContainsKey(System.IO.Path.GetExtension(path));
+    /// <summary>Checks, before any work, that <paramref name="path"/> has a writable folder and an extension with a working codec.</summary>
+    public static (string FourCc, string Name) Validate(string path)
+    {
+        string ext = System.IO.Path.GetExtension(path);
+        if (!s_codecs.TryGetValue(ext, out var codec))
+            Throw.User($"output '{path}': no working video codec for extension '{ext}': use .mp4 (mp4v), .avi (MJPG) or .mkv (FFV1, lossless).");
+        Throw.IfOutputFolderUnwritable(path, "output");
+        return codec;
+    }
 
     private static void TryDelete(string path)
     {

@@ -71,7 +71,7 @@ public static partial class ExecutionProviders
                 options.Dispose();
                 if (candidate == DeviceChoice.Cpu)
                     Throw.User($"model '{modelPath}' cannot be loaded by ONNX Runtime ({FirstLine(e.Message)}): check that it is a valid ONNX file.", e);
-                string reason = Reason(e.Message);
+                string reason = Reason(e.Message, candidate);
                 if (device != DeviceChoice.Auto)
                     Throw.User($"device '{NameOf(candidate).ToLowerInvariant()}' cannot be used: {reason}. Install the CUDA 13 / cuDNN 9{(candidate == DeviceChoice.TensorRT ? " / TensorRT 10" : "")} libraries, or use --device auto or cpu.", e);
                 skipped.Add($"{NameOf(candidate)} unavailable: {reason}");
@@ -87,21 +87,43 @@ public static partial class ExecutionProviders
         _ => "CPU",
     };
 
-    /// <summary>Shortens ORT's loader message to the missing library when there is one ("libcublasLt.so.13 not found").</summary>
-    public static string Reason(string message)
+    /// <summary>Libraries each GPU provider needs (ONNX Runtime 1.31: CUDA 13, cuDNN 9, TensorRT 10), checked in this order.</summary>
+    private static readonly Dictionary<DeviceChoice, string[]> s_requiredLibraries = new()
+    {
+        [DeviceChoice.Cuda] = ["libcuda.so.1", "libcudart.so.13", "libcublasLt.so.13", "libcublas.so.13", "libcurand.so.10", "libcudnn.so.9"],
+        [DeviceChoice.TensorRT] = ["libcuda.so.1", "libcudart.so.13", "libnvinfer.so.10", "libnvinfer_plugin.so.10", "libnvonnxparser.so.10"],
+    };
+
+    /// <summary>
+    /// Why a provider did not load, in a few words: the first library it needs that cannot be loaded here
+    /// ("libcuda.so.1 not found: no NVIDIA driver"), else ORT's own first line.
+    /// </summary>
+    public static string Reason(string message, DeviceChoice provider = DeviceChoice.Cpu)
     {
         Match m = MissingLibrary().Match(message);
         if (m.Success)
             return $"{m.Groups[1].Value} not found";
+        if (s_requiredLibraries.TryGetValue(provider, out string[]? libraries))
+        {
+            foreach (string lib in libraries)
+            {
+                if (!System.Runtime.InteropServices.NativeLibrary.TryLoad(lib, out nint handle))
+                    return lib == "libcuda.so.1" ? "libcuda.so.1 not found (no NVIDIA driver)" : $"{lib} not found";
+                System.Runtime.InteropServices.NativeLibrary.Free(handle);
+            }
+        }
         return FirstLine(message);
     }
 
     private static string FirstLine(string message)
     {
         string line = message.Split('\n', 2)[0].Trim();
-        line = line.Replace("[ErrorCode:RuntimeException] ", "", StringComparison.Ordinal);
+        line = ErrorPrefix().Replace(line, "");
         return line.Length > 200 ? line[..200] + "…" : line;
     }
+
+    [GeneratedRegex(@"^(\[ErrorCode:\w+\]\s*)?(\w+:\s)?")]
+    private static partial Regex ErrorPrefix();
 
     [GeneratedRegex(@"([\w.+\-]+\.so[\w.]*): cannot open shared object file")]
     private static partial Regex MissingLibrary();

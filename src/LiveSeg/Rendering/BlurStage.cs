@@ -3,61 +3,74 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// Mask-weighted separable Gaussian blur of the background: frame RGBA8 + mask R32F (frame size) → RGBA32F weighted
-/// sums (rgb = Σ g·(1−m)·colour, a = Σ g·(1−m)). See blur_horizontal.frag and blur_vertical.frag.
+/// Mask-weighted background blur at reduced size: frame RGBA8 + mask R32F (frame size) → RGBA32F weighted sums at
+/// ceil(frame / factor) (rgb = Σ g·(1−m)·colour, a = Σ g·(1−m)), normalised later by the effect pass.
+/// Passes: reduce (blur_downsample.frag), Gaussian horizontal, Gaussian vertical (blur_gaussian.frag).
 /// </summary>
 public sealed unsafe class BlurStage : IDisposable
 {
-    private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;
-    private readonly ShaderProgram _horizontal;
-    private readonly ShaderProgram _vertical;
-    private readonly RenderTarget _pass1;
-    private readonly RenderTarget _pass2;
+    private readonly GL _gl;
+    private readonly ShaderProgram _reduce;
+    private readonly ShaderProgram _gaussian;
+    private readonly int _uDirection;
+    private readonly RenderTarget _reduced;
+    private readonly RenderTarget _horizontal;
+    private readonly RenderTarget _vertical;
 
     public BlurStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings)
     {
         _gl = gl;
         _triangle = triangle;
-        _horizontal = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.BlurHorizontal);
-        _vertical = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.BlurVertical);
-        _pass1 = new RenderTarget(gl, width, height, InternalFormat.Rgba32f);
-        _pass2 = new RenderTarget(gl, width, height, InternalFormat.Rgba32f);
-        float[] weights = settings.BlurWeights();
+        int factor = settings.BlurFactor;
+        int w = (width + factor - 1) / factor, h = (height + factor - 1) / factor;
+        _reduce = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.BlurDownsample);
+        _gaussian = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.BlurGaussian);
+        _reduced = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
+        _horizontal = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
+        _vertical = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
         // Settings are fixed for the stage's life: set uniforms once.
-        _horizontal.Use();
-        gl.Uniform1(_horizontal.Uniform("u_frame"), 0);
-        gl.Uniform1(_horizontal.Uniform("u_mask"), 1);
-        gl.Uniform1(_horizontal.Uniform("u_radius"), settings.BlurRadius);
-        fixed (float* w = weights)
-            gl.Uniform1(_horizontal.Uniform("u_weights"), (uint)weights.Length, w);
-        _vertical.Use();
-        gl.Uniform1(_vertical.Uniform("u_sums"), 0);
-        gl.Uniform1(_vertical.Uniform("u_radius"), settings.BlurRadius);
-        fixed (float* w = weights)
-            gl.Uniform1(_vertical.Uniform("u_weights"), (uint)weights.Length, w);
+        _reduce.Use();
+        gl.Uniform1(_reduce.Uniform("u_frame"), 0);
+        gl.Uniform1(_reduce.Uniform("u_mask"), 1);
+        gl.Uniform1(_reduce.Uniform("u_factor"), factor);
+        float[] weights = settings.BlurWeights();
+        _gaussian.Use();
+        gl.Uniform1(_gaussian.Uniform("u_sums"), 0);
+        gl.Uniform1(_gaussian.Uniform("u_radius"), settings.ReducedBlurRadius);
+        fixed (float* p = weights)
+            gl.Uniform1(_gaussian.Uniform("u_weights"), (uint)weights.Length, p);
+        _uDirection = _gaussian.Uniform("u_direction");
     }
 
-    public Texture2D Result => _pass2.Texture;
+    /// <summary>Blurred weighted sums, RGBA32F at the reduced size.</summary>
+    public Texture2D Result => _vertical.Texture;
 
     public void Render(Texture2D frame, Texture2D mask)
     {
-        _pass1.BindForDrawing();
-        _horizontal.Use();
+        _reduced.BindForDrawing();
+        _reduce.Use();
         frame.Bind(0);
         mask.Bind(1);
         _triangle.Draw();
-        _pass2.BindForDrawing();
-        _vertical.Use();
-        _pass1.Texture.Bind(0);
+
+        _gaussian.Use();
+        _horizontal.BindForDrawing();
+        _gl.Uniform2(_uDirection, 1, 0);
+        _reduced.Texture.Bind(0);
+        _triangle.Draw();
+        _vertical.BindForDrawing();
+        _gl.Uniform2(_uDirection, 0, 1);
+        _horizontal.Texture.Bind(0);
         _triangle.Draw();
     }
 
     public void Dispose()
     {
+        _reduce.Dispose();
+        _gaussian.Dispose();
+        _reduced.Dispose();
         _horizontal.Dispose();
         _vertical.Dispose();
-        _pass1.Dispose();
-        _pass2.Dispose();
     }
 }

@@ -19,10 +19,12 @@ public sealed unsafe class CpuCompositor : ICompositor
     private readonly EffectSettings _s;
     private readonly float[] _mask;       // frame size, smoothed
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
-    private readonly float[] _sums1;      // frame size x 4 (blur pass 1)
-    private readonly float[] _sums2;      // frame size x 4 (blur pass 2)
+    private readonly float[] _sums1;      // blur: reduced size x 4
+    private readonly float[] _sums2;      // blur: reduced size x 4 (result)
     private readonly float[] _background; // frame size x 3, RGB 0..1
     private readonly float[] _weights;
+    private readonly int _bw;             // blur: reduced size
+    private readonly int _bh;
     private bool _hasPrevious;
     private int _pending;
 
@@ -32,8 +34,10 @@ public sealed unsafe class CpuCompositor : ICompositor
         _mask = new float[width * height];
         _frame = new float[width * height * 3];
         _weights = settings.BlurWeights();
-        _sums1 = settings.Effect == EffectKind.Blur ? new float[width * height * 4] : [];
-        _sums2 = settings.Effect == EffectKind.Blur ? new float[width * height * 4] : [];
+        int f = settings.BlurFactor;
+        (_bw, _bh) = ((width + f - 1) / f, (height + f - 1) / f);
+        _sums1 = settings.Effect == EffectKind.Blur ? new float[_bw * _bh * 4] : [];
+        _sums2 = settings.Effect == EffectKind.Blur ? new float[_bw * _bh * 4] : [];
         _background = [];
         if (settings.Effect == EffectKind.Replace)
         {
@@ -74,10 +78,10 @@ public sealed unsafe class CpuCompositor : ICompositor
                         (r, g, b) = (Mix(r, color.R, a), Mix(g, color.G, a), Mix(b, color.B, a));
                         break;
                     case EffectKind.Blur:
-                        float wsum = _sums2[i * 4 + 3] + 1e-4f;
-                        float br = (_sums2[i * 4] + r * 1e-4f) / wsum;
-                        float bgc = (_sums2[i * 4 + 1] + g * 1e-4f) / wsum;
-                        float bb = (_sums2[i * 4 + 2] + b * 1e-4f) / wsum;
+                        float wsum = BlurredAt(x, y, 3) + 1e-3f;
+                        float br = (BlurredAt(x, y, 0) + r * 1e-3f) / wsum;
+                        float bgc = (BlurredAt(x, y, 1) + g * 1e-3f) / wsum;
+                        float bb = (BlurredAt(x, y, 2) + b * 1e-3f) / wsum;
                         (r, g, b) = (Mix(br, r, m), Mix(bgc, g, m), Mix(bb, b, m));
                         break;
                     case EffectKind.Replace:
@@ -142,45 +146,69 @@ public sealed unsafe class CpuCompositor : ICompositor
         _hasPrevious = true;
     }
 
+    /// <summary>blur_downsample.frag then blur_gaussian.frag twice, into _sums2 (reduced size x 4).</summary>
     private void Blur()
     {
-        int r = _s.BlurRadius;
-        for (int y = 0; y < _h; y++)
+        int f = _s.BlurFactor, r = _s.ReducedBlurRadius;
+        for (int y = 0; y < _bh; y++)
         {
-            for (int x = 0; x < _w; x++)
+            for (int x = 0; x < _bw; x++)
             {
                 float sr = 0, sg = 0, sb = 0, sa = 0;
-                for (int k = -r; k <= r; k++)
+                for (int dy = 0; dy < f; dy++)
                 {
-                    int q = y * _w + Math.Clamp(x + k, 0, _w - 1);
-                    float wt = _weights[Math.Abs(k)] * (1 - _mask[q]);
-                    sr += _frame[q * 3] * wt;
-                    sg += _frame[q * 3 + 1] * wt;
-                    sb += _frame[q * 3 + 2] * wt;
-                    sa += wt;
+                    for (int dx = 0; dx < f; dx++)
+                    {
+                        int q = Math.Min(y * f + dy, _h - 1) * _w + Math.Min(x * f + dx, _w - 1);
+                        float wt = 1 - _mask[q];
+                        sr += _frame[q * 3] * wt;
+                        sg += _frame[q * 3 + 1] * wt;
+                        sb += _frame[q * 3 + 2] * wt;
+                        sa += wt;
+                    }
                 }
-                int o = (y * _w + x) * 4;
-                (_sums1[o], _sums1[o + 1], _sums1[o + 2], _sums1[o + 3]) = (sr, sg, sb, sa);
+                float n = f * f;
+                int o = (y * _bw + x) * 4;
+                (_sums2[o], _sums2[o + 1], _sums2[o + 2], _sums2[o + 3]) = (sr / n, sg / n, sb / n, sa / n);
             }
         }
-        for (int y = 0; y < _h; y++)
+        Gaussian(_sums2, _sums1, 1, 0, r);
+        Gaussian(_sums1, _sums2, 0, 1, r);
+    }
+
+    private void Gaussian(float[] src, float[] dst, int dx, int dy, int r)
+    {
+        for (int y = 0; y < _bh; y++)
         {
-            for (int x = 0; x < _w; x++)
+            for (int x = 0; x < _bw; x++)
             {
                 float sr = 0, sg = 0, sb = 0, sa = 0;
                 for (int k = -r; k <= r; k++)
                 {
-                    int q = (Math.Clamp(y + k, 0, _h - 1) * _w + x) * 4;
+                    int q = (Math.Clamp(y + dy * k, 0, _bh - 1) * _bw + Math.Clamp(x + dx * k, 0, _bw - 1)) * 4;
                     float wt = _weights[Math.Abs(k)];
-                    sr += wt * _sums1[q];
-                    sg += wt * _sums1[q + 1];
-                    sb += wt * _sums1[q + 2];
-                    sa += wt * _sums1[q + 3];
+                    sr += wt * src[q];
+                    sg += wt * src[q + 1];
+                    sb += wt * src[q + 2];
+                    sa += wt * src[q + 3];
                 }
-                int o = (y * _w + x) * 4;
-                (_sums2[o], _sums2[o + 1], _sums2[o + 2], _sums2[o + 3]) = (sr, sg, sb, sa);
+                int o = (y * _bw + x) * 4;
+                (dst[o], dst[o + 1], dst[o + 2], dst[o + 3]) = (sr, sg, sb, sa);
             }
         }
+    }
+
+    /// <summary>Bilinear sample of the blurred sums at frame pixel (x, y), as effect_blur.frag; channel c.</summary>
+    private float BlurredAt(int x, int y, int c)
+    {
+        float srcX = (x + 0.5f) * ((float)_bw / _w) - 0.5f, srcY = (y + 0.5f) * ((float)_bh / _h) - 0.5f;
+        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
+        float wx = srcX - fx, wy = srcY - fy;
+        int x0 = Math.Clamp((int)fx, 0, _bw - 1), x1 = Math.Clamp((int)fx + 1, 0, _bw - 1);
+        int y0 = Math.Clamp((int)fy, 0, _bh - 1), y1 = Math.Clamp((int)fy + 1, 0, _bh - 1);
+        float top = Mix(_sums2[(y0 * _bw + x0) * 4 + c], _sums2[(y0 * _bw + x1) * 4 + c], wx);
+        float bottom = Mix(_sums2[(y1 * _bw + x0) * 4 + c], _sums2[(y1 * _bw + x1) * 4 + c], wx);
+        return Mix(top, bottom, wy);
     }
 
     private float OutlineEdge(int x, int y)

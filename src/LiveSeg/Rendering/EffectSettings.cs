@@ -69,18 +69,28 @@ public readonly record struct EffectSettings
         return this;
     }
 
-    /// <summary>Normalised Gaussian weights g(0..radius) over -radius..radius, sigma = radius / 2.</summary>
+    /// <summary>
+    /// The background is blurred at 1/factor of the frame size (factor 1..4, radius / 3): the same look for a fraction
+    /// of the cost, since a blurred background has no fine detail to lose.
+    /// </summary>
+    public int BlurFactor => Math.Clamp(BlurRadius / 3, 1, 4);
+
+    /// <summary>Gaussian radius at the reduced size, in reduced texels.</summary>
+    public int ReducedBlurRadius => Math.Max(1, (int)MathF.Round((float)BlurRadius / BlurFactor));
+
+    /// <summary>Normalised Gaussian weights g(0..r) over -r..r for the reduced radius r, sigma = r / 2.</summary>
     public float[] BlurWeights()
     {
-        var w = new float[BlurRadius + 1];
-        float sigma = BlurRadius / 2f;
+        int radius = ReducedBlurRadius;
+        var w = new float[radius + 1];
+        float sigma = radius / 2f;
         float sum = 0;
-        for (int k = 0; k <= BlurRadius; k++)
+        for (int k = 0; k <= radius; k++)
         {
             w[k] = MathF.Exp(-(k * k) / (2 * sigma * sigma));
             sum += k == 0 ? w[k] : 2 * w[k];
         }
-        for (int k = 0; k <= BlurRadius; k++)
+        for (int k = 0; k <= radius; k++)
             w[k] /= sum;
         return w;
     }

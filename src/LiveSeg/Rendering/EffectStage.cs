@@ -11,7 +11,7 @@ public sealed class EffectStage : IDisposable
     private readonly FullScreenTriangle _triangle;
     private readonly ShaderProgram _program;
 
-    public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, EffectSettings settings)
+    public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings)
     {
         _triangle = triangle;
         string fragment = settings.Effect switch
@@ -36,6 +36,8 @@ public sealed class EffectStage : IDisposable
             case EffectKind.Blur:
                 gl.Uniform1(_program.Uniform("u_frame"), 0);
                 gl.Uniform1(_program.Uniform("u_blurred"), 2);
+                int factor = settings.BlurFactor;
+                gl.Uniform2(_program.Uniform("u_scale"), (float)((width + factor - 1) / factor) / width, (float)((height + factor - 1) / factor) / height);
                 break;
             case EffectKind.Replace:
                 gl.Uniform1(_program.Uniform("u_frame"), 0);

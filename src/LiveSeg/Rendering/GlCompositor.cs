@@ -39,7 +39,7 @@ public sealed unsafe class GlCompositor : ICompositor
             _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
             _background.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)bg.Data, (int)(bg.Step() / 3));
         }
-        _effect = new EffectStage(gl, shaders, _triangle, settings);
+        _effect = new EffectStage(gl, shaders, _triangle, width, height, settings);
         for (int i = 0; i < Depth; i++)
             _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
         _readback = new ReadbackStage(gl, width, height, Depth);

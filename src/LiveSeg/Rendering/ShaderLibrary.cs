@@ -30,8 +30,8 @@ public static class ShaderFiles
 {
     public const string FullScreen = "fullscreen.vert";
     public const string MaskUpsample = "mask_upsample.frag";
-    public const string BlurHorizontal = "blur_horizontal.frag";
-    public const string BlurVertical = "blur_vertical.frag";
+    public const string BlurDownsample = "blur_downsample.frag";
+    public const string BlurGaussian = "blur_gaussian.frag";
     public const string EffectMask = "effect_mask.frag";
     public const string EffectTint = "effect_tint.frag";
     public const string EffectBlur = "effect_blur.frag";

@@ -1,0 +1,139 @@
+using System.Globalization;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using LiveSeg.Models;
+using LiveSeg.Pipeline;
+using LiveSeg.Rendering;
+
+namespace LiveSeg.Cli;
+
+/// <summary><c>liveseg video INPUT -o OUTPUT</c>: segment a video file end to end, with progress and a latency table.</summary>
+public static class VideoCommand
+{
+    public const string Help = """
+        liveseg video INPUT -o OUTPUT [options]
+
+        Segments every frame of INPUT and writes OUTPUT with the same frame count, frame rate and size.
+        OUTPUT's extension picks the codec: .mp4 (mp4v), .avi (MJPG), .mkv (FFV1, lossless), .mov (MJPG).
+        INPUT may also be an image sequence pattern such as frames/%04d.png.
+
+        Options:
+          -o, --output FILE          output video (required)
+          -m, --model NAME|FILE      body (default), body-landscape, nevus, or an .onnx file
+              --manifest FILE.json   the model's manifest (default: FILE.json beside FILE.onnx)
+          -e, --effect NAME          mask | tint | blur (default) | replace | outline
+              --background IMAGE     replace: background image, scaled to cover (default: a soft gradient)
+              --color #RRGGBB        tint/outline colour (default #20e080)
+              --strength X           tint opacity 0..1 (default 0.5)
+              --blur N               blur radius in pixels 1..32 (default 12)
+              --outline-width N      outline sample distance in pixels 1..32 (default 3)
+              --smooth X             temporal smoothing: weight of the previous mask 0..0.95 (default 0.3; 0 = off)
+              --device NAME          auto (default: TensorRT → CUDA → CPU) | cpu | cuda | tensorrt
+              --threads N            ONNX Runtime intra-op threads (default: one per core)
+              --metrics FILE         write every frame's stage timings + summary (.json or .csv)
+              --sequential           run the stages one after another on one thread (baseline)
+              --frames N             stop after N frames
+          -v, --verbose              stack traces on errors
+
+        Ctrl-C stops capture, finishes the frames in flight and closes OUTPUT: it stays playable.
+        """;
+
+    public static readonly Dictionary<string, bool> Options = new()
+    {
+        ["-o"] = true, ["--output"] = true, ["-m"] = true, ["--model"] = true, ["--manifest"] = true,
+        ["-e"] = true, ["--effect"] = true, ["--background"] = true, ["--color"] = true, ["--strength"] = true,
+        ["--blur"] = true, ["--outline-width"] = true, ["--smooth"] = true, ["--device"] = true, ["--threads"] = true,
+        ["--metrics"] = true, ["--sequential"] = false, ["--frames"] = true, ["-v"] = false, ["--verbose"] = false,
+        ["-h"] = false, ["--help"] = false,
+    };
+
+    public static int Run(string[] args)
+    {
+        var cl = new CommandLine("video", args, Options);
+        if (cl.Has("--help"))
+        {
+            Console.WriteLine(Help);
+            return ExitCodes.Ok;
+        }
+        if (cl.Positionals.Count != 1)
+            throw cl.Error(cl.Positionals.Count == 0 ? "missing INPUT video" : $"expected one INPUT, got {cl.Positionals.Count}");
+        string output = cl.Get("--output") ?? throw cl.Error("missing -o OUTPUT");
+        string? metrics = cl.Get("--metrics");
+        if (metrics is not null)
+            MetricsWriter.Validate(metrics);
+        VideoJob job = BuildJob(cl, cl.Positionals[0], output);
+
+        using var interrupts = new Interrupts();
+        using var pipeline = new VideoPipeline(job);
+        PrintHeader(pipeline, job);
+        bool complete;
+        using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
+            complete = pipeline.Run(interrupts.Token);
+
+        var recorder = pipeline.Recorder;
+        string mode = job.Sequential ? "sequential" : "pipelined";
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(complete ? "done" : "interrupted")}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}) → {output}"));
+        Console.Write(LatencySummary.FormatTable(LatencySummary.Compute(recorder.Records)));
+        if (metrics is not null)
+        {
+            MetricsWriter.Write(metrics, RunInfoOf(pipeline, job, mode, !complete), recorder.Records);
+            Console.WriteLine($"metrics: {metrics}");
+        }
+        if (!complete)
+        {
+            Console.Error.WriteLine($"liveseg: interrupted: '{output}' holds the {recorder.Count} frames processed before the stop and is playable.");
+            return ExitCodes.Interrupted;
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>Turns the options shared by video and bench into a job (validating effect, device and ranges).</summary>
+    public static VideoJob BuildJob(CommandLine cl, string input, string output)
+    {
+        var effect = new EffectSettings
+        {
+            Effect = EffectSettings.ParseEffect(cl.Get("--effect", "blur")),
+            Color = cl.Get("--color") is { } c ? Rgb.Parse(c) : null,
+            TintStrength = cl.GetFloat("--strength", 0.5f),
+            BlurRadius = cl.GetInt("--blur", 12),
+            OutlineWidth = cl.GetInt("--outline-width", 3),
+            Smoothing = cl.GetFloat("--smooth", 0.3f),
+        }.Validated();
+        DeviceChoice device = ExecutionProviders.Parse(cl.Get("--device", "auto"));
+        int threads = cl.GetInt("--threads", 0);
+        if (threads < 0)
+            throw cl.Error("--threads must be 0 (default) or more");
+        int frames = cl.GetInt("--frames", 0);
+        if (frames < 0)
+            throw cl.Error("--frames must be 0 (all) or more");
+        return new VideoJob
+        {
+            Input = input,
+            Output = output,
+            Model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest")),
+            Device = device,
+            Effect = effect,
+            BackgroundPath = cl.Get("--background"),
+            Sequential = cl.Has("--sequential"),
+            InferenceThreads = threads,
+            MaxFrames = frames,
+        };
+    }
+
+    public static void PrintHeader(VideoPipeline p, VideoJob job)
+    {
+        var s = p.Source;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"input:  {job.Input} ({s.Width}x{s.Height}, {s.Fps:0.##} fps{(s.FpsWasGuessed ? " assumed" : "")}, {s.FrameCount} frames)"));
+        Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName})");
+        var m = p.Segmenter.Manifest;
+        Console.WriteLine($"model:  {m.Name} ({m.Width}x{m.Height} → mask {p.Segmenter.MaskWidth}x{p.Segmenter.MaskHeight}); {p.Segmenter.ProviderReport}");
+        Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Effect.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));
+    }
+
+    public static RunInfo RunInfoOf(VideoPipeline p, VideoJob job, string mode, bool interrupted) => new(
+        job.Input, job.Output, p.Segmenter.Manifest.Name, p.Segmenter.Provider, job.Effect.Effect.ToString().ToLowerInvariant(),
+        mode, p.Source.Width, p.Source.Height, p.Source.Fps, p.Recorder.Count, Math.Round(p.Recorder.ElapsedSeconds, 3),
+        Math.Round(p.Recorder.FramesPerSecond, 2), interrupted);
+}

@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using LiveSeg.Rendering;
+using OpenCvSharp;
+
+namespace LiveSeg.Pipeline;
+
+/// <summary>
+/// Segments a video file end to end: capture → preprocess → infer → postprocess → upload → composite → read-back →
+/// encode. The constructor validates every input and opens every resource (the output file last, so a bad input
+/// leaves no empty file); <see cref="Run"/> processes the frames.
+/// <para>Pipelined (default): decode, inference, GL and encode each run on their own thread, joined by bounded queues;
+/// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another on one thread.</para>
+/// <para>Threading: the GL context is created by the constructor and is current on the constructing thread, so
+/// <see cref="Run"/> and <see cref="Dispose"/> must be called on that thread.</para>
+/// </summary>
+public sealed class VideoPipeline : IDisposable
+{
+    private const int PoolSize = 8;
+    private const int QueueCapacity = 2;
+
+    private readonly VideoJob _job;
+    private readonly VideoFileSource _source;
+    private readonly OnnxSegmenter _segmenter;
+    private readonly EglContext _gl;
+    private readonly ICompositor _compositor;
+    private readonly VideoFileSink _sink;
+    private readonly FrameSlot[] _slots;
+
+    public VideoPipeline(VideoJob job)
+    {
+        _job = job;
+        var disposables = new List<IDisposable>();
+        try
+        {
+            VideoFileSink.Validate(job.Output);
+            if (Path.GetFullPath(job.Input) == Path.GetFullPath(job.Output))
+                Throw.User($"output '{job.Output}' is the input file: choose another output path.");
+
+            _source = Track(new VideoFileSource(job.Input), disposables);
+            _segmenter = Track(new OnnxSegmenter(job.Model, job.Device, job.InferenceThreads), disposables);
+            using Mat? background = job.BackgroundPath is null ? null : BackgroundImage.LoadCover(job.BackgroundPath, _source.Width, _source.Height);
+            _gl = Track(new EglContext(), disposables);
+            _compositor = Track(new GlCompositor(_gl.Gl, new ShaderLibrary(), _source.Width, _source.Height,
+                _segmenter.MaskWidth, _segmenter.MaskHeight, job.Effect, background), disposables);
+            _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
+            for (int i = 0; i < _slots.Length; i++)
+                _slots[i] = Track(new FrameSlot(_segmenter.MaskWidth, _segmenter.MaskHeight), disposables);
+            _sink = new VideoFileSink(job.Output, _source.Fps, _source.Width, _source.Height);
+        }
+        catch
+        {
+            for (int i = disposables.Count - 1; i >= 0; i--)
+                disposables[i].Dispose();
+            throw;
+        }
+        int expected = _source.FrameCount > 0 ? _source.FrameCount : 1024;
+        if (job.MaxFrames > 0)
+            expected = Math.Min(expected, job.MaxFrames);
+        ExpectedFrames = expected;
+        Recorder = new MetricsRecorder(expected);
+    }
+
+    public VideoFileSource Source => _source;
+
+    public VideoFileSink Sink => _sink;
+
+    public OnnxSegmenter Segmenter => _segmenter;
+
+    /// <summary>GL renderer string and EGL platform, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via EGL surfaceless".</summary>
+    public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}";
+
+    public int ExpectedFrames { get; }
+
+    /// <summary>Finished frames so far (readable from any thread, for progress) and, at the end, every frame's timings.</summary>
+    public MetricsRecorder Recorder { get; }
+
+    /// <summary>
+    /// Processes the video. Cancelling stops capture; every frame already captured is still finished and written, and
+    /// the output file is finalised. Returns true when the whole input was processed, false when cancelled.
+    /// </summary>
+    public bool Run(CancellationToken cancel)
+    {
+        Recorder.Start();
+        try
+        {
+            if (_job.Sequential)
+                RunSequential(cancel);
+            else
+                RunPipelined(cancel);
+        }
+        finally
+        {
+            Recorder.Stop();
+            _sink.Dispose(); // finalise the container whatever happened: the frames written so far stay playable
+        }
+        return !cancel.IsCancellationRequested;
+    }
+
+    private bool Capture(FrameSlot slot, int index)
+    {
+        long t = Stopwatch.GetTimestamp();
+        slot.Timing.Reset(t);
+        if ((_job.MaxFrames > 0 && index >= _job.MaxFrames) || !_source.Read(slot.Image))
+            return false;
+        slot.Index = index;
+        slot.Timing.Add(Stage.Decode, t);
+        return true;
+    }
+
+    private void Encode(FrameSlot slot)
+    {
+        long t = Stopwatch.GetTimestamp();
+        _sink.Write(slot.Output);
+        slot.Timing.Add(Stage.Encode, t);
+        Recorder.Add(slot.Index, ref slot.Timing);
+    }
+
+    private void RunSequential(CancellationToken cancel)
+    {
+        FrameSlot slot = _slots[0];
+        for (int index = 0; !cancel.IsCancellationRequested && Capture(slot, index); index++)
+        {
+            _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+            _compositor.Submit(slot);
+            _compositor.Complete(slot);
+            Encode(slot);
+        }
+    }
+
+    private void RunPipelined(CancellationToken cancel)
+    {
+        var free = new BoundedQueue<FrameSlot>(_slots.Length);
+        foreach (var s in _slots)
+            free.Add(s);
+        var toInfer = new BoundedQueue<FrameSlot>(QueueCapacity);
+        var toRender = new BoundedQueue<FrameSlot>(QueueCapacity);
+        var toEncode = new BoundedQueue<FrameSlot>(QueueCapacity);
+        BoundedQueue<FrameSlot>[] all = [free, toInfer, toRender, toEncode];
+        Exception? failure = null;
+
+        void Guard(Action body, BoundedQueue<FrameSlot> output)
+        {
+            try
+            {
+                body();
+                output.Complete();
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref failure, e, null);
+                foreach (var q in all)
+                    q.Abort();
+            }
+        }
+
+        var capture = new Thread(() => Guard(() =>
+        {
+            for (int index = 0; !cancel.IsCancellationRequested && free.TryTake(out var slot); index++)
+            {
+                if (!Capture(slot, index) || !toInfer.Add(slot))
+                    break;
+            }
+        }, toInfer)) { Name = "liveseg-capture", IsBackground = true };
+
+        var infer = new Thread(() => Guard(() =>
+        {
+            while (toInfer.TryTake(out var slot))
+            {
+                _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+                if (!toRender.Add(slot))
+                    break;
+            }
+        }, toRender)) { Name = "liveseg-inference", IsBackground = true };
+
+        var encode = new Thread(() => Guard(() =>
+        {
+            while (toEncode.TryTake(out var slot))
+            {
+                Encode(slot);
+                free.Add(slot);
+            }
+        }, free)) { Name = "liveseg-encode", IsBackground = true };
+
+        capture.Start();
+        infer.Start();
+        encode.Start();
+
+        // This thread owns the GL context: composite, keeping up to MaxPending frames in flight before reading back.
+        var inFlight = new Queue<FrameSlot>(_compositor.MaxPending + 1);
+        Guard(() =>
+        {
+            while (toRender.TryTake(out var slot))
+            {
+                _compositor.Submit(slot);
+                inFlight.Enqueue(slot);
+                if (inFlight.Count == _compositor.MaxPending && !CompleteOldest(inFlight, toEncode))
+                    return;
+            }
+            while (inFlight.Count > 0 && CompleteOldest(inFlight, toEncode))
+            {
+            }
+        }, toEncode);
+
+        capture.Join();
+        infer.Join();
+        encode.Join();
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+    }
+
+    private bool CompleteOldest(Queue<FrameSlot> inFlight, BoundedQueue<FrameSlot> toEncode)
+    {
+        FrameSlot oldest = inFlight.Dequeue();
+        _compositor.Complete(oldest);
+        return toEncode.Add(oldest);
+    }
+
+    private static T Track<T>(T item, List<IDisposable> list) where T : IDisposable
+    {
+        list.Add(item);
+        return item;
+    }
+
+    public void Dispose()
+    {
+        _sink.Dispose();
+        foreach (var s in _slots)
+            s.Dispose();
+        _compositor.Dispose();
+        _gl.Dispose();
+        _segmenter.Dispose();
+        _source.Dispose();
+    }
+}
