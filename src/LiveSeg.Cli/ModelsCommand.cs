@@ -7,6 +7,10 @@ public static class ModelsCommand
 {
     public const string Help = """
         liveseg models list                      built-in model names, whether each is installed, and the search folders
+        liveseg models fetch body                npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX
+                                                 (body 256x256 and body-landscape 256x144) into the model folder
+        liveseg models import FILE.tflite [-o FILE.onnx]   convert a TFLite segmentation model to ONNX
+        liveseg models inspect FILE.tflite [-v]  tensors and operators of a TFLite model
         liveseg models synth NAME -o FILE.onnx   write a project-built test model and its manifest (FILE.json):
                                                  colorkey (128x128 → 64x64: red = foreground) or
                                                  convnet  (256x256 → 64x64: colour key + a small conv encoder)
@@ -43,6 +47,36 @@ public static class ModelsCommand
                 Throw.IfOutputFolderUnwritable(output, "model output");
                 SyntheticModels.Write(cl.Positionals[1], output);
                 Console.WriteLine($"wrote {output} and {Path.ChangeExtension(output, ".json")}");
+                return ExitCodes.Ok;
+            case "fetch":
+                if (cl.Positionals.Count != 2 || !cl.Positionals[1].StartsWith("body", StringComparison.Ordinal))
+                    throw cl.Error("'models fetch' takes 'body' (fetches body and body-landscape)");
+                ModelFetcher.FetchBody(message => Console.WriteLine(message));
+                return ExitCodes.Ok;
+            case "import":
+                if (cl.Positionals.Count != 2)
+                    throw cl.Error("'models import' needs one FILE.tflite");
+                string onnxOut = cl.Get("--output") ?? Path.ChangeExtension(cl.Positionals[1], ".onnx");
+                Throw.IfOutputFolderUnwritable(onnxOut, "model output");
+                LiveSeg.Models.Tflite.TfliteToOnnx.Convert(cl.Positionals[1], onnxOut);
+                Console.WriteLine($"wrote {onnxOut}");
+                return ExitCodes.Ok;
+            case "inspect":
+                if (cl.Positionals.Count != 2)
+                    throw cl.Error("'models inspect' needs one FILE.tflite");
+                var tfl = LiveSeg.Models.Tflite.TfliteModel.Load(cl.Positionals[1]);
+                foreach (int i in tfl.Inputs)
+                    Console.WriteLine($"input  {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
+                foreach (int i in tfl.Outputs)
+                    Console.WriteLine($"output {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
+                Console.WriteLine($"{tfl.Tensors.Count} tensors, {tfl.Operators.Count} operators:");
+                foreach (var g in tfl.Operators.GroupBy(o => o.Name).OrderByDescending(g => g.Count()))
+                    Console.WriteLine($"  {g.Count(),4} x {g.Key}");
+                if (cl.Has("--verbose"))
+                {
+                    foreach (var op in tfl.Operators)
+                        Console.WriteLine($"{op.Name} in=[{string.Join(" ", op.Inputs.Select(i => i < 0 ? "-" : $"{tfl.Tensors[i].Name}{(tfl.Tensors[i].IsConstant ? "(c)" : "")}:{string.Join("x", tfl.Tensors[i].Shape)}:{tfl.Tensors[i].Type}"))}] out=[{string.Join(" ", op.Outputs.Select(i => $"{tfl.Tensors[i].Name}:{string.Join("x", tfl.Tensors[i].Shape)}"))}] custom={Convert.ToHexString(op.CustomOptions)}");
+                }
                 return ExitCodes.Ok;
             default:
                 throw cl.Error($"unknown 'models' action '{cl.Positionals[0]}': use list or synth");

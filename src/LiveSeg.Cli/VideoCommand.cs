@@ -111,7 +111,7 @@ public static class VideoCommand
         {
             Input = input,
             Output = output,
-            Model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest")),
+            Model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}")),
             Device = device,
             Effect = effect,
             BackgroundPath = cl.Get("--background"),

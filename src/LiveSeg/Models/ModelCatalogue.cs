@@ -11,8 +11,8 @@ public static class ModelCatalogue
     /// <summary>Catalogue names, with the file each resolves to and how a user gets it.</summary>
     public static readonly IReadOnlyDictionary<string, (string File, string HowToGet)> Entries = new Dictionary<string, (string, string)>
     {
-        ["body"] = ("body.onnx", "the body model (MediaPipe selfie segmentation) is not in this build yet: pass an ONNX person model with --model FILE.onnx --manifest FILE.json (see README, 'Model manifests')"),
-        ["body-landscape"] = ("body-landscape.onnx", "the landscape body model is not in this build yet: pass an ONNX person model with --model FILE.onnx --manifest FILE.json"),
+        ["body"] = ("body.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
+        ["body-landscape"] = ("body-landscape.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
         ["nevus"] = ("nevus.onnx", "the nevus model is not in this build yet: train one with 'liveseg train' when it lands, or pass --model FILE.onnx --manifest FILE.json"),
     };
 
@@ -33,18 +33,30 @@ public static class ModelCatalogue
         yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "liveseg", "models");
     }
 
-    /// <summary>Resolves <c>--model</c>: a catalogue name or an .onnx path (with an optional manifest path).</summary>
-    public static ModelSpec Resolve(string model, string? manifestPath)
+    /// <summary>Where catalogue model <paramref name="name"/> is installed, or null.</summary>
+    public static string? Find(string name) =>
+        Entries.TryGetValue(name, out var entry)
+            ? SearchFolders().Select(f => Path.Combine(f, entry.File)).FirstOrDefault(File.Exists)
+            : null;
+
+    /// <summary>
+    /// Resolves <c>--model</c>: a catalogue name or an .onnx path (with an optional manifest path). A body model that is
+    /// missing is fetched on first use (npm), and <paramref name="log"/> says so.
+    /// </summary>
+    public static ModelSpec Resolve(string model, string? manifestPath, Action<string>? log = null)
     {
         if (Entries.TryGetValue(model, out var entry))
         {
-            foreach (string folder in SearchFolders())
+            string? path = Find(model);
+            if (path is null && model.StartsWith("body", StringComparison.Ordinal) && log is not null)
             {
-                string path = Path.Combine(folder, entry.File);
-                if (File.Exists(path))
-                    return ModelSpec.FromFile(path, manifestPath);
+                log($"model '{model}' is not installed yet: fetching it now (once)");
+                ModelFetcher.FetchBody(log);
+                path = Find(model);
             }
-            Throw.User($"model '{model}' is not installed: {entry.HowToGet}.");
+            return path is not null
+                ? ModelSpec.FromFile(path, manifestPath)
+                : Throw.User<ModelSpec>($"model '{model}' is not installed: {entry.HowToGet}.");
         }
         if (!model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) && !File.Exists(model))
             Throw.User($"unknown model '{model}': use {string.Join(", ", Entries.Keys)} or the path of an .onnx file.");
