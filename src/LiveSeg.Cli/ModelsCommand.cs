@@ -11,6 +11,9 @@ public static class ModelsCommand
                                                  (body 256x256 and body-landscape 256x144) into the model folder
         liveseg models import FILE.tflite [-o FILE.onnx]   convert a TFLite segmentation model to ONNX
         liveseg models inspect FILE.tflite [-v]  tensors and operators of a TFLite model
+        liveseg models verify [--videos DIR] [--frames N]
+                                                 converted body models vs OpenCV DNN on the original .tflite:
+                                                 max |diff|, IoU at 0.5, inference ms (default: ../shared/datasets/videos)
         liveseg models synth NAME -o FILE.onnx   write a project-built test model and its manifest (FILE.json):
                                                  colorkey (128x128 → 64x64: red = foreground) or
                                                  convnet  (256x256 → 64x64: colour key + a small conv encoder)
@@ -20,7 +23,7 @@ public static class ModelsCommand
     {
         var cl = new CommandLine("models", args, new Dictionary<string, bool>
         {
-            ["-o"] = true, ["--output"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
+            ["-o"] = true, ["--output"] = true, ["--videos"] = true, ["--frames"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
         });
         if (cl.Has("--help") || cl.Positionals.Count == 0)
         {
@@ -52,6 +55,20 @@ public static class ModelsCommand
                 if (cl.Positionals.Count != 2 || !cl.Positionals[1].StartsWith("body", StringComparison.Ordinal))
                     throw cl.Error("'models fetch' takes 'body' (fetches body and body-landscape)");
                 ModelFetcher.FetchBody(message => Console.WriteLine(message));
+                return ExitCodes.Ok;
+            case "verify":
+                string videos = cl.Get("--videos") ?? Path.Combine("..", "shared", "datasets", "videos");
+                var (frames, from) = ParityCheck.LoadFrames(videos, cl.GetInt("--frames", 24));
+                Console.WriteLine($"frames: {from}");
+                string folder = Path.GetDirectoryName(ModelCatalogue.Find("body") ?? ModelFetcher.FetchBody(m => Console.WriteLine(m)) + "/")!;
+                foreach (var source in ModelFetcher.Sources)
+                {
+                    var r = ParityCheck.Run(Path.Combine(folder, source.Name + ".onnx"), Path.Combine(folder, source.Tflite), frames, from);
+                    Console.WriteLine(System.FormattableString.Invariant(
+                        $"{r.Model,-15} max|diff| {r.MaxAbsDiff:E2} (worst frame {r.WorstFrame}), min IoU {r.MinIoU:F5}; inference ms p50/p95: ONNX Runtime {r.OrtMedianMs:F2}/{r.OrtP95Ms:F2}, OpenCV DNN {r.CvMedianMs:F2}/{r.CvP95Ms:F2}"));
+                }
+                foreach (var f in frames)
+                    f.Dispose();
                 return ExitCodes.Ok;
             case "import":
                 if (cl.Positionals.Count != 2)

@@ -196,10 +196,12 @@ public sealed class TfliteToOnnx
         int outH = output.Shape[1], outW = output.Shape[2];
         int totalH = Math.Max(0, (x.Shape[1] - 1) * strideH + kh - outH), totalW = Math.Max(0, (x.Shape[2] - 1) * strideW + kw - outW);
         long[] pads = [totalH / 2, totalW / 2, totalH - totalH / 2, totalW - totalW / 2];
+        // Explicit pads, not ONNX's output_shape: with output_shape ONNX puts the odd padding pixel first, TFLite last.
+        long[] outputPadding = [outH - ((x.Shape[1] - 1) * strideH + kh - totalH), outW - ((x.Shape[2] - 1) * strideW + kw - totalW)];
         string wName = _g.AddInitializer(_g.Name("w"), [inC, outC, kh, kw], onnxW);
         string bName = _g.AddInitializer(_g.Name("b"), [outC], ConstantFloats(op.Inputs[2]));
         return _g.Op("ConvTranspose", [Value(op.Inputs[0]), wName, bName], ("kernel_shape", new long[] { kh, kw }),
-            ("strides", new long[] { strideH, strideW }), ("pads", pads), ("output_shape", new long[] { outH, outW }));
+            ("strides", new long[] { strideH, strideW }), ("pads", pads), ("output_padding", outputPadding));
     }
 
     /// <summary>Pool2DOptions{padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4}; padded cells do not count.</summary>
