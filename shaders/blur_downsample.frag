@@ -1,10 +1,10 @@
 #version 330 core
 // Background blur, pass 1: reduce the frame by u_factor in each direction, averaging each u_factor x u_factor block
-// weighted by background-ness (1 - mask), so the person's colours never bleed into the blurred background (no halo).
-// In:  u_frame RGBA8 frame; u_mask R32F frame size.
-// Out: RGBA32F, ceil(frame / factor): rgb = mean((1 - m) * colour), a = mean(1 - m). Block texels past the edge repeat it.
+// weighted per pixel by background-ness (1 - mask, nearest mask texel), so the person's colours never bleed into the
+// blurred background (no halo). Block pixels past the frame edge repeat the edge.
+// Out: RGBA32F, ceil(frame / factor): rgb = mean((1 - m) * colour), a = mean(1 - m).
+#include "mask.glsl"
 uniform sampler2D u_frame;
-uniform sampler2D u_mask;
 uniform int u_factor;
 layout(location = 0) out vec4 o_sum;
 
@@ -15,7 +15,7 @@ void main() {
     for (int dy = 0; dy < u_factor; dy++) {
         for (int dx = 0; dx < u_factor; dx++) {
             ivec2 q = min(origin + ivec2(dx, dy), last);
-            float w = 1.0 - texelFetch(u_mask, q, 0).r;
+            float w = 1.0 - maskNearest(q);
             sum += vec4(texelFetch(u_frame, q, 0).rgb * w, w);
         }
     }

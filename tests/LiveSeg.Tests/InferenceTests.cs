@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LiveSeg.Inference;
 using LiveSeg.Metrics;
+using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
 
 namespace LiveSeg.Tests;
@@ -212,6 +213,20 @@ public class ExecutionProvidersTests
         var e = Assert.Throws<LiveSegException>(() => ExecutionProviders.CreateSession(model, DeviceChoice.Cuda, 1));
         Assert.StartsWith("device 'cuda' cannot be used: libcuda.so.1 not found", e.Message);
         Assert.Contains("--device auto or cpu", e.Message);
+    }
+
+    [Fact]
+    public void CreateSession_AfterAnotherComponentMadeTheOrtEnvironment_StillWorks()
+    {
+        // ONNX Runtime has one environment per process; creating it with options fails once it exists.
+        using var dir = new TempDir();
+        string model = Synthetic.ColorKeyModel(dir);
+        using (new InferenceSession(model))
+        {
+        }
+        var choice = ExecutionProviders.CreateSession(model, DeviceChoice.Cpu, 1);
+        using var session = choice.Session;
+        Assert.Equal("CPU", choice.Provider);
     }
 
     [Theory]

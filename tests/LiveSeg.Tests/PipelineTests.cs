@@ -81,3 +81,32 @@ public class LatencySummaryTests
         Assert.Equal("pipelined", doc.RootElement.GetProperty("run").GetProperty("mode").GetString());
     }
 }
+
+public class TemporalSmootherTests
+{
+    [Fact]
+    public void Apply_BlendsWithThePreviousSmoothedMask()
+    {
+        var s = new LiveSeg.Inference.TemporalSmoother(2, keep: 0.25f);
+        float[] a = [1f, 0f];
+        s.Apply(a);
+        Assert.Equal([1f, 0f], a); // first mask passes unchanged
+        float[] b = [0f, 1f];
+        s.Apply(b);
+        Assert.Equal([0.25f, 0.75f], b);
+        float[] c = [0f, 1f];
+        s.Apply(c);
+        Assert.Equal(0.0625f, c[0], 6); // blends with the smoothed 0.25, not the raw 0
+    }
+
+    [Fact]
+    public void Apply_KeepZero_IsOff()
+    {
+        var s = new LiveSeg.Inference.TemporalSmoother(1, keep: 0f);
+        float[] a = [1f];
+        s.Apply(a);
+        float[] b = [0.3f];
+        s.Apply(b);
+        Assert.Equal(0.3f, b[0]);
+    }
+}

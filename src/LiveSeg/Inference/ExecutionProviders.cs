@@ -18,7 +18,17 @@ public static partial class ExecutionProviders
     {
         // FATAL: a provider that cannot load is expected on CPU-only machines; we report it ourselves in one line.
         var options = new EnvironmentCreationOptions { logId = "liveseg", logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
-        return OrtEnv.CreateInstanceWithOptions(ref options);
+        try
+        {
+            return OrtEnv.CreateInstanceWithOptions(ref options);
+        }
+        catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException)
+        {
+            // The process already has its one environment (another component created it first): use it as it is.
+            OrtEnv env = OrtEnv.Instance();
+            env.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+            return env;
+        }
     });
 
     public static DeviceChoice Parse(string value) => value.ToLowerInvariant() switch

@@ -8,8 +8,8 @@ using OpenCvSharp;
 namespace LiveSeg.Pipeline;
 
 /// <summary>
-/// Segments a video file end to end: capture → preprocess → infer → postprocess → upload → composite → read-back →
-/// encode. The constructor validates every input and opens every resource (the output file last, so a bad input
+/// Segments a video file end to end: capture → preprocess → infer → postprocess (+ temporal smoothing) → upload →
+/// composite → read-back → encode. The constructor validates every input and opens every resource (the output file last, so a bad input
 /// leaves no empty file); <see cref="Run"/> processes the frames.
 /// <para>Pipelined (default): decode, inference, GL and encode each run on their own thread, joined by bounded queues;
 /// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another on one thread.</para>
@@ -24,6 +24,7 @@ public sealed class VideoPipeline : IDisposable
     private readonly VideoJob _job;
     private readonly VideoFileSource _source;
     private readonly OnnxSegmenter _segmenter;
+    private readonly TemporalSmoother _smoother;
     private readonly EglContext _gl;
     private readonly ICompositor _compositor;
     private readonly VideoFileSink _sink;
@@ -45,6 +46,7 @@ public sealed class VideoPipeline : IDisposable
             _gl = Track(new EglContext(), disposables);
             _compositor = Track(new GlCompositor(_gl.Gl, new ShaderLibrary(), _source.Width, _source.Height,
                 _segmenter.MaskWidth, _segmenter.MaskHeight, job.Effect, background), disposables);
+            _smoother = new TemporalSmoother(_segmenter.MaskWidth * _segmenter.MaskHeight, job.Effect.Smoothing);
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = Track(new FrameSlot(_segmenter.MaskWidth, _segmenter.MaskHeight), disposables);
@@ -110,6 +112,15 @@ public sealed class VideoPipeline : IDisposable
         return true;
     }
 
+    /// <summary>Preprocess, infer, postprocess (+ temporal smoothing, counted as postprocess) into the slot's mask.</summary>
+    private void Segment(FrameSlot slot)
+    {
+        _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+        long t = Stopwatch.GetTimestamp();
+        _smoother.Apply(slot.Mask);
+        slot.Timing.Add(Stage.Postprocess, t);
+    }
+
     private void Encode(FrameSlot slot)
     {
         long t = Stopwatch.GetTimestamp();
@@ -123,7 +134,7 @@ public sealed class VideoPipeline : IDisposable
         FrameSlot slot = _slots[0];
         for (int index = 0; !cancel.IsCancellationRequested && Capture(slot, index); index++)
         {
-            _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+            Segment(slot);
             _compositor.Submit(slot);
             _compositor.Complete(slot);
             Encode(slot);
@@ -169,7 +180,7 @@ public sealed class VideoPipeline : IDisposable
         {
             while (toInfer.TryTake(out var slot))
             {
-                _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+                Segment(slot);
                 if (!toRender.Add(slot))
                     break;
             }

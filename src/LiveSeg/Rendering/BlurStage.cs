@@ -3,7 +3,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// Mask-weighted background blur at reduced size: frame RGBA8 + mask R32F (frame size) → RGBA32F weighted sums at
+/// Mask-weighted background blur at reduced size: frame RGBA8 + mask R32F (model size) → RGBA32F weighted sums at
 /// ceil(frame / factor) (rgb = Σ g·(1−m)·colour, a = Σ g·(1−m)), normalised later by the effect pass.
 /// Passes: reduce (blur_downsample.frag), Gaussian horizontal, Gaussian vertical (blur_gaussian.frag).
 /// </summary>
@@ -18,7 +18,8 @@ public sealed unsafe class BlurStage : IDisposable
     private readonly RenderTarget _horizontal;
     private readonly RenderTarget _vertical;
 
-    public BlurStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings)
+    public BlurStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, int maskWidth,
+        int maskHeight, EffectSettings settings)
     {
         _gl = gl;
         _triangle = triangle;
@@ -28,12 +29,13 @@ public sealed unsafe class BlurStage : IDisposable
         _gaussian = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.BlurGaussian);
         _reduced = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
         _horizontal = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
-        _vertical = new RenderTarget(gl, w, h, InternalFormat.Rgba32f);
+        _vertical = new RenderTarget(gl, w, h, InternalFormat.Rgba32f, linear: true); // upsampled by effect_blur.frag
         // Settings are fixed for the stage's life: set uniforms once.
         _reduce.Use();
         gl.Uniform1(_reduce.Uniform("u_frame"), 0);
         gl.Uniform1(_reduce.Uniform("u_mask"), 1);
         gl.Uniform1(_reduce.Uniform("u_factor"), factor);
+        gl.Uniform2(_reduce.Uniform("u_maskScale"), (float)maskWidth / width, (float)maskHeight / height);
         float[] weights = settings.BlurWeights();
         _gaussian.Use();
         gl.Uniform1(_gaussian.Uniform("u_sums"), 0);

@@ -6,7 +6,8 @@ using OpenCvSharp;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The CPU reference of the GL path: the same formulas as the shaders, in the same order, in float. Tests compare
+/// The CPU reference of the GL path: the same formulas as the shaders (mask.glsl, blur_*.frag, effect_*.frag), in the
+/// same order, in float. Tests compare
 /// the GL output with it (within 1 LSB); it is also a fallback compositor where no OpenGL is available. Slow (scalar),
 /// but allocation-free per frame.
 /// </summary>
@@ -17,7 +18,7 @@ public sealed unsafe class CpuCompositor : ICompositor
     private readonly int _mw;
     private readonly int _mh;
     private readonly EffectSettings _s;
-    private readonly float[] _mask;       // frame size, smoothed
+    private float[] _mask = [];           // the slot's mask (model size) while compositing it
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
     private readonly float[] _sums1;      // blur: reduced size x 4
     private readonly float[] _sums2;      // blur: reduced size x 4 (result)
@@ -25,13 +26,11 @@ public sealed unsafe class CpuCompositor : ICompositor
     private readonly float[] _weights;
     private readonly int _bw;             // blur: reduced size
     private readonly int _bh;
-    private bool _hasPrevious;
     private int _pending;
 
     public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
     {
         (_w, _h, _mw, _mh, _s) = (width, height, maskWidth, maskHeight, settings);
-        _mask = new float[width * height];
         _frame = new float[width * height * 3];
         _weights = settings.BlurWeights();
         int f = settings.BlurFactor;
@@ -54,7 +53,7 @@ public sealed unsafe class CpuCompositor : ICompositor
         long t = Stopwatch.GetTimestamp();
         ToRgbFloat(slot.Image, _frame);
         t = slot.Timing.Add(Stage.Upload, t);
-        UpsampleMask(slot.Mask);
+        _mask = slot.Mask;
         if (_s.Effect == EffectKind.Blur)
             Blur();
         if (slot.Output.Width != _w || slot.Output.Height != _h || slot.Output.Type() != MatType.CV_8UC3)
@@ -66,7 +65,7 @@ public sealed unsafe class CpuCompositor : ICompositor
             for (int x = 0; x < _w; x++)
             {
                 int i = y * _w + x;
-                float m = _mask[i];
+                float m = MaskAt(x + 0.5f, y + 0.5f);
                 float r = _frame[i * 3], g = _frame[i * 3 + 1], b = _frame[i * 3 + 2];
                 switch (_s.Effect)
                 {
@@ -121,29 +120,25 @@ public sealed unsafe class CpuCompositor : ICompositor
     /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
 
-    private void UpsampleMask(float[] mask)
+    /// <summary>mask.glsl maskAt: bilinear, pixel centres aligned, edges repeated; pos in frame pixel-centre coordinates.</summary>
+    private float MaskAt(float px, float py)
     {
-        float sx = (float)_mw / _w, sy = (float)_mh / _h;
-        float keep = _hasPrevious ? _s.Smoothing : 0f;
-        for (int y = 0; y < _h; y++)
-        {
-            float srcY = (y + 0.5f) * sy - 0.5f;
-            float fy = MathF.Floor(srcY);
-            float wy = srcY - fy;
-            int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
-            for (int x = 0; x < _w; x++)
-            {
-                float srcX = (x + 0.5f) * sx - 0.5f;
-                float fx = MathF.Floor(srcX);
-                float wx = srcX - fx;
-                int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
-                float top = Mix(mask[y0 * _mw + x0], mask[y0 * _mw + x1], wx);
-                float bottom = Mix(mask[y1 * _mw + x0], mask[y1 * _mw + x1], wx);
-                int i = y * _w + x;
-                _mask[i] = Mix(Mix(top, bottom, wy), _mask[i], keep);
-            }
-        }
-        _hasPrevious = true;
+        float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
+        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
+        float wx = srcX - fx, wy = srcY - fy;
+        int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
+        int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
+        float top = Mix(_mask[y0 * _mw + x0], _mask[y0 * _mw + x1], wx);
+        float bottom = Mix(_mask[y1 * _mw + x0], _mask[y1 * _mw + x1], wx);
+        return Mix(top, bottom, wy);
+    }
+
+    /// <summary>mask.glsl maskNearest: the mask texel covering frame pixel (x, y).</summary>
+    private float MaskNearest(int x, int y)
+    {
+        int mx = Math.Clamp((int)MathF.Floor((x + 0.5f) * ((float)_mw / _w)), 0, _mw - 1);
+        int my = Math.Clamp((int)MathF.Floor((y + 0.5f) * ((float)_mh / _h)), 0, _mh - 1);
+        return _mask[my * _mw + mx];
     }
 
     /// <summary>blur_downsample.frag then blur_gaussian.frag twice, into _sums2 (reduced size x 4).</summary>
@@ -159,8 +154,9 @@ public sealed unsafe class CpuCompositor : ICompositor
                 {
                     for (int dx = 0; dx < f; dx++)
                     {
-                        int q = Math.Min(y * f + dy, _h - 1) * _w + Math.Min(x * f + dx, _w - 1);
-                        float wt = 1 - _mask[q];
+                        int qx = Math.Min(x * f + dx, _w - 1), qy = Math.Min(y * f + dy, _h - 1);
+                        int q = qy * _w + qx;
+                        float wt = 1 - MaskNearest(qx, qy);
                         sr += _frame[q * 3] * wt;
                         sg += _frame[q * 3 + 1] * wt;
                         sb += _frame[q * 3 + 2] * wt;
@@ -219,8 +215,8 @@ public sealed unsafe class CpuCompositor : ICompositor
         {
             for (int dx = -1; dx <= 1; dx++)
             {
-                int qx = Math.Clamp(x + dx * d, 0, _w - 1), qy = Math.Clamp(y + dy * d, 0, _h - 1);
-                float v = SmoothStep(0.4f, 0.6f, _mask[qy * _w + qx]);
+                float qx = Math.Clamp(x + dx * d, 0, _w - 1) + 0.5f, qy = Math.Clamp(y + dy * d, 0, _h - 1) + 0.5f;
+                float v = SmoothStep(0.4f, 0.6f, MaskAt(qx, qy));
                 lo = MathF.Min(lo, v);
                 hi = MathF.Max(hi, v);
             }

@@ -3,15 +3,16 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The effect pass: frame RGBA8 + mask R32F (frame size) [+ one extra texture: blurred sums or background] → RGBA8
-/// output target. One program, chosen once from <see cref="EffectSettings.Effect"/>; its uniforms are set once.
+/// The effect pass: frame RGBA8 + mask R32F (model size, upsampled in the shader by mask.glsl) [+ one extra texture:
+/// blurred sums or background] → RGBA8 output target. One program, chosen once from <see cref="EffectSettings.Effect"/>; its uniforms are set once.
 /// </summary>
 public sealed class EffectStage : IDisposable
 {
     private readonly FullScreenTriangle _triangle;
     private readonly ShaderProgram _program;
 
-    public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings)
+    public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, int maskWidth,
+        int maskHeight, EffectSettings settings)
     {
         _triangle = triangle;
         string fragment = settings.Effect switch
@@ -25,6 +26,7 @@ public sealed class EffectStage : IDisposable
         _program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, fragment);
         _program.Use();
         gl.Uniform1(_program.Uniform("u_mask"), 1);
+        gl.Uniform2(_program.Uniform("u_maskScale"), (float)maskWidth / width, (float)maskHeight / height);
         Rgb color = settings.EffectiveColor;
         switch (settings.Effect)
         {

@@ -7,8 +7,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The GPU compositing path, one stage after another: upload → mask upsample (+ temporal smoothing) → [blur] →
-/// effect → read-back. Every GL object is created in the constructor, on the GL thread, and reused for every frame.
+/// The GPU compositing path, one stage after another: upload → [blur] → effect (which upsamples the mask where it
+/// reads it) → read-back. Every GL object is created in the constructor, on the GL thread, and reused for every frame.
 /// </summary>
 public sealed unsafe class GlCompositor : ICompositor
 {
@@ -16,7 +16,6 @@ public sealed unsafe class GlCompositor : ICompositor
     private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;
     private readonly UploadStage _upload;
-    private readonly MaskUpsampleStage _upsample;
     private readonly BlurStage? _blur;
     private readonly Texture2D? _background;
     private readonly EffectStage _effect;
@@ -30,16 +29,15 @@ public sealed unsafe class GlCompositor : ICompositor
         _gl = gl;
         _triangle = new FullScreenTriangle(gl);
         _upload = new UploadStage(gl, width, height, maskWidth, maskHeight);
-        _upsample = new MaskUpsampleStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings.Smoothing);
         if (settings.Effect == EffectKind.Blur)
-            _blur = new BlurStage(gl, shaders, _triangle, width, height, settings);
+            _blur = new BlurStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings);
         if (settings.Effect == EffectKind.Replace)
         {
             using Mat bg = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
             _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
             _background.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)bg.Data, (int)(bg.Step() / 3));
         }
-        _effect = new EffectStage(gl, shaders, _triangle, width, height, settings);
+        _effect = new EffectStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings);
         for (int i = 0; i < Depth; i++)
             _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
         _readback = new ReadbackStage(gl, width, height, Depth);
@@ -55,10 +53,9 @@ public sealed unsafe class GlCompositor : ICompositor
         long t = Stopwatch.GetTimestamp();
         _upload.Upload(slot);
         t = slot.Timing.Add(Stage.Upload, t);
-        _upsample.Render(_upload.Mask);
-        _blur?.Render(_upload.Frame, _upsample.Result);
+        _blur?.Render(_upload.Frame, _upload.Mask);
         RenderTarget output = _outputs[_submitted % Depth];
-        _effect.Render(output, _upload.Frame, _upsample.Result, _blur?.Result ?? _background);
+        _effect.Render(output, _upload.Frame, _upload.Mask, _blur?.Result ?? _background);
         _readback.Start(output);
         _submitted++;
         slot.Timing.Add(Stage.Composite, t);
@@ -79,7 +76,6 @@ public sealed unsafe class GlCompositor : ICompositor
         _effect.Dispose();
         _background?.Dispose();
         _blur?.Dispose();
-        _upsample.Dispose();
         _upload.Dispose();
         _triangle.Dispose();
     }

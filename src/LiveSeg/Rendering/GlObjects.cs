@@ -2,12 +2,15 @@ using Silk.NET.OpenGL;
 
 namespace LiveSeg.Rendering;
 
-/// <summary>A 2D texture of fixed size and format, nearest filtering, clamped to edge. Owns one GL handle.</summary>
+/// <summary>
+/// A 2D texture of fixed size and format, clamped to edge. Owns one GL handle. Filtering is nearest (shaders read
+/// texels with texelFetch) unless <c>linear</c> is set, for textures sampled bilinearly by the texture unit.
+/// </summary>
 public sealed unsafe class Texture2D : IDisposable
 {
     private readonly GL _gl;
 
-    public Texture2D(GL gl, int width, int height, InternalFormat format)
+    public Texture2D(GL gl, int width, int height, InternalFormat format, bool linear = false)
     {
         _gl = gl;
         Width = width;
@@ -15,9 +18,8 @@ public sealed unsafe class Texture2D : IDisposable
         Handle = gl.GenTexture();
         gl.BindTexture(TextureTarget.Texture2D, Handle);
         gl.TexStorage2D(TextureTarget.Texture2D, 1, (SizedInternalFormat)format, (uint)width, (uint)height);
-        // Shaders read texels with texelFetch (exact, reproducible on every GPU); filtering is done in the shaders.
-        gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureMinFilter, (int)TextureMinFilter.Nearest);
-        gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureMagFilter, (int)TextureMagFilter.Nearest);
+        gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureMinFilter, (int)(linear ? TextureMinFilter.Linear : TextureMinFilter.Nearest));
+        gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureMagFilter, (int)(linear ? TextureMagFilter.Linear : TextureMagFilter.Nearest));
         gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureWrapS, (int)TextureWrapMode.ClampToEdge);
         gl.TexParameter(TextureTarget.Texture2D, TextureParameterName.TextureWrapT, (int)TextureWrapMode.ClampToEdge);
     }
@@ -52,10 +54,10 @@ public sealed class RenderTarget : IDisposable
 {
     private readonly GL _gl;
 
-    public RenderTarget(GL gl, int width, int height, InternalFormat format)
+    public RenderTarget(GL gl, int width, int height, InternalFormat format, bool linear = false)
     {
         _gl = gl;
-        Texture = new Texture2D(gl, width, height, format);
+        Texture = new Texture2D(gl, width, height, format, linear);
         Handle = gl.GenFramebuffer();
         gl.BindFramebuffer(FramebufferTarget.Framebuffer, Handle);
         gl.FramebufferTexture2D(FramebufferTarget.Framebuffer, FramebufferAttachment.ColorAttachment0, TextureTarget.Texture2D, Texture.Handle, 0);

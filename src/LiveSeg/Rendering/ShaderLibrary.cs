@@ -16,7 +16,26 @@ public sealed class ShaderLibrary
 
     public string Folder { get; }
 
+    /// <summary>
+    /// The source of <paramref name="file"/>, with each line <c>#include "name"</c> replaced by the text of shaders/name
+    /// (one level: shared GLSL such as mask.glsl; GLSL itself has no include).
+    /// </summary>
     public string Source(string file)
+    {
+        string text = Read(file);
+        var sb = new System.Text.StringBuilder();
+        foreach (string line in text.Split('\n'))
+        {
+            string trimmed = line.Trim();
+            if (trimmed.StartsWith("#include \"", StringComparison.Ordinal) && trimmed.EndsWith('"'))
+                sb.Append(Read(trimmed["#include \"".Length..^1])).Append('\n');
+            else
+                sb.Append(line).Append('\n');
+        }
+        return sb.ToString();
+    }
+
+    private string Read(string file)
     {
         string path = Path.Combine(Folder, file);
         if (!File.Exists(path))
@@ -29,7 +48,8 @@ public sealed class ShaderLibrary
 public static class ShaderFiles
 {
     public const string FullScreen = "fullscreen.vert";
-    public const string MaskUpsample = "mask_upsample.frag";
+    /// <summary>Shared GLSL included by the effect and blur shaders: the mask sampled (upsampled) at a frame pixel.</summary>
+    public const string MaskInclude = "mask.glsl";
     public const string BlurDownsample = "blur_downsample.frag";
     public const string BlurGaussian = "blur_gaussian.frag";
     public const string EffectMask = "effect_mask.frag";

@@ -7,14 +7,14 @@ namespace LiveSeg.Rendering;
 
 /// <summary>
 /// Streams a frame and its mask into textures created once.
-/// Frame: BGR Mat → RGBA8 texture, frame size, row 0 = top. Mask: float[] → R32F texture, model output size.
+/// Frame: BGR Mat → RGBA8 texture, frame size, row 0 = top. Mask: float[] → R32F texture, model output size, linear.
 /// </summary>
 public sealed unsafe class UploadStage : IDisposable
 {
     public UploadStage(GL gl, int width, int height, int maskWidth, int maskHeight)
     {
         Frame = new Texture2D(gl, width, height, InternalFormat.Rgba8);
-        Mask = new Texture2D(gl, maskWidth, maskHeight, InternalFormat.R32f);
+        Mask = new Texture2D(gl, maskWidth, maskHeight, InternalFormat.R32f, linear: true); // sampled bilinearly by mask.glsl
     }
 
     public Texture2D Frame { get; }
