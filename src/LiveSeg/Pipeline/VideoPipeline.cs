@@ -18,7 +18,7 @@ namespace LiveSeg.Pipeline;
 /// </summary>
 public sealed class VideoPipeline : IDisposable
 {
-    private const int PoolSize = 8;
+    private const int PoolSize = 5;
     private const int QueueCapacity = 2;
 
     private readonly VideoJob _job;
