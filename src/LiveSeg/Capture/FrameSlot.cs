@@ -29,6 +29,18 @@ public sealed class FrameSlot : IDisposable
     /// <summary>Composited frame: BGR, 8 bits per channel, source size. Written by the compositor's read-back.</summary>
     public Mat Output { get; } = new();
 
+    /// <summary>
+    /// <see cref="Output"/> as an OpenCV InputArray, made once: writers take InputArray, and converting a Mat on each call
+    /// allocates a wrapper. It refers to the Mat object, so it stays valid when Output's pixels are (re)allocated.
+    /// </summary>
+    public InputArray OutputArray => _outputArray ??= InputArray.Create(Output);
+
+    /// <summary><see cref="Image"/> as an InputArray, made once (see <see cref="OutputArray"/>).</summary>
+    public InputArray ImageArray => _imageArray ??= InputArray.Create(Image);
+
+    private InputArray? _outputArray;
+    private InputArray? _imageArray;
+
     /// <summary>Index of the frame in its source (0-based).</summary>
     public int Index { get; set; }
 
@@ -36,6 +48,8 @@ public sealed class FrameSlot : IDisposable
 
     public void Dispose()
     {
+        _outputArray?.Dispose();
+        _imageArray?.Dispose();
         Image.Dispose();
         Output.Dispose();
     }

@@ -39,8 +39,8 @@ public sealed class VideoFileSink : IDisposable
 
     public int FramesWritten { get; private set; }
 
-    /// <summary>Encodes one BGR frame of the size given at construction.</summary>
-    public void Write(Mat frameBgr)
+    /// <summary>Encodes one BGR frame of the size given at construction (pass a long-lived InputArray: see FrameSlot.OutputArray).</summary>
+    public void Write(InputArray frameBgr)
     {
         _writer.Write(frameBgr);
         FramesWritten++;

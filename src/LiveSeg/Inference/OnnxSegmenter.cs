@@ -24,6 +24,7 @@ public sealed class OnnxSegmenter : IDisposable
     private readonly OrtValue[] _inputs;
     private readonly OrtValue[] _outputs;
     private readonly RunOptions _runOptions = new();
+    private readonly OrtIoBinding _binding;
 
     public OnnxSegmenter(ModelSpec spec, DeviceChoice device, int intraOpThreads = 0)
     {
@@ -57,7 +58,11 @@ public sealed class OnnxSegmenter : IDisposable
             _output = new float[outShape.Aggregate(1L, (a, b) => a * b)];
             _outputValue = OrtValue.CreateTensorValueFromMemory(_output, outShape);
             _outputs = [_outputValue];
-            _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+            // Bound once: RunWithBinding allocates nothing per frame (Run with name/value lists does).
+            _binding = _session.CreateIoBinding();
+            _binding.BindInput(inputName, _inputValue);
+            _binding.BindOutput(outputName, _outputValue);
+            _session.RunWithBinding(_runOptions, _binding);
         }
         catch
         {
@@ -84,10 +89,17 @@ public sealed class OnnxSegmenter : IDisposable
     /// </summary>
     public void Segment(Mat frameBgr, Span<float> mask, ref FrameTiming timing)
     {
+        using var array = InputArray.Create(frameBgr);
+        Segment(frameBgr, array, mask, ref timing);
+    }
+
+    /// <summary>The per-frame path: <paramref name="frameArray"/> is an InputArray over the frame made once (FrameSlot.ImageArray).</summary>
+    public void Segment(Mat frameBgr, InputArray frameArray, Span<float> mask, ref FrameTiming timing)
+    {
         long t = System.Diagnostics.Stopwatch.GetTimestamp();
-        _pre.Run(frameBgr, _input);
+        _pre.Run(frameBgr, frameArray, _input);
         t = timing.Add(Stage.Preprocess, t);
-        _session.Run(_runOptions, _inputNames, _inputs, _outputNames, _outputs);
+        _session.RunWithBinding(_runOptions, _binding);
         t = timing.Add(Stage.Inference, t);
         _post.Run(_output, mask);
         timing.Add(Stage.Postprocess, t);
@@ -147,6 +159,7 @@ public sealed class OnnxSegmenter : IDisposable
 
     public void Dispose()
     {
+        _binding?.Dispose();
         _inputValue?.Dispose();
         _outputValue?.Dispose();
         _runOptions.Dispose();

@@ -10,13 +10,16 @@ namespace LiveSeg.Inference;
 public sealed class Preprocessor : IDisposable
 {
     private readonly ModelManifest _m;
-    private readonly Mat _resized = new();
+    private readonly Mat _resized;
+    private readonly OutputArray _resizedArray;
     private readonly float[] _lut = new float[3 * 256]; // [modelChannel * 256 + byteValue]
     private readonly int[] _sourceChannel = new int[3];  // model channel c reads BGR byte _sourceChannel[c]
 
     public Preprocessor(ModelManifest manifest)
     {
         _m = manifest;
+        _resized = new Mat(manifest.Height, manifest.Width, MatType.CV_8UC3);
+        _resizedArray = OutputArray.Create(_resized);
         for (int c = 0; c < 3; c++)
         {
             _sourceChannel[c] = manifest.Color == ColorOrder.Rgb ? 2 - c : c;
@@ -28,13 +31,29 @@ public sealed class Preprocessor : IDisposable
     public int TensorLength => 3 * _m.Width * _m.Height;
 
     /// <summary>Fills <paramref name="tensor"/> (length <see cref="TensorLength"/>) from <paramref name="frameBgr"/>.</summary>
-    public unsafe void Run(Mat frameBgr, Span<float> tensor)
+    public void Run(Mat frameBgr, Span<float> tensor)
+    {
+        using var array = InputArray.Create(frameBgr);
+        Run(frameBgr, array, tensor);
+    }
+
+    /// <summary>
+    /// As <see cref="Run(Mat, Span{float})"/>, with <paramref name="frameArray"/> an InputArray over
+    /// <paramref name="frameBgr"/> made once by the caller (the per-frame path allocates nothing).
+    /// </summary>
+    public unsafe void Run(Mat frameBgr, InputArray frameArray, Span<float> tensor)
     {
         int w = _m.Width, h = _m.Height;
         Mat src = frameBgr;
         if (frameBgr.Width != w || frameBgr.Height != h)
         {
-            Cv2.Resize(frameBgr, _resized, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+            // Straight to the native call: Cv2.Resize "fixes" (uses up) its OutputArray, so a reused one would need a new
+            // wrapper object per frame. The wrappers here live as long as their Mats.
+            var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(frameArray.CvPtr, _resizedArray.CvPtr, new Size(w, h), 0, 0, (int)InterpolationFlags.Linear);
+            GC.KeepAlive(frameArray);
+            GC.KeepAlive(_resizedArray);
+            if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred)
+                throw new InvalidOperationException($"OpenCV resize to {w}x{h} failed");
             src = _resized;
         }
         int plane = w * h;
@@ -72,5 +91,9 @@ public sealed class Preprocessor : IDisposable
         }
     }
 
-    public void Dispose() => _resized.Dispose();
+    public void Dispose()
+    {
+        _resizedArray.Dispose();
+        _resized.Dispose();
+    }
 }

@@ -115,7 +115,7 @@ public sealed class VideoPipeline : IDisposable
     /// <summary>Preprocess, infer, postprocess (+ temporal smoothing, counted as postprocess) into the slot's mask.</summary>
     private void Segment(FrameSlot slot)
     {
-        _segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+        _segmenter.Segment(slot.Image, slot.ImageArray, slot.Mask, ref slot.Timing);
         long t = Stopwatch.GetTimestamp();
         _smoother.Apply(slot.Mask);
         slot.Timing.Add(Stage.Postprocess, t);
@@ -124,7 +124,7 @@ public sealed class VideoPipeline : IDisposable
     private void Encode(FrameSlot slot)
     {
         long t = Stopwatch.GetTimestamp();
-        _sink.Write(slot.Output);
+        _sink.Write(slot.OutputArray);
         slot.Timing.Add(Stage.Encode, t);
         Recorder.Add(slot.Index, ref slot.Timing);
     }
