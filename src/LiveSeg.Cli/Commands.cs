@@ -8,6 +8,8 @@ public static class Commands
 
         Usage:
           liveseg video INPUT -o OUTPUT [options]   segment every frame of a video file into a new video
+          liveseg live [options]                    a window: webcam (or --input FILE) segmented live, keys, HUD
+          liveseg cameras                           video devices and what they deliver
           liveseg bench INPUT [options]             time sequential vs pipelined on a video (fps, per-stage latency)
           liveseg models list                       built-in model names and where they are looked up
           liveseg models synth NAME -o FILE.onnx    write a project-built test model (colorkey, convnet) + manifest
@@ -34,8 +36,17 @@ public static class Commands
         {
             "video" => VideoCommand.Run(rest),
             "bench" => BenchCommand.Run(rest),
+            "live" => LiveCommand.Run(rest),
+            "cameras" => Cameras(),
             "models" => ModelsCommand.Run(rest),
-            _ => throw new LiveSegException($"unknown command '{args[0]}': use video, bench or models (liveseg --help)."),
+            _ => throw new LiveSegException($"unknown command '{args[0]}': use video, live, cameras, bench or models (liveseg --help)."),
         };
+    }
+
+    private static int Cameras()
+    {
+        foreach (string line in LiveSeg.Capture.CameraSource.Describe())
+            Console.WriteLine(line);
+        return ExitCodes.Ok;
     }
 }

@@ -57,4 +57,5 @@ public static class ShaderFiles
     public const string EffectBlur = "effect_blur.frag";
     public const string EffectReplace = "effect_replace.frag";
     public const string EffectOutline = "effect_outline.frag";
+    public const string Hud = "hud.frag";
 }

@@ -1,0 +1,150 @@
+using System.Globalization;
+using LiveSeg.Metrics;
+using OpenCvSharp;
+using Silk.NET.OpenGL;
+
+namespace LiveSeg.Rendering;
+
+/// <summary>What the HUD shows; filled by the live loop.</summary>
+public sealed class HudInfo
+{
+    public required RollingStats Stats { get; init; }
+
+    public string Provider { get; set; } = "";
+
+    public string Model { get; set; } = "";
+
+    public string Effect { get; set; } = "";
+
+    public long Captured { get; set; }
+
+    public long Dropped { get; set; }
+
+    /// <summary>A message shown in the HUD's last line (camera lost, screenshot saved, recording), or null.</summary>
+    public string? Status { get; set; }
+
+    public bool ShowKeys { get; set; }
+}
+
+/// <summary>
+/// The heads-up display: text and a latency graph drawn with OpenCV into a BGRA image four times a second (not every
+/// frame), uploaded into one texture and blended over the window's top-left corner by hud.frag.
+/// </summary>
+public sealed unsafe class HudStage : IDisposable
+{
+    public const int Width = 330;
+    public const int Height = 168;
+    public const string KeysHelp = "1-5 effect  M model  B background  +/- strength  S screenshot  R record  H hud  F fullscreen  Esc/Q quit";
+
+    private static readonly (Stage Stage, string Label)[] s_rows =
+    [
+        (Stage.Decode, "decode"), (Stage.Inference, "inference"), (Stage.Upload, "upload"), (Stage.Composite, "composite"),
+        (Stage.EndToEnd, "end to end"),
+    ];
+
+    private readonly GL _gl;
+    private readonly FullScreenTriangle _triangle;
+    private readonly ShaderProgram _program;
+    private readonly int _uOrigin;
+    private readonly Texture2D _texture;
+    private readonly Mat _image = new(Height, Width, MatType.CV_8UC4);
+    private long _lastUpdate;
+
+    public HudStage(GL gl, ShaderLibrary shaders)
+    {
+        _gl = gl;
+        _triangle = new FullScreenTriangle(gl);
+        _program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.Hud);
+        _program.Use();
+        gl.Uniform1(_program.Uniform("u_overlay"), 0);
+        _uOrigin = _program.Uniform("u_origin");
+        _texture = new Texture2D(gl, Width, Height, InternalFormat.Rgba8);
+    }
+
+    /// <summary>Redraws the overlay image if a quarter second has passed (or <paramref name="force"/>).</summary>
+    public void Update(HudInfo info, bool force = false)
+    {
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (!force && now - _lastUpdate < System.Diagnostics.Stopwatch.Frequency / 4)
+            return;
+        _lastUpdate = now;
+        var stats = info.Stats;
+        stats.Compute();
+        var inv = CultureInfo.InvariantCulture;
+        _image.SetTo(new Scalar(0, 0, 0, 0));
+        Cv2.Rectangle(_image, new Rect(0, 0, Width, Height), new Scalar(20, 20, 20, 150), -1);
+        int y = 15;
+        void Line(string text, Scalar color)
+        {
+            Cv2.PutText(_image, text, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, color, 1, LineTypes.AntiAlias);
+            y += 14;
+        }
+        var white = new Scalar(255, 255, 255, 255);
+        var grey = new Scalar(190, 190, 190, 255);
+        double e2e50 = stats.P50[(int)Stage.EndToEnd], e2e95 = stats.P95[(int)Stage.EndToEnd];
+        Line(string.Create(inv, $"{stats.Fps:F0} fps  end to end {e2e50:F1} / {e2e95:F1} ms p50/p95"), white);
+        Line($"{info.Model} on {info.Provider}   effect {info.Effect}", grey);
+        double rate = info.Captured == 0 ? 0 : 100.0 * info.Dropped / info.Captured;
+        Line(string.Create(inv, $"dropped {info.Dropped} of {info.Captured} frames ({rate:F1}%)"), grey);
+        Line("last 1 s (ms)     p50     p95", grey);
+        int rowsTop = y;
+        foreach (var (stage, label) in s_rows)
+        {
+            Cv2.PutText(_image, label, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
+            Cv2.PutText(_image, string.Create(inv, $"{stats.P50[(int)stage],6:F1}  {stats.P95[(int)stage],6:F1}"), new Point(96, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
+            y += 14;
+        }
+        DrawGraph(stats, new Rect(200, rowsTop - 11, Width - 206, y - rowsTop + 2));
+        if (info.ShowKeys)
+        {
+            Line("1-5 effect  M model  B background  +/- strength", new Scalar(120, 230, 255, 255));
+            Line("S screenshot  R record  H hud  F full screen  Q quit", new Scalar(120, 230, 255, 255));
+        }
+        else if (info.Status is not null)
+            Line(info.Status, new Scalar(120, 230, 255, 255));
+        else
+            Line("F1 keys", grey);
+        _texture.Upload(PixelFormat.Bgra, PixelType.UnsignedByte, (void*)_image.Data);
+    }
+
+    /// <summary>Recent end-to-end latencies as bars, newest on the right; the top of the box is 100 ms, green ≤ 50 ms.</summary>
+    private void DrawGraph(RollingStats stats, Rect box)
+    {
+        Cv2.Rectangle(_image, box, new Scalar(60, 60, 60, 220), 1);
+        const double FullScale = 100;
+        int bars = Math.Min(box.Width - 2, RollingStats.Capacity);
+        for (int i = 0; i < bars; i++)
+        {
+            double ms = stats.RecentLatency(i);
+            if (double.IsNaN(ms))
+                break;
+            int h = (int)Math.Clamp(ms / FullScale * (box.Height - 2), 1, box.Height - 2);
+            int x = box.Right - 2 - i;
+            var color = ms <= 50 ? new Scalar(90, 220, 90, 255) : new Scalar(60, 90, 240, 255);
+            Cv2.Line(_image, new Point(x, box.Bottom - 2), new Point(x, box.Bottom - 1 - h), color, 1);
+        }
+    }
+
+    /// <summary>Blends the overlay over the top-left corner of a window framebuffer of height <paramref name="windowHeight"/>.</summary>
+    public void Draw(int windowHeight)
+    {
+        int originY = Math.Max(0, windowHeight - Height - 8);
+        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
+        _gl.Viewport(8, originY, Width, Height);
+        _gl.Enable(EnableCap.Blend);
+        _gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
+        _program.Use();
+        _gl.Uniform2(_uOrigin, 8, originY);
+        _texture.Bind(0);
+        _triangle.Draw();
+        _gl.Disable(EnableCap.Blend);
+    }
+
+    public void Dispose()
+    {
+        _texture.Dispose();
+        _program.Dispose();
+        _triangle.Dispose();
+        _image.Dispose();
+    }
+}
