@@ -102,7 +102,9 @@ public static class Cli
 
     public static Result Run(string[] args, Action<Process>? whileRunning, int timeoutMs = 240_000)
     {
-        var psi = new ProcessStartInfo(Executable)
+        // Arguments that start with xvfb-run's options run the executable under a virtual display.
+        bool xvfb = args.Length > 0 && args[0] == "-a";
+        var psi = new ProcessStartInfo(xvfb ? "/usr/bin/xvfb-run" : Executable)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

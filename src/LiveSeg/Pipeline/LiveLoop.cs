@@ -265,6 +265,10 @@ public sealed class LiveLoop : IDisposable
             long t = Stopwatch.GetTimestamp();
             smoother.Apply(slot.Mask);
             slot.Timing.Add(Stage.Postprocess, t);
+            // A file played without --realtime drops nothing: in sync mode each result waits until the display took the last.
+            while (_o.Sync && !_o.IsCamera && !_o.Realtime && !_stopping && !_results.WaitUntilTaken(100))
+            {
+            }
             slot = _results.Publish(slot);
         }
         _results.Close();
