@@ -115,7 +115,7 @@ public static class LiveCommand
             Console.WriteLine($"screenshot: {screenshot}");
         double rate = r.Captured == 0 ? 0 : 100.0 * r.Dropped / r.Captured;
         Console.WriteLine(string.Create(inv,
-            $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%)"));
+            $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
         Console.Write(LatencySummary.FormatTable(r.Stages));
         return ExitCodes.Ok;
     }

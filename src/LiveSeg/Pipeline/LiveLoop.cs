@@ -9,7 +9,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Pipeline;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
-public sealed record LiveResult(long Displayed, long Captured, long Dropped, double Seconds, StageStats[] Stages);
+public sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages);
 
 /// <summary>
 /// Live mode, a game loop on the GL thread: poll input → take the newest frame and the newest mask (never wait for
@@ -81,6 +81,25 @@ public sealed class LiveLoop : IDisposable
         _toDisplay = new Mailbox<FrameSlot>(_slots[1]);
         _results = new Mailbox<FrameSlot>(_slots[2]);
         _recorder = new MetricsRecorder(options.MaxFrames > 0 ? options.MaxFrames : 4096);
+        WarmUp();
+    }
+
+    /// <summary>
+    /// Draws one black frame through every path (JIT, shader first use, HUD) before capture starts, so the first real
+    /// frames are not late: otherwise the first draw takes several frame periods and frames are dropped at start-up.
+    /// </summary>
+    private void WarmUp()
+    {
+        FrameSlot slot = _slots[6];
+        slot.Image.Create(_height, _width, MatType.CV_8UC3);
+        slot.Image.SetTo(Scalar.Black);
+        slot.Timing.Reset(Stopwatch.GetTimestamp());
+        for (int i = 0; i < 2; i++)
+        {
+            Draw(slot, slot, ready: true, showHud: true);
+            _window.SwapBuffers();
+        }
+        _stats.Compute();
     }
 
     public string ProviderReport => _segmenter.ProviderReport;
@@ -120,7 +139,8 @@ public sealed class LiveLoop : IDisposable
         }
         if (_failure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
-        return new LiveResult(_recorder.Count, Interlocked.Read(ref _captured), Dropped, _recorder.ElapsedSeconds, LatencySummary.Compute(_recorder.Records));
+        return new LiveResult(_recorder.Count, Interlocked.Read(ref _captured), Dropped, Interlocked.Read(ref _paceSkipped),
+            _recorder.ElapsedSeconds, LatencySummary.Compute(_recorder.Records));
     }
 
     private void Guard(Action body)
