@@ -29,7 +29,7 @@ public static class BenchCommand
         options.Remove("-o");
         options.Remove("--output");
         options.Remove("--sequential");
-        var cl = new CommandLine("bench", args, options);
+        var cl = new CommandLine("liveseg bench", args, options);
         if (cl.Has("--help"))
         {
             Console.WriteLine(Help);

@@ -50,7 +50,7 @@ public static class LiveCommand
         };
         foreach (string name in new[] { "-o", "--output", "--metrics", "--sequential" })
             options.Remove(name);
-        var cl = new CommandLine("live", args, options);
+        var cl = new CommandLine("liveseg live", args, options);
         if (cl.Has("--help"))
         {
             Console.WriteLine(Help);

@@ -21,7 +21,7 @@ public static class ModelsCommand
 
     public static int Run(string[] args)
     {
-        var cl = new CommandLine("models", args, new Dictionary<string, bool>
+        var cl = new CommandLine("liveseg models", args, new Dictionary<string, bool>
         {
             ["-o"] = true, ["--output"] = true, ["--videos"] = true, ["--frames"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
         });

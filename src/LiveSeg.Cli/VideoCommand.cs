@@ -49,7 +49,7 @@ public static class VideoCommand
 
     public static int Run(string[] args)
     {
-        var cl = new CommandLine("video", args, Options);
+        var cl = new CommandLine("liveseg video", args, Options);
         if (cl.Has("--help"))
         {
             Console.WriteLine(Help);

@@ -13,7 +13,7 @@ public static class ModelCatalogue
     {
         ["body"] = ("body.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
         ["body-landscape"] = ("body-landscape.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
-        ["nevus"] = ("nevus.onnx", "the nevus model is not in this build yet: train one with 'liveseg train' when it lands, or pass --model FILE.onnx --manifest FILE.json"),
+        ["nevus"] = ("nevus-unet.onnx", "models/nevus-unet.onnx is missing from this checkout: train one with 'liveseg train --data DIR --arch unet -o models/nevus-unet.onnx'"),
     };
 
     /// <summary>Folders searched for catalogue models, in order.</summary>

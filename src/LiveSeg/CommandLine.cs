@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LiveSeg.Cli;
+namespace LiveSeg;
 
 /// <summary>
 /// A small, strict argument parser: positionals plus --long/-s options, each declared with whether it takes a value.
@@ -75,7 +75,7 @@ public sealed class CommandLine
     }
 
     public LiveSegException Error(string what) =>
-        new($"{what}: see 'liveseg {_command} --help'.");
+        new($"{what}: see '{_command} --help'.");
 
     /// <summary>Short aliases map to their long names.</summary>
     private static string Canonical(string name) => name switch

@@ -1,0 +1,181 @@
+using LiveSeg.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LiveSeg.Training;
+
+public enum Architecture { UNet, SegNet }
+
+/// <summary>
+/// A segmentation network that can also write itself as an ONNX graph. Forward and export live side by side in each
+/// module, so the exported graph has exactly the structure that was trained. Input: [N,3,H,W] RGB 0..1 (H, W multiples
+/// of 16); output: [N,1,H,W] logits of "lesion".
+/// </summary>
+public interface IExportable
+{
+    /// <summary>Adds this module's ops after <paramref name="input"/> and returns the output's name (inference mode: BatchNorm folded).</summary>
+    string Export(OnnxGraphBuilder g, string input);
+}
+
+/// <summary>conv 3x3 (no bias) → BatchNorm → ReLU; stride 1 or 2.</summary>
+public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
+{
+    private readonly Conv2d _conv;
+    private readonly BatchNorm2d _bn;
+    private readonly long _stride;
+
+    public ConvBnRelu(string name, long cin, long cout, long stride = 1) : base(name)
+    {
+        _stride = stride;
+        _conv = nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false);
+        _bn = nn.BatchNorm2d(cout);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => nn.functional.relu(_bn.forward(_conv.forward(x)));
+
+    /// <summary>BatchNorm folded into the convolution: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).</summary>
+    public string Export(OnnxGraphBuilder g, string input)
+    {
+        float[] w = Floats(_conv.weight!);
+        float[] gamma = Floats(_bn.weight!), beta = Floats(_bn.bias!), mean = Floats(_bn.running_mean!), variance = Floats(_bn.running_var!);
+        long cout = _conv.weight!.shape[0], cin = _conv.weight.shape[1];
+        int perOut = (int)(cin * 9);
+        var bias = new float[cout];
+        for (int o = 0; o < cout; o++)
+        {
+            float scale = gamma[o] / MathF.Sqrt(variance[o] + 1e-5f);
+            for (int k = 0; k < perOut; k++)
+                w[o * perOut + k] *= scale;
+            bias[o] = beta[o] - mean[o] * scale;
+        }
+        string wName = g.AddInitializer(g.Name("w"), [cout, cin, 3, 3], w);
+        string bName = g.AddInitializer(g.Name("b"), [cout], bias);
+        string conv = g.Op("Conv", [input, wName, bName], ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }),
+            ("strides", new long[] { _stride, _stride }));
+        return g.Op("Relu", [conv]);
+    }
+
+    internal static float[] Floats(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
+}
+
+/// <summary>Two <see cref="ConvBnRelu"/>.</summary>
+public sealed class DoubleConv : nn.Module<Tensor, Tensor>, IExportable
+{
+    private readonly ConvBnRelu _a;
+    private readonly ConvBnRelu _b;
+
+    public DoubleConv(string name, long cin, long cout) : base(name)
+    {
+        _a = new ConvBnRelu(name + "_a", cin, cout);
+        _b = new ConvBnRelu(name + "_b", cout, cout);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => _b.forward(_a.forward(x));
+
+    public string Export(OnnxGraphBuilder g, string input) => _b.Export(g, _a.Export(g, input));
+}
+
+/// <summary>
+/// The encoder–decoder of the lesson, light enough for real time on a CPU. A stride-2 stem halves the input; three
+/// 2x2 max-pool stages go down to 1/16; the decoder goes back up with nearest-neighbour ×2 upsampling and double
+/// convolutions; a 1x1 head gives logits at 1/2 size, upsampled bilinearly to the input size.
+/// <b>U-Net</b> concatenates each encoder level into the decoder (skip connections); <b>SegNet</b>-style has none
+/// (the original SegNet unpools with the encoder's max-pool indices; here the decoder upsamples by nearest neighbour).
+/// Widths: stem 16 → 16, 32, 64, bottleneck 64.
+/// </summary>
+public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
+{
+    private readonly ConvBnRelu _stem;
+    private readonly DoubleConv _enc1;
+    private readonly DoubleConv _enc2;
+    private readonly DoubleConv _enc3;
+    private readonly DoubleConv _bottleneck;
+    private readonly DoubleConv _dec3;
+    private readonly DoubleConv _dec2;
+    private readonly DoubleConv _dec1;
+    private readonly Conv2d _head;
+
+    public SegmentationNet(Architecture architecture) : base(architecture.ToString().ToLowerInvariant())
+    {
+        Architecture = architecture;
+        bool skips = architecture == Architecture.UNet;
+        _stem = new ConvBnRelu("stem", 3, 16, stride: 2);
+        _enc1 = new DoubleConv("enc1", 16, 16);
+        _enc2 = new DoubleConv("enc2", 16, 32);
+        _enc3 = new DoubleConv("enc3", 32, 64);
+        _bottleneck = new DoubleConv("bottleneck", 64, 64);
+        _dec3 = new DoubleConv("dec3", skips ? 64 + 64 : 64, 32);
+        _dec2 = new DoubleConv("dec2", skips ? 32 + 32 : 32, 16);
+        _dec1 = new DoubleConv("dec1", skips ? 16 + 16 : 16, 16);
+        _head = nn.Conv2d(16, 1, 1);
+        RegisterComponents();
+    }
+
+    public Architecture Architecture { get; }
+
+    public override Tensor forward(Tensor x)
+    {
+        bool skips = Architecture == Architecture.UNet;
+        Tensor e1 = _enc1.forward(_stem.forward(x));
+        Tensor e2 = _enc2.forward(nn.functional.max_pool2d(e1, 2));
+        Tensor e3 = _enc3.forward(nn.functional.max_pool2d(e2, 2));
+        Tensor b = _bottleneck.forward(nn.functional.max_pool2d(e3, 2));
+        Tensor d3 = _dec3.forward(Join(Up(b), e3, skips));
+        Tensor d2 = _dec2.forward(Join(Up(d3), e2, skips));
+        Tensor d1 = _dec1.forward(Join(Up(d2), e1, skips));
+        Tensor logits = _head.forward(d1);
+        return nn.functional.interpolate(logits, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    private static Tensor Up(Tensor x) => nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+
+    private static Tensor Join(Tensor up, Tensor skip, bool skips) => skips ? cat([up, skip], 1) : up;
+
+    public string Export(OnnxGraphBuilder g, string input)
+    {
+        bool skips = Architecture == Architecture.UNet;
+        string e1 = _enc1.Export(g, _stem.Export(g, input));
+        string e2 = _enc2.Export(g, Pool(g, e1));
+        string e3 = _enc3.Export(g, Pool(g, e2));
+        string b = _bottleneck.Export(g, Pool(g, e3));
+        string d3 = _dec3.Export(g, Join(g, Up(g, b, "nearest"), e3, skips));
+        string d2 = _dec2.Export(g, Join(g, Up(g, d3, "nearest"), e2, skips));
+        string d1 = _dec1.Export(g, Join(g, Up(g, d2, "nearest"), e1, skips));
+        string w = g.AddInitializer(g.Name("head_w"), [1, 16, 1, 1], ConvBnRelu.Floats(_head.weight!));
+        string hb = g.AddInitializer(g.Name("head_b"), [1], ConvBnRelu.Floats(_head.bias!));
+        string logits = g.Op("Conv", [d1, w, hb], ("kernel_shape", new long[] { 1, 1 }));
+        return Up(g, logits, "linear");
+    }
+
+    private static string Pool(OnnxGraphBuilder g, string x) =>
+        g.Op("MaxPool", [x], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
+
+    /// <summary>×2 resize matching torch: nearest (asymmetric, floor) or bilinear (half-pixel, align_corners=false).</summary>
+    private static string Up(OnnxGraphBuilder g, string x, string mode)
+    {
+        string scales = g.AddInitializer(g.Name("scales"), [4], [1f, 1f, 2f, 2f]);
+        return mode == "nearest"
+            ? g.Op("Resize", [x, "", scales], ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor"))
+            : g.Op("Resize", [x, "", scales], ("mode", "linear"), ("coordinate_transformation_mode", "pytorch_half_pixel"));
+    }
+
+    private static string Join(OnnxGraphBuilder g, string up, string skip, bool skips) =>
+        skips ? g.Op("Concat", [up, skip], ("axis", 1L)) : up;
+
+    /// <summary>Writes the trained network (eval mode) as ONNX with input "image" [1,3,size,size] and output "logits" [1,1,size,size].</summary>
+    public void ExportOnnx(string path, int size)
+    {
+        eval();
+        var g = new OnnxGraphBuilder(Architecture.ToString().ToLowerInvariant());
+        g.AddInput("image", 1, 3, size, size);
+        string output = Export(g, "image");
+        g.AddNode("Identity", [output], ["logits"]);
+        g.AddOutput("logits", 1, 1, size, size);
+        g.Save(path);
+    }
+
+    public long ParameterCount => parameters().Sum(p => p.numel());
+}

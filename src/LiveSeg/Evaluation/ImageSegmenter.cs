@@ -1,0 +1,51 @@
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using OpenCvSharp;
+
+namespace LiveSeg.Evaluation;
+
+/// <summary>
+/// Still images through a segmentation model: the mask at the image's own size (model mask upsampled bilinearly,
+/// thresholded at 0.5), an overlay with the outline, and the area. Used by <c>liveseg image</c> and <c>liveseg eval</c>.
+/// </summary>
+public sealed class ImageSegmenter(OnnxSegmenter segmenter)
+{
+    private readonly float[] _mask = new float[segmenter.MaskWidth * segmenter.MaskHeight];
+
+    public OnnxSegmenter Segmenter => segmenter;
+
+    /// <summary>The binary mask (CV_8UC1, 0 / 255) of <paramref name="imageBgr"/> at its size; the inference time in ms.</summary>
+    public Mat Segment(Mat imageBgr, out double inferenceMs)
+    {
+        var timing = new FrameTiming();
+        segmenter.Segment(imageBgr, _mask, ref timing);
+        inferenceMs = StageInfo.TicksToMs(timing.Ticks[(int)Stage.Inference]);
+        using var small = Mat.FromPixelData(segmenter.MaskHeight, segmenter.MaskWidth, MatType.CV_32FC1, _mask);
+        using var full = new Mat();
+        Cv2.Resize(small, full, imageBgr.Size(), 0, 0, InterpolationFlags.Linear);
+        var binary = new Mat();
+        Cv2.Threshold(full, full, 0.5, 255, ThresholdTypes.Binary);
+        full.ConvertTo(binary, MatType.CV_8UC1);
+        return binary;
+    }
+
+    /// <summary>The image with the mask's outline (and, when given, the true mask's outline in white) and a caption.</summary>
+    public static Mat Overlay(Mat imageBgr, Mat mask, Mat? truth, string caption)
+    {
+        var overlay = imageBgr.Clone();
+        int thickness = Math.Max(2, imageBgr.Width / 300);
+        if (truth is not null)
+            DrawOutline(overlay, truth, new Scalar(255, 255, 255), thickness);
+        DrawOutline(overlay, mask, new Scalar(80, 255, 40), thickness);
+        double scale = Math.Max(0.5, imageBgr.Width / 1200.0);
+        Cv2.PutText(overlay, caption, new Point(10, (int)(30 * scale)), HersheyFonts.HersheySimplex, scale, new Scalar(0, 0, 0), 4, LineTypes.AntiAlias);
+        Cv2.PutText(overlay, caption, new Point(10, (int)(30 * scale)), HersheyFonts.HersheySimplex, scale, new Scalar(255, 255, 255), 1, LineTypes.AntiAlias);
+        return overlay;
+    }
+
+    private static void DrawOutline(Mat image, Mat mask, Scalar color, int thickness)
+    {
+        Cv2.FindContours(mask, out Point[][] contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxSimple);
+        Cv2.DrawContours(image, contours, -1, color, thickness, LineTypes.AntiAlias);
+    }
+}

@@ -1,0 +1,28 @@
+namespace LiveSeg.Evaluation;
+
+/// <summary>Overlap of a predicted and a true binary mask (pixels ≥ 128 = foreground).</summary>
+public readonly record struct MaskScores(double Dice, double Jaccard, double Accuracy, long Predicted, long Truth, long Pixels)
+{
+    /// <summary>
+    /// Dice = 2|P∩T| / (|P| + |T|), Jaccard = |P∩T| / |P∪T|, accuracy = pixels that agree / all pixels. Two empty masks
+    /// agree perfectly (Dice = Jaccard = 1).
+    /// </summary>
+    public static MaskScores Of(ReadOnlySpan<byte> predicted, ReadOnlySpan<byte> truth)
+    {
+        if (predicted.Length != truth.Length)
+            throw new ArgumentException($"masks differ in size: {predicted.Length} vs {truth.Length} pixels");
+        long p = 0, t = 0, both = 0, agree = 0;
+        for (int i = 0; i < predicted.Length; i++)
+        {
+            bool a = predicted[i] >= 128, b = truth[i] >= 128;
+            p += a ? 1 : 0;
+            t += b ? 1 : 0;
+            both += a && b ? 1 : 0;
+            agree += a == b ? 1 : 0;
+        }
+        long union = p + t - both;
+        double dice = p + t == 0 ? 1 : 2.0 * both / (p + t);
+        double jaccard = union == 0 ? 1 : (double)both / union;
+        return new MaskScores(dice, jaccard, predicted.Length == 0 ? 1 : (double)agree / predicted.Length, p, t, predicted.Length);
+    }
+}
