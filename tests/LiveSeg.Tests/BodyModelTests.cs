@@ -15,16 +15,6 @@ public sealed class BodyModelTests(ITestOutputHelper output)
 {
     private static readonly Lazy<string> s_folder = new(() => ModelFetcher.FetchBody(_ => { }));
 
-    public static string Shared(params string[] parts)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LiveSeg.sln")))
-                return Path.Combine([d.FullName, "..", "shared", .. parts]);
-        }
-        return Path.Combine(["..", "shared", .. parts]);
-    }
-
     [Theory]
     [InlineData("body")]
     [InlineData("body-landscape")]
@@ -33,7 +23,7 @@ public sealed class BodyModelTests(ITestOutputHelper output)
         var source = ModelFetcher.Sources.Single(s => s.Name == name);
         string folder = s_folder.Value;
         Assert.Equal(source.Sha256, ModelFetcher.Hash(Path.Combine(folder, source.Tflite)));
-        var (frames, from) = ParityCheck.LoadFrames(Shared("datasets", "videos"), 24);
+        var (frames, from) = ParityCheck.LoadFrames(Repo.Shared("datasets", "videos"), 24);
         try
         {
             var r = ParityCheck.Run(Path.Combine(folder, name + ".onnx"), Path.Combine(folder, source.Tflite), frames, from);
@@ -68,10 +58,10 @@ public sealed class BodyModelTests(ITestOutputHelper output)
     [InlineData("prisma_net_portrait_256")]
     public void ReferenceModel_RunsFromManifest_AndAgreesWithBody(string model)
     {
-        string onnx = Shared("models-reference", model + ".onnx");
-        string clip = Shared("datasets", "videos", "asl-walk-webcam.mp4");
+        string onnx = Repo.Shared("models-reference", model + ".onnx");
+        string clip = Repo.Shared("datasets", "videos", "asl-walk-webcam.mp4");
         Skip.IfNot(File.Exists(onnx) && File.Exists(clip), $"needs ../shared/models-reference/{model}.onnx and ../shared/datasets/videos (absent here)");
-        string manifest = Path.Combine(RepoRoot(), "docs", "manifests", model + ".json");
+        string manifest = Path.Combine(Repo.Root, "docs", "manifests", model + ".json");
         _ = s_folder.Value;
         using var frame = ReadFrame(clip, 40);
         float[] body = MaskAt(ModelCatalogue.Resolve("body", null), frame, 640, 480);
@@ -112,13 +102,4 @@ public sealed class BodyModelTests(ITestOutputHelper output)
         return m;
     }
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LiveSeg.sln")))
-                return d.FullName;
-        }
-        throw new InvalidOperationException("LiveSeg.sln not found");
-    }
 }

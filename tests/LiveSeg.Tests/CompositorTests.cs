@@ -125,15 +125,7 @@ public sealed class CompositorTests : IDisposable
 
 public class ShaderFilesTests
 {
-    private static string RepoShaders()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "LiveSeg.sln")))
-                return Path.Combine(d.FullName, "shaders");
-        }
-        throw new InvalidOperationException("LiveSeg.sln not found above the test folder");
-    }
+    private static string RepoShaders() => Path.Combine(Repo.Root, "shaders");
 
     private static string[] Named() => typeof(ShaderFiles).GetFields()
         .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();

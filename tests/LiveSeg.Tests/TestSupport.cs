@@ -6,6 +6,25 @@ using OpenCvSharp;
 
 namespace LiveSeg.Tests;
 
+/// <summary>Where the checkout and ../shared are, from the test's output folder.</summary>
+public static class Repo
+{
+    public static string Root { get; } = Find();
+
+    /// <summary>A path under ../shared beside the checkout (datasets, reference models).</summary>
+    public static string Shared(params string[] parts) => Path.GetFullPath(Path.Combine([Root, "..", "shared", .. parts]));
+
+    private static string Find()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "LiveSeg.sln")))
+                return d.FullName;
+        }
+        throw new InvalidOperationException("LiveSeg.sln not found above the test folder");
+    }
+}
+
 /// <summary>A temporary folder deleted at the end of a test.</summary>
 public sealed class TempDir : IDisposable
 {

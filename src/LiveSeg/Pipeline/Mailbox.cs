@@ -74,14 +74,7 @@ public sealed class Mailbox<T> where T : class
     {
         lock (_lock)
         {
-            long deadline = Environment.TickCount64 + timeoutMs;
-            while (!_fresh && !_closed)
-            {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0 || !Monitor.Wait(_lock, (int)left))
-                    return false;
-            }
-            if (!_fresh)
+            if (!WaitWhileFresh(false, timeoutMs) || !_fresh)
                 return false;
             (mine, _middle) = (_middle, mine);
             _fresh = false;
@@ -94,16 +87,20 @@ public sealed class Mailbox<T> where T : class
     public bool WaitUntilTaken(int timeoutMs)
     {
         lock (_lock)
+            return WaitWhileFresh(true, timeoutMs) && !_closed;
+    }
+
+    /// <summary>Waits (under the lock) while "an item is fresh" equals <paramref name="fresh"/> and the box is open; false on timeout.</summary>
+    private bool WaitWhileFresh(bool fresh, int timeoutMs)
+    {
+        long deadline = Environment.TickCount64 + timeoutMs;
+        while (_fresh == fresh && !_closed)
         {
-            long deadline = Environment.TickCount64 + timeoutMs;
-            while (_fresh && !_closed)
-            {
-                long left = deadline - Environment.TickCount64;
-                if (left <= 0 || !Monitor.Wait(_lock, (int)left))
-                    return false;
-            }
-            return !_closed;
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0 || !Monitor.Wait(_lock, (int)left))
+                return false;
         }
+        return true;
     }
 
     /// <summary>Wakes every waiter; waits return false from now on.</summary>
