@@ -18,18 +18,55 @@ public interface IExportable
     string Export(OnnxGraphBuilder g, string input);
 }
 
+/// <summary>
+/// BatchNorm over channels with running statistics (momentum 0.1, ε 1e-5), calling functional.batch_norm directly.
+/// TorchSharp's BatchNorm2d also counts batches in an int64 buffer (num_batches_tracked.add_(1)); in a long training
+/// run under dispose scopes that add failed here after ~500 steps ("For integral input tensors, argument alpha must not
+/// be a floating point number"). The count is only needed for momentum = 0, which LiveSeg never uses.
+/// </summary>
+public sealed class BatchNorm : nn.Module<Tensor, Tensor>
+{
+    private readonly Parameter _weight;
+    private readonly Parameter _bias;
+    private readonly Tensor _runningMean;
+    private readonly Tensor _runningVar;
+
+    public BatchNorm(string name, long channels) : base(name)
+    {
+        _weight = new Parameter(ones(channels));
+        _bias = new Parameter(zeros(channels));
+        _runningMean = zeros(channels);
+        _runningVar = ones(channels);
+        register_parameter("weight", _weight);
+        register_parameter("bias", _bias);
+        register_buffer("running_mean", _runningMean);
+        register_buffer("running_var", _runningVar);
+    }
+
+    public Tensor Weight => _weight;
+
+    public Tensor Bias => _bias;
+
+    public Tensor RunningMean => _runningMean;
+
+    public Tensor RunningVar => _runningVar;
+
+    public override Tensor forward(Tensor x) =>
+        nn.functional.batch_norm(x, _runningMean, _runningVar, _weight, _bias, training, 0.1, 1e-5);
+}
+
 /// <summary>conv 3x3 (no bias) → BatchNorm → ReLU; stride 1 or 2.</summary>
 public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
 {
     private readonly Conv2d _conv;
-    private readonly BatchNorm2d _bn;
+    private readonly BatchNorm _bn;
     private readonly long _stride;
 
     public ConvBnRelu(string name, long cin, long cout, long stride = 1) : base(name)
     {
         _stride = stride;
         _conv = nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false);
-        _bn = nn.BatchNorm2d(cout);
+        _bn = new BatchNorm(name + "_bn", cout);
         RegisterComponents();
     }
 
@@ -39,7 +76,7 @@ public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
     public string Export(OnnxGraphBuilder g, string input)
     {
         float[] w = Floats(_conv.weight!);
-        float[] gamma = Floats(_bn.weight!), beta = Floats(_bn.bias!), mean = Floats(_bn.running_mean!), variance = Floats(_bn.running_var!);
+        float[] gamma = Floats(_bn.Weight), beta = Floats(_bn.Bias), mean = Floats(_bn.RunningMean), variance = Floats(_bn.RunningVar);
         long cout = _conv.weight!.shape[0], cin = _conv.weight.shape[1];
         int perOut = (int)(cin * 9);
         var bias = new float[cout];
