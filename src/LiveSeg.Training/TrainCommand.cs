@@ -99,7 +99,7 @@ public static class TrainCommand
     {
         name,
         license = "MIT (LiveSeg); trained on PH2 (research use)",
-        input = new { name = "image", width = size, height = size, layout = "nchw", color = "rgb", scale = 1.0 / 255.0, mean = 0, std = 1 },
+        input = new { name = "image", width = size, height = size, layout = "nchw", color = "rgb", resize = "area", scale = 1.0 / 255.0, mean = 0, std = 1 },
         output = new { name = "logits", layout = "nchw", activation = "sigmoid", channel = 0 },
     }, s_json);
 

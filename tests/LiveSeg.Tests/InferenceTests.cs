@@ -99,11 +99,12 @@ public class ModelManifestTests
     public void Parse_FullManifest_ReadsEveryField()
     {
         var m = Parse("""
-            { "name": "pp", "input": { "name": "x", "width": 398, "height": 224, "layout": "nchw", "color": "bgr",
+            { "name": "pp", "input": { "name": "x", "width": 398, "height": 224, "layout": "nchw", "color": "bgr", "resize": "area",
               "scale": 0.5, "mean": [1, 2, 3], "std": 2 },
               "output": { "name": "y", "layout": "nhwc", "activation": "softmax", "channel": 1 } }
             """);
         Assert.Equal(("pp", "x", 398, 224, ColorOrder.Bgr, 0.5f), (m.Name, m.InputName, m.Width, m.Height, m.Color, m.Scale));
+        Assert.Equal(ResizeMode.Area, m.Resize);
         Assert.Equal([1f, 2f, 3f], m.Mean);
         Assert.Equal([2f, 2f, 2f], m.Std);
         Assert.Equal(("y", TensorLayout.Nhwc, OutputActivation.Softmax, 1), (m.OutputName, m.OutputLayout, m.Activation, m.Channel));

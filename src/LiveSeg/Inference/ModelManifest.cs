@@ -6,6 +6,9 @@ public enum TensorLayout { Nchw, Nhwc }
 
 public enum ColorOrder { Rgb, Bgr }
 
+/// <summary>How frames are resized to the model input: bilinear (default) or area averaging (what a model trained on area-downscaled images expects).</summary>
+public enum ResizeMode { Linear, Area }
+
 /// <summary>How the output turns into a foreground probability.</summary>
 public enum OutputActivation
 {
@@ -42,6 +45,8 @@ public sealed record ModelManifest
     public TensorLayout InputLayout { get; init; } = TensorLayout.Nchw;
 
     public ColorOrder Color { get; init; } = ColorOrder.Rgb;
+
+    public ResizeMode Resize { get; init; } = ResizeMode.Linear;
 
     public float Scale { get; init; } = 1f / 255f;
 
@@ -92,6 +97,7 @@ public sealed record ModelManifest
             Height = r.PositiveInt(input, "height"),
             InputLayout = r.Enum(input, "layout", TensorLayout.Nchw),
             Color = r.Enum(input, "color", ColorOrder.Rgb),
+            Resize = r.Enum(input, "resize", ResizeMode.Linear),
             Scale = r.Float(input, "scale", 1f / 255f),
             Mean = r.Triple(input, "mean", 0f),
             Std = r.Triple(input, "std", 1f),

@@ -49,7 +49,8 @@ public sealed class Preprocessor : IDisposable
         {
             // Straight to the native call: Cv2.Resize "fixes" (uses up) its OutputArray, so a reused one would need a new
             // wrapper object per frame. The wrappers here live as long as their Mats.
-            var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(frameArray.CvPtr, _resizedArray.CvPtr, new Size(w, h), 0, 0, (int)InterpolationFlags.Linear);
+            var interpolation = _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear;
+            var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(frameArray.CvPtr, _resizedArray.CvPtr, new Size(w, h), 0, 0, (int)interpolation);
             GC.KeepAlive(frameArray);
             GC.KeepAlive(_resizedArray);
             if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred)
