@@ -26,7 +26,25 @@ public sealed class ImageSegmenter(OnnxSegmenter segmenter)
         var binary = new Mat();
         Cv2.Threshold(full, full, 0.5, 255, ThresholdTypes.Binary);
         full.ConvertTo(binary, MatType.CV_8UC1);
+        if (segmenter.Manifest.Cleanup == MaskCleanup.LargestComponent)
+            KeepLargestFilled(binary);
         return binary;
+    }
+
+    /// <summary>Keeps only the largest region of <paramref name="mask"/> (by outer contour area), with its holes filled.</summary>
+    public static void KeepLargestFilled(Mat mask)
+    {
+        Cv2.FindContours(mask, out Point[][] contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxNone);
+        mask.SetTo(Scalar.Black);
+        if (contours.Length == 0)
+            return;
+        int largest = 0;
+        for (int i = 1; i < contours.Length; i++)
+        {
+            if (Cv2.ContourArea(contours[i]) > Cv2.ContourArea(contours[largest]))
+                largest = i;
+        }
+        Cv2.DrawContours(mask, contours, largest, Scalar.White, -1);
     }
 
     /// <summary>The image with the mask's outline (and, when given, the true mask's outline in white) and a caption.</summary>

@@ -6,6 +6,9 @@ public enum TensorLayout { Nchw, Nhwc }
 
 public enum ColorOrder { Rgb, Bgr }
 
+/// <summary>Clean-up of a thresholded still-image mask: none, or keep the largest region with its holes filled (one lesion per image).</summary>
+public enum MaskCleanup { None, LargestComponent }
+
 /// <summary>How frames are resized to the model input: bilinear (default) or area averaging (what a model trained on area-downscaled images expects).</summary>
 public enum ResizeMode { Linear, Area }
 
@@ -65,6 +68,9 @@ public sealed record ModelManifest
 
     public string? License { get; init; }
 
+    /// <summary>Applied by the still-image paths (liveseg image, liveseg eval) after thresholding.</summary>
+    public MaskCleanup Cleanup { get; init; } = MaskCleanup.None;
+
     public static ModelManifest Load(string path)
     {
         Throw.IfFileUnreadable(path, "model manifest");
@@ -105,6 +111,7 @@ public sealed record ModelManifest
             OutputLayout = r.Enum(output, "layout", TensorLayout.Nchw),
             Activation = r.Enum(output, "activation", OutputActivation.None),
             Channel = r.NonNegativeInt(output, "channel", 0),
+            Cleanup = r.Enum(output, "cleanup", MaskCleanup.None),
         };
         foreach (float s in m.Std)
         {
@@ -183,15 +190,20 @@ public sealed record ModelManifest
             return e.EnumerateArray().Select(x => x.GetSingle()).ToArray();
         }
 
+        /// <summary>An enum by name, case-insensitive, words joined by '-' or not ("largest-component").</summary>
         public T Enum<T>(JsonElement parent, string name, T fallback) where T : struct, System.Enum
         {
             if (!parent.TryGetProperty(name, out var e))
                 return fallback;
-            string allowed = string.Join(", ", System.Enum.GetNames<T>().Select(n => n.ToLowerInvariant()));
+            string allowed = string.Join(", ", System.Enum.GetNames<T>().Select(Kebab));
             T v = fallback;
-            if (e.ValueKind != JsonValueKind.String || !System.Enum.TryParse(e.GetString(), ignoreCase: true, out v) || !System.Enum.IsDefined(v))
+            string text = e.ValueKind == JsonValueKind.String ? e.GetString()!.Replace("-", "", StringComparison.Ordinal) : "";
+            if (text.Length == 0 || char.IsDigit(text[0]) || !System.Enum.TryParse(text, ignoreCase: true, out v) || !System.Enum.IsDefined(v))
                 Fail(name, $"must be one of: {allowed}");
             return v;
         }
+
+        private static string Kebab(string pascal) =>
+            string.Concat(pascal.Select((c, i) => i > 0 && char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : char.ToLowerInvariant(c).ToString()));
     }
 }
