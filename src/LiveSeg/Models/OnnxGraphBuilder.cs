@@ -21,19 +21,16 @@ public sealed class OnnxGraphBuilder
     public void AddOutput(string name, params long[] shape) => _graph.Output.Add(ValueInfo(name, shape));
 
     /// <summary>Adds a float32 constant tensor and returns its name.</summary>
-    public string AddInitializer(string name, long[] dims, ReadOnlySpan<float> values)
-    {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        t.Dims.AddRange(dims);
-        t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
-        _graph.Initializer.Add(t);
-        return name;
-    }
+    public string AddInitializer(string name, long[] dims, ReadOnlySpan<float> values) =>
+        AddRaw(name, dims, values, TensorProto.Types.DataType.Float);
 
     /// <summary>Adds an int64 constant tensor (shapes, axes) and returns its name.</summary>
-    public string AddInt64Initializer(string name, long[] dims, ReadOnlySpan<long> values)
+    public string AddInt64Initializer(string name, long[] dims, ReadOnlySpan<long> values) =>
+        AddRaw(name, dims, values, TensorProto.Types.DataType.Int64);
+
+    private string AddRaw<T>(string name, long[] dims, ReadOnlySpan<T> values, TensorProto.Types.DataType type) where T : unmanaged
     {
-        var t = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        var t = new TensorProto { Name = name, DataType = (int)type };
         t.Dims.AddRange(dims);
         t.RawData = ByteString.CopyFrom(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
         _graph.Initializer.Add(t);
