@@ -19,10 +19,6 @@ public sealed class OnnxSegmenter : IDisposable
     private readonly float[] _output;
     private readonly OrtValue _inputValue;
     private readonly OrtValue _outputValue;
-    private readonly string[] _inputNames;
-    private readonly string[] _outputNames;
-    private readonly OrtValue[] _inputs;
-    private readonly OrtValue[] _outputs;
     private readonly RunOptions _runOptions = new();
     private readonly OrtIoBinding _binding;
 
@@ -37,16 +33,13 @@ public sealed class OnnxSegmenter : IDisposable
         {
             var (inputName, inputShape) = ValidateInput(spec);
             string outputName = ResolveOutputName(spec);
-            _inputNames = [inputName];
-            _outputNames = [outputName];
             _pre = new Preprocessor(Manifest);
             _input = new float[_pre.TensorLength];
             _inputValue = OrtValue.CreateTensorValueFromMemory(_input, inputShape);
-            _inputs = [_inputValue];
 
             // Warm-up with ORT-allocated output: learns the output shape (often symbolic in the graph) and primes caches.
             long[] outShape;
-            using (var results = _session.Run(_runOptions, _inputNames, _inputs, _outputNames))
+            using (var results = _session.Run(_runOptions, [inputName], [_inputValue], [outputName]))
             {
                 var info = results[0].GetTensorTypeAndShape();
                 if (info.ElementDataType != TensorElementType.Float)
@@ -57,7 +50,6 @@ public sealed class OnnxSegmenter : IDisposable
             _post = new Postprocessor(Manifest, channels, h, w);
             _output = new float[outShape.Aggregate(1L, (a, b) => a * b)];
             _outputValue = OrtValue.CreateTensorValueFromMemory(_output, outShape);
-            _outputs = [_outputValue];
             // Bound once: RunWithBinding allocates nothing per frame (Run with name/value lists does).
             _binding = _session.CreateIoBinding();
             _binding.BindInput(inputName, _inputValue);

@@ -13,7 +13,6 @@ public sealed unsafe class EglContext : IDisposable
 {
     private const string Lib = "libEGL.so.1";
     private const int EglNone = 0x3038;
-    private const int EglExtensions = 0x3055;
     private const int EglPlatformSurfacelessMesa = 0x31DD;
     private const int EglPlatformDeviceExt = 0x313F;
     private const uint EglOpenGlApi = 0x30A2;
@@ -167,8 +166,4 @@ public sealed unsafe class EglContext : IDisposable
     [DllImport(Lib)]
     private static extern int eglGetError();
 
-    [DllImport(Lib)]
-    private static extern nint eglQueryString(nint display, int name);
-
-    internal static string Extensions(nint display) => Marshal.PtrToStringAnsi(eglQueryString(display, EglExtensions)) ?? "";
 }
