@@ -75,7 +75,10 @@ public static class LiveCommand
             Throw.IfFileUnreadable(input, "input video");
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
-        VideoJob job = VideoCommand.BuildJob(cl, input ?? "camera", "unused.mp4");
+        var job = VideoCommand.ParseShared(cl);
+        int maxFrames = cl.GetInt("--frames", 0);
+        if (maxFrames < 0)
+            throw cl.Error("--frames must be 0 (until closed) or more");
         var models = new List<ModelSpec> { job.Model };
         foreach (string name in new[] { "body", "body-landscape" })
         {
@@ -95,10 +98,11 @@ public static class LiveCommand
             Sync = cl.Has("--sync"),
             Models = models,
             Device = job.Device,
+            InferenceThreads = job.InferenceThreads,
             Effect = job.Effect,
             Backgrounds = backgrounds,
             VSync = !cl.Has("--no-vsync"),
-            MaxFrames = cl.GetInt("--frames", 0),
+            MaxFrames = maxFrames,
             ScreenshotPath = screenshot,
             OutputFolder = folder,
         };

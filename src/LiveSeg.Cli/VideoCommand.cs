@@ -88,8 +88,10 @@ public static class VideoCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>Turns the options shared by video and bench into a job (validating effect, device and ranges).</summary>
-    public static VideoJob BuildJob(CommandLine cl, string input, string output)
+    /// <summary>The options video, bench and live share: model, device, effect, inference threads (validated).</summary>
+    public sealed record SharedOptions(ModelSpec Model, DeviceChoice Device, EffectSettings Effect, int InferenceThreads);
+
+    public static SharedOptions ParseShared(CommandLine cl)
     {
         var effect = new EffectSettings
         {
@@ -104,19 +106,27 @@ public static class VideoCommand
         int threads = cl.GetInt("--threads", 0);
         if (threads < 0)
             throw cl.Error("--threads must be 0 (default) or more");
+        var model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}"));
+        return new SharedOptions(model, device, effect, threads);
+    }
+
+    /// <summary>Turns the options of video and bench into a job.</summary>
+    public static VideoJob BuildJob(CommandLine cl, string input, string output)
+    {
         int frames = cl.GetInt("--frames", 0);
         if (frames < 0)
             throw cl.Error("--frames must be 0 (all) or more");
+        var shared = ParseShared(cl);
         return new VideoJob
         {
             Input = input,
             Output = output,
-            Model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}")),
-            Device = device,
-            Effect = effect,
+            Model = shared.Model,
+            Device = shared.Device,
+            Effect = shared.Effect,
             BackgroundPath = cl.Get("--background"),
             Sequential = cl.Has("--sequential"),
-            InferenceThreads = threads,
+            InferenceThreads = shared.InferenceThreads,
             MaxFrames = frames,
         };
     }

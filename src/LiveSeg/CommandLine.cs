@@ -54,23 +54,17 @@ public sealed class CommandLine
 
     public string Get(string option, string fallback) => Get(option) ?? fallback;
 
-    public int GetInt(string option, int fallback)
-    {
-        string? v = Get(option);
-        if (v is null)
-            return fallback;
-        if (!int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int result))
-            throw Error($"option '{option}' needs a whole number, not '{v}'");
-        return result;
-    }
+    public int GetInt(string option, int fallback) => GetNumber(option, fallback, NumberStyles.Integer, "a whole number");
 
-    public float GetFloat(string option, float fallback)
+    public float GetFloat(string option, float fallback) => GetNumber(option, fallback, NumberStyles.Float, "a number");
+
+    private T GetNumber<T>(string option, T fallback, NumberStyles style, string what) where T : System.Numerics.INumber<T>
     {
         string? v = Get(option);
         if (v is null)
             return fallback;
-        if (!float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out float result))
-            throw Error($"option '{option}' needs a number, not '{v}'");
+        if (!T.TryParse(v, style, CultureInfo.InvariantCulture, out T? result))
+            throw Error($"option '{option}' needs {what}, not '{v}'");
         return result;
     }
 

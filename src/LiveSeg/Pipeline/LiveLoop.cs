@@ -59,7 +59,7 @@ public sealed class LiveLoop : IDisposable
         try
         {
             (_width, _height) = (_firstSource.Width, _firstSource.Height);
-            _segmenter = new OnnxSegmenter(options.Models[0], options.Device);
+            _segmenter = new OnnxSegmenter(options.Models[0], options.Device, options.InferenceThreads);
             _window = new GlfwWindow(_width, _height, $"LiveSeg — {options.SourceName}", options.VSync);
             var shaders = new ShaderLibrary();
             using Mat? background = options.Backgrounds.Count > 0 ? BackgroundImage.LoadCover(options.Backgrounds[0], _width, _height) : null;
@@ -275,7 +275,7 @@ public sealed class LiveLoop : IDisposable
             if (_modelIndex != loaded)
             {
                 loaded = _modelIndex;
-                var next = new OnnxSegmenter(_o.Models[loaded], _o.Device);
+                var next = new OnnxSegmenter(_o.Models[loaded], _o.Device, _o.InferenceThreads);
                 var old = Interlocked.Exchange(ref _segmenter, next);
                 old.Dispose();
                 smoother = new TemporalSmoother(next.MaskWidth * next.MaskHeight, _o.Effect.Smoothing);

@@ -29,6 +29,9 @@ public sealed record LiveOptions
 
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
+    /// <summary>ONNX Runtime intra-op threads (0 = ONNX Runtime's default).</summary>
+    public int InferenceThreads { get; init; }
+
     public EffectSettings Effect { get; init; } = new();
 
     /// <summary>Background images that B cycles through (the built-in gradient comes after them).</summary>

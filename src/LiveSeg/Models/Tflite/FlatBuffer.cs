@@ -16,6 +16,8 @@ public readonly struct FlatTable(byte[] data, int position)
 
     public static FlatTable Root(byte[] data)
     {
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("the TFLite reader needs a little-endian machine");
         if (data.Length < 8)
             throw new FormatException("file too small to be a FlatBuffer");
         return new FlatTable(data, checked((int)ReadU32(data, 0)));
@@ -67,31 +69,18 @@ public readonly struct FlatTable(byte[] data, int position)
         return v < 0 ? [] : data.AsSpan(v, count);
     }
 
-    public int[] Int32s(int index)
-    {
-        int v = VectorStart(index, 4, out int count);
-        var result = new int[Math.Max(0, count)];
-        for (int i = 0; i < result.Length; i++)
-            result[i] = ReadI32(data, v + 4 * i);
-        return result;
-    }
+    public int[] Int32s(int index) => Scalars<int>(index);
 
-    public float[] Floats(int index)
-    {
-        int v = VectorStart(index, 4, out int count);
-        var result = new float[Math.Max(0, count)];
-        for (int i = 0; i < result.Length; i++)
-            result[i] = BinaryPrimitives.ReadSingleLittleEndian(Slice(v + 4 * i, 4));
-        return result;
-    }
+    public float[] Floats(int index) => Scalars<float>(index);
 
-    public long[] Int64s(int index)
+    public long[] Int64s(int index) => Scalars<long>(index);
+
+    /// <summary>A vector of little-endian scalars (FlatBuffers' byte order, which is this process's: see the static check).</summary>
+    private T[] Scalars<T>(int index) where T : unmanaged
     {
-        int v = VectorStart(index, 8, out int count);
-        var result = new long[Math.Max(0, count)];
-        for (int i = 0; i < result.Length; i++)
-            result[i] = BinaryPrimitives.ReadInt64LittleEndian(Slice(v + 8 * i, 8));
-        return result;
+        int size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        int v = VectorStart(index, size, out int count);
+        return v < 0 ? [] : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(Slice(v, count * size)).ToArray();
     }
 
     public FlatTable[] Tables(int index)
