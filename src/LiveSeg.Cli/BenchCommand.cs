@@ -41,10 +41,15 @@ public static class BenchCommand
         if (rounds < 1)
             throw cl.Error("--rounds must be 1 or more");
         string? metrics = cl.Get("--metrics");
-        if (metrics is not null)
-            MetricsWriter.Validate(metrics);
-        string temp = Path.Combine(Path.GetTempPath(), $"liveseg-bench-{Environment.ProcessId}.mp4");
+        // The encoded video is thrown away: it goes to a private temporary folder (.avi where mp4v cannot keep an odd size).
+        var tempFolder = Directory.CreateTempSubdirectory("liveseg-bench-");
+        string extension;
+        using (var probe = new LiveSeg.Capture.VideoFileSource(cl.Positionals[0]))
+            extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
+        string temp = Path.Combine(tempFolder.FullName, "bench" + extension);
         VideoJob baseJob = VideoCommand.BuildJob(cl, cl.Positionals[0], temp);
+        if (metrics is not null)
+            MetricsWriter.Validate(metrics, VideoPipeline.Inputs(baseJob));
         var inv = CultureInfo.InvariantCulture;
         var fps = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
         var last = new Dictionary<bool, StageStats[]>();
@@ -73,7 +78,7 @@ public static class BenchCommand
         }
         finally
         {
-            File.Delete(temp);
+            tempFolder.Delete(recursive: true);
         }
         if (fps[false].Count == 0)
             return ExitCodes.Interrupted;

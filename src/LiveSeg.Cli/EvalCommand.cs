@@ -40,17 +40,23 @@ public static class EvalCommand
         bool json = cl.Has("--json");
         var items = Ph2Dataset.Load(data, split);
         if (report is not null)
+        {
+            LiveSeg.IO.OutputCheck.Folder(report, "report folder", [new(data, "dataset folder"), new(Path.Combine(data, "images"), "dataset images"), new(Path.Combine(data, "masks"), "dataset masks")]);
             Directory.CreateDirectory(report);
+        }
         var spec = ModelCatalogue.Resolve(cl.Get("--model", "nevus"), cl.Get("--manifest"), m => Console.Error.WriteLine($"liveseg: {m}"));
         using var segmenter = new OnnxSegmenter(spec, ExecutionProviders.Parse(cl.Get("--device", "auto")));
         var images = new ImageSegmenter(segmenter);
         if (!json)
             Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {items.Count} images of split '{split}' in {data}");
         var rows = new List<(LabeledImage Item, MaskScores Scores, double Ms)>();
+        int zeroOneMasks = 0;
         foreach (var item in items)
         {
             using var image = Cv2.ImRead(item.Image, ImreadModes.Color);
-            using var truth = Cv2.ImRead(item.Mask, ImreadModes.Grayscale);
+            using var truth = Ph2Dataset.ReadMask(item.Mask, out bool zeroOne);
+            if (zeroOne && zeroOneMasks++ == 0)
+                Console.Error.WriteLine($"liveseg: note: masks such as '{item.Mask}' hold 0/1 values: read as background/lesion (0/255).");
             if (image.Empty() || truth.Empty() || image.Size() != truth.Size())
                 throw new LiveSegException($"'{item.Image}' / '{item.Mask}': unreadable, or image and mask differ in size.");
             using var predicted = images.Segment(image, out double inferenceMs);
@@ -63,7 +69,7 @@ public static class EvalCommand
             if (report is not null)
             {
                 using var overlay = ImageSegmenter.Overlay(image, predicted, truth, string.Create(CultureInfo.InvariantCulture, $"{item.Id}  Dice {scores.Dice:F3}"));
-                Cv2.ImWrite(Path.Combine(report, item.Id + ".png"), overlay);
+                LiveSeg.IO.AtomicFile.WriteImage(Path.Combine(report, item.Id + ".png"), "report image", overlay);
             }
         }
         double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
@@ -94,6 +100,6 @@ public static class EvalCommand
         var sb = new StringBuilder("id,dice,jaccard,accuracy,predicted_px,truth_px,inference_ms\n");
         foreach (var (item, s, ms) in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{item.Id},{s.Dice:F5},{s.Jaccard:F5},{s.Accuracy:F5},{s.Predicted},{s.Truth},{ms:F2}\n");
-        File.WriteAllText(path, sb.ToString());
+        LiveSeg.IO.AtomicFile.WriteAllText(path, "report", sb.ToString());
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
+using LiveSeg.IO;
 using LiveSeg.Models;
 using OpenCvSharp;
 
@@ -14,7 +15,9 @@ public static class ImageCommand
 
         Segments still images (files, or every image in a folder). For each NAME writes OUTDIR/NAME-overlay.png (the
         outline of the mask, area in the caption) and OUTDIR/NAME-mask.png (0/255), and prints the area in pixels and
-        percent. A file that is not a readable image is reported and skipped; the rest go on.
+        percent. Where two inputs share a name (a.jpg, a.png) the extension stays in it (a.jpg-mask.png). OUTDIR is
+        created if missing and may not be an input folder. A file that is not a readable image is reported and
+        skipped; the rest go on.
         """;
 
     private static readonly string[] s_extensions = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"];
@@ -34,7 +37,8 @@ public static class ImageCommand
         if (cl.Positionals.Count == 0)
             throw cl.Error("missing IMAGE or DIR");
         string output = cl.Get("--output") ?? throw cl.Error("missing -o OUTDIR");
-        Directory.CreateDirectory(output);
+        var folders = cl.Positionals.Where(Directory.Exists).Select(f => new InputFile(f, "input folder")).ToList();
+        OutputCheck.Folder(output, "output folder", folders);
         var files = new List<string>();
         foreach (string p in cl.Positionals)
         {
@@ -45,11 +49,19 @@ public static class ImageCommand
         }
         if (files.Count == 0)
             throw new LiveSegException($"no images found in {string.Join(", ", cl.Positionals)}: give image files or folders holding .jpg/.png/.bmp files.");
+        var names = OutputNames(files);
+        var inputs = files.Select(f => new InputFile(f, "input image")).ToList();
+        foreach (string name in names.Values.Distinct())
+        {
+            OutputCheck.File(Path.Combine(output, name + "-overlay.png"), "overlay", inputs);
+            OutputCheck.File(Path.Combine(output, name + "-mask.png"), "mask", inputs);
+        }
+        Directory.CreateDirectory(output);
         var spec = ModelCatalogue.Resolve(cl.Get("--model", "nevus"), cl.Get("--manifest"), m => Console.Error.WriteLine($"liveseg: {m}"));
         using var segmenter = new OnnxSegmenter(spec, ExecutionProviders.Parse(cl.Get("--device", "auto")));
         var images = new ImageSegmenter(segmenter);
         int done = 0, skipped = 0;
-        foreach (string file in files)
+        foreach (string file in names.Keys)
         {
             using var image = File.Exists(file) ? Cv2.ImRead(file, ImreadModes.Color) : new Mat();
             if (image.Empty())
@@ -61,15 +73,44 @@ public static class ImageCommand
             using var mask = images.Segment(image, out double ms);
             int area = Cv2.CountNonZero(mask);
             double percent = 100.0 * area / (image.Width * image.Height);
-            string name = Path.GetFileNameWithoutExtension(file);
+            string name = names[file];
             string caption = string.Create(CultureInfo.InvariantCulture, $"{name}: {area} px ({percent:F1}%)");
             using var overlay = ImageSegmenter.Overlay(image, mask, null, caption);
-            Cv2.ImWrite(Path.Combine(output, name + "-overlay.png"), overlay);
-            Cv2.ImWrite(Path.Combine(output, name + "-mask.png"), mask);
+            AtomicFile.WriteImage(Path.Combine(output, name + "-overlay.png"), "overlay", overlay);
+            AtomicFile.WriteImage(Path.Combine(output, name + "-mask.png"), "mask", mask);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} area {area,9} px  {percent,5:F1}%  ({image.Width}x{image.Height}, {ms:F1} ms)"));
             done++;
         }
         Console.WriteLine($"{done} image(s) → {output}{(skipped > 0 ? $"; {skipped} skipped" : "")}");
         return done == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The output base name of each input (in order, the same file given twice counted once): the file name without
+    /// extension, or with it where two inputs share a base name (a.jpg and a.png → a.jpg-mask.png, a.png-mask.png).
+    /// Two inputs with the very same file name in different folders cannot both be written: that is an error.
+    /// </summary>
+    public static Dictionary<string, string> OutputNames(IEnumerable<string> files)
+    {
+        var unique = new List<string>();
+        var seen = new HashSet<FileIdentity>();
+        foreach (string f in files)
+        {
+            if (FileIdentity.Of(f) is not { } id || seen.Add(id))
+                unique.Add(f);
+        }
+        var stems = unique.GroupBy(f => Path.GetFileNameWithoutExtension(f), StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string f in unique)
+        {
+            string stem = Path.GetFileNameWithoutExtension(f);
+            string name = stems[stem] > 1 ? Path.GetFileName(f) : stem;
+            if (owner.TryGetValue(name, out string? other))
+                Throw.User($"'{other}' and '{f}' would both write {name}-mask.png: give them in separate runs (with different -o folders) or rename one.");
+            owner[name] = f;
+            names[f] = name;
+        }
+        return names;
     }
 }

@@ -63,8 +63,8 @@ public static class LiveCommand
         if (input is null && (cl.Has("--realtime") || cl.Has("--loop")))
             throw cl.Error("--realtime and --loop apply to --input FILE");
         string? screenshot = cl.Get("--screenshot");
-        if (screenshot is not null)
-            Throw.IfOutputFolderUnwritable(screenshot, "screenshot");
+        if (screenshot is not null && Path.GetExtension(screenshot).ToLowerInvariant() is not (".png" or ".jpg" or ".jpeg" or ".bmp"))
+            throw cl.Error($"--screenshot '{screenshot}' must end in .png, .jpg or .bmp");
         string folder = cl.Get("--output-folder", ".");
         if (!Directory.Exists(folder))
             throw new LiveSegException($"output folder '{folder}' does not exist: create it first.");
@@ -88,6 +88,11 @@ public static class LiveCommand
         string[] backgrounds = cl.Get("--background")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         foreach (string bg in backgrounds)
             Throw.IfFileUnreadable(bg, "background image");
+        if (screenshot is not null)
+        {
+            LiveSeg.IO.OutputCheck.File(screenshot, "screenshot", [new(input, "input video"), new(job.Model.OnnxPath, "model"),
+                new(job.Model.ManifestPath, "model manifest"), .. backgrounds.Select(b => new LiveSeg.IO.InputFile(b, "background image"))]);
+        }
         var live = new LiveOptions
         {
             OpenSource = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
@@ -121,6 +126,8 @@ public static class LiveCommand
         Console.WriteLine(string.Create(inv,
             $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
         Console.Write(LatencySummary.FormatTable(r.Stages));
+        if (r.RssAfterWarmUp > 0)
+            Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB)"));
         return ExitCodes.Ok;
     }
 

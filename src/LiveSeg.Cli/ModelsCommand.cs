@@ -7,8 +7,10 @@ public static class ModelsCommand
 {
     public const string Help = """
         liveseg models list                      built-in model names, whether each is installed, and the search folders
-        liveseg models fetch body                npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX
-                                                 (body 256x256 and body-landscape 256x144) into the model folder
+        liveseg models fetch body [--force]      npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX
+                                                 (body 256x256 and body-landscape 256x144) into the model folder and
+                                                 record each model's SHA-256 (checked at every load); --force fetches
+                                                 and converts again even when installed
         liveseg models import FILE.tflite [-o FILE.onnx]   convert a TFLite segmentation model to ONNX
         liveseg models inspect FILE.tflite [-v]  tensors and operators of a TFLite model
         liveseg models verify [--videos DIR] [--frames N]
@@ -23,7 +25,7 @@ public static class ModelsCommand
     {
         var cl = new CommandLine("liveseg models", args, new Dictionary<string, bool>
         {
-            ["-o"] = true, ["--output"] = true, ["--videos"] = true, ["--frames"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
+            ["-o"] = true, ["--output"] = true, ["--videos"] = true, ["--frames"] = true, ["--force"] = false, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
         });
         if (cl.Has("--help") || cl.Positionals.Count == 0)
         {
@@ -47,14 +49,14 @@ public static class ModelsCommand
                 string output = cl.Get("--output") ?? throw cl.Error("missing -o FILE.onnx");
                 if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
                     throw cl.Error($"output '{output}' must end in .onnx");
-                Throw.IfOutputFolderUnwritable(output, "model output");
+                LiveSeg.IO.OutputCheck.File(output, "model output");
                 SyntheticModels.Write(cl.Positionals[1], output);
                 Console.WriteLine($"wrote {output} and {Path.ChangeExtension(output, ".json")}");
                 return ExitCodes.Ok;
             case "fetch":
                 if (cl.Positionals.Count != 2 || !cl.Positionals[1].StartsWith("body", StringComparison.Ordinal))
                     throw cl.Error("'models fetch' takes 'body' (fetches body and body-landscape)");
-                ModelFetcher.FetchBody(message => Console.WriteLine(message));
+                ModelFetcher.FetchBody(message => Console.WriteLine(message), cl.Has("--force"));
                 return ExitCodes.Ok;
             case "verify":
                 string videos = cl.Get("--videos") ?? Path.Combine("..", "shared", "datasets", "videos");
@@ -74,7 +76,8 @@ public static class ModelsCommand
                 if (cl.Positionals.Count != 2)
                     throw cl.Error("'models import' needs one FILE.tflite");
                 string onnxOut = cl.Get("--output") ?? Path.ChangeExtension(cl.Positionals[1], ".onnx");
-                Throw.IfOutputFolderUnwritable(onnxOut, "model output");
+                Throw.IfFileUnreadable(cl.Positionals[1], "TFLite model");
+                LiveSeg.IO.OutputCheck.File(onnxOut, "model output", [new(cl.Positionals[1], "TFLite model")]);
                 LiveSeg.Models.Tflite.TfliteToOnnx.Convert(cl.Positionals[1], onnxOut);
                 Console.WriteLine($"wrote {onnxOut}");
                 return ExitCodes.Ok;
@@ -96,7 +99,7 @@ public static class ModelsCommand
                 }
                 return ExitCodes.Ok;
             default:
-                throw cl.Error($"unknown 'models' action '{cl.Positionals[0]}': use list or synth");
+                throw cl.Error($"unknown 'models' action '{cl.Positionals[0]}': use list, fetch, import, inspect, verify or synth");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LiveSeg.Inference;
+using LiveSeg.IO;
 using LiveSeg.Metrics;
 using LiveSeg.Models;
 using LiveSeg.Pipeline;
@@ -59,30 +60,42 @@ public static class VideoCommand
             throw cl.Error(cl.Positionals.Count == 0 ? "missing INPUT video" : $"expected one INPUT, got {cl.Positionals.Count}");
         string output = cl.Get("--output") ?? throw cl.Error("missing -o OUTPUT");
         string? metrics = cl.Get("--metrics");
-        if (metrics is not null)
-            MetricsWriter.Validate(metrics);
         VideoJob job = BuildJob(cl, cl.Positionals[0], output);
+        if (metrics is not null)
+            MetricsWriter.Validate(metrics, [.. VideoPipeline.Inputs(job), new(output, "output video")]);
 
         using var interrupts = new Interrupts();
         using var pipeline = new VideoPipeline(job);
         PrintHeader(pipeline, job);
         bool complete;
         using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
-            complete = pipeline.Run(interrupts.Token);
+            complete = pipeline.Run(interrupts.Token, interrupts.Abort);
 
         var recorder = pipeline.Recorder;
         string mode = job.Sequential ? "sequential" : "pipelined";
+        string result = !pipeline.OutputWritten ? "no frame processed, nothing written" : complete ? "done" : "interrupted";
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{(complete ? "done" : "interrupted")}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}) → {output}"));
+            $"{result}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}){(pipeline.OutputWritten ? $" → {output}" : "")}"));
+        if (complete && job.MaxFrames == 0 && pipeline.Source.FrameCount > recorder.Count)
+            Console.Error.WriteLine($"liveseg: warning: input '{job.Input}' held {recorder.Count} decodable frames, but its container claims {pipeline.Source.FrameCount}: the file is truncated or damaged; '{output}' has the {recorder.Count} frames that decoded.");
         Console.Write(LatencySummary.FormatTable(LatencySummary.Compute(recorder.Records)));
         if (metrics is not null)
         {
-            MetricsWriter.Write(metrics, RunInfoOf(pipeline, job, mode, !complete), recorder.Records);
+            try
+            {
+                MetricsWriter.Write(metrics, RunInfoOf(pipeline, job, mode, !complete), recorder.Records);
+            }
+            catch (LiveSegException e) when (pipeline.OutputWritten)
+            {
+                throw new LiveSegException($"{e.Message} The video '{output}' was written and kept.", e.ExitCode, e);
+            }
             Console.WriteLine($"metrics: {metrics}");
         }
         if (!complete)
         {
-            Console.Error.WriteLine($"liveseg: interrupted: '{output}' holds the {recorder.Count} frames processed before the stop and is playable.");
+            Console.Error.WriteLine(pipeline.OutputWritten
+                ? $"liveseg: interrupted: '{output}' holds the {recorder.Count} frames processed before the stop and is playable."
+                : $"liveseg: interrupted before the first frame: '{output}' was not written.");
             return ExitCodes.Interrupted;
         }
         return ExitCodes.Ok;
@@ -104,8 +117,9 @@ public static class VideoCommand
         }.Validated();
         DeviceChoice device = ExecutionProviders.Parse(cl.Get("--device", "auto"));
         int threads = cl.GetInt("--threads", 0);
-        if (threads < 0)
-            throw cl.Error("--threads must be 0 (default) or more");
+        int maxThreads = 4 * Environment.ProcessorCount;
+        if (threads < 0 || threads > maxThreads)
+            throw cl.Error($"--threads {threads} is out of range: use 0 (default: one per core) to {maxThreads} (4 × {Environment.ProcessorCount} cores)");
         var model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}"));
         return new SharedOptions(model, device, effect, threads);
     }

@@ -15,7 +15,8 @@ public sealed class VideoFileSource : IFrameSource
     public VideoFileSource(string path)
     {
         Path = path;
-        bool pattern = path.Contains('%', StringComparison.Ordinal);
+        // An image-sequence pattern (frames/%04d.png) only when no file has that very name ("clip 50%.mp4" is a file).
+        bool pattern = path.Contains('%', StringComparison.Ordinal) && !File.Exists(path) && !Directory.Exists(path);
         if (!pattern)
             Throw.IfFileUnreadable(path, "input video");
         _capture = new VideoCapture(path, pattern ? VideoCaptureAPIs.IMAGES : VideoCaptureAPIs.FFMPEG);

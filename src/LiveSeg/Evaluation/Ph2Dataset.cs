@@ -11,6 +11,36 @@ public static class Ph2Dataset
 {
     private static readonly string[] s_imageExtensions = [".jpg", ".png", ".bmp", ".jpeg"];
 
+    /// <summary>
+    /// The first line of split.csv is a header ("id,split") unless it names an image: a file written without a header
+    /// loses no row.
+    /// </summary>
+    private static bool IsHeader(string line, string images)
+    {
+        string id = line.Split(',')[0].Trim();
+        return id.Equals("id", StringComparison.OrdinalIgnoreCase) || !s_imageExtensions.Any(e => File.Exists(Path.Combine(images, id + e)));
+    }
+
+    /// <summary>
+    /// Reads a true mask as 0 / 255. A mask stored as 0 / 1 (a common export) is scaled to 0 / 255 and the return
+    /// value says so, so it is not silently read as all background.
+    /// </summary>
+    public static OpenCvSharp.Mat ReadMask(string path, out bool wasZeroOne)
+    {
+        var mask = OpenCvSharp.Cv2.ImRead(path, OpenCvSharp.ImreadModes.Grayscale);
+        wasZeroOne = false;
+        if (!mask.Empty())
+        {
+            OpenCvSharp.Cv2.MinMaxLoc(mask, out double _, out double max);
+            if (max == 1)
+            {
+                OpenCvSharp.Cv2.Threshold(mask, mask, 0, 255, OpenCvSharp.ThresholdTypes.Binary);
+                wasZeroOne = true;
+            }
+        }
+        return mask;
+    }
+
     public static IReadOnlyList<LabeledImage> Load(string folder, string? split)
     {
         if (!Directory.Exists(folder))
@@ -22,10 +52,10 @@ public static class Ph2Dataset
             Throw.User($"dataset folder '{folder}' needs images/ and masks/ subfolders.");
         var result = new List<LabeledImage>();
         string[] lines = File.ReadAllLines(splitCsv);
-        for (int n = 1; n < lines.Length; n++)
+        for (int n = 0; n < lines.Length; n++)
         {
             string line = lines[n].Trim();
-            if (line.Length == 0)
+            if (line.Length == 0 || (n == 0 && IsHeader(line, images)))
                 continue;
             string[] cells = line.Split(',');
             if (cells.Length < 2)

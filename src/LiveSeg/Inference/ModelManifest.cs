@@ -71,6 +71,29 @@ public sealed record ModelManifest
     /// <summary>Applied by the still-image paths (liveseg image, liveseg eval) after thresholding.</summary>
     public MaskCleanup Cleanup { get; init; } = MaskCleanup.None;
 
+    /// <summary>SHA-256 (hex) of the .onnx this manifest describes; when present it is checked at every load.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>What to run when the model file does not match <see cref="Sha256"/> ("run 'liveseg models fetch body --force'").</summary>
+    public string? Repair { get; init; }
+
+    /// <summary>The largest input side LiveSeg accepts (larger is a typo or an overflow, not a model).</summary>
+    public const int MaxSide = 8192;
+
+    private static readonly Dictionary<string, string[]> s_fields = new()
+    {
+        [""] = ["name", "license", "source", "sha256", "repair", "input", "output"],
+        ["input"] = ["name", "width", "height", "layout", "color", "resize", "scale", "mean", "std"],
+        ["output"] = ["name", "layout", "activation", "channel", "cleanup"],
+    };
+
+    /// <summary>SHA-256 of a file, lower-case hex.</summary>
+    public static string HashFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
+    }
+
     public static ModelManifest Load(string path)
     {
         Throw.IfFileUnreadable(path, "model manifest");
@@ -94,19 +117,24 @@ public sealed record ModelManifest
             r.Fail("", "must be a JSON object with \"input\" and \"output\"");
         JsonElement input = r.Object(root, "input");
         JsonElement output = r.Object(root, "output");
+        r.KnownFields(root, "", s_fields[""]);
+        r.KnownFields(input, "input.", s_fields["input"]);
+        r.KnownFields(output, "output.", s_fields["output"]);
         var m = new ModelManifest
         {
             Name = r.String(root, "name", optional: true) ?? System.IO.Path.GetFileNameWithoutExtension(source),
             License = r.String(root, "license", optional: true),
             InputName = r.String(input, "name", optional: true),
-            Width = r.PositiveInt(input, "width"),
-            Height = r.PositiveInt(input, "height"),
+            Width = r.PositiveInt(input, "width", MaxSide),
+            Height = r.PositiveInt(input, "height", MaxSide),
             InputLayout = r.Enum(input, "layout", TensorLayout.Nchw),
             Color = r.Enum(input, "color", ColorOrder.Rgb),
             Resize = r.Enum(input, "resize", ResizeMode.Linear),
             Scale = r.Float(input, "scale", 1f / 255f),
             Mean = r.Triple(input, "mean", 0f),
             Std = r.Triple(input, "std", 1f),
+            Sha256 = r.String(root, "sha256", optional: true),
+            Repair = r.String(root, "repair", optional: true),
             OutputName = r.String(output, "name", optional: true),
             OutputLayout = r.Enum(output, "layout", TensorLayout.Nchw),
             Activation = r.Enum(output, "activation", OutputActivation.None),
@@ -118,6 +146,10 @@ public sealed record ModelManifest
             if (s == 0f)
                 r.Fail("input.std", "must not contain 0");
         }
+        if (m.Scale == 0f)
+            r.Fail("input.scale", "must not be 0");
+        if (m.Sha256 is { } hash && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigit)))
+            r.Fail("sha256", "must be 64 hexadecimal digits");
         return m;
     }
 
@@ -148,11 +180,23 @@ public sealed record ModelManifest
             return e.GetString();
         }
 
-        public int PositiveInt(JsonElement parent, string name)
+        /// <summary>Every field of <paramref name="obj"/> must be one LiveSeg reads: a misspelt field is an error, not silently a default.</summary>
+        public void KnownFields(JsonElement obj, string prefix, string[] known)
+        {
+            foreach (var p in obj.EnumerateObject())
+            {
+                if (known.Contains(p.Name, StringComparer.Ordinal))
+                    continue;
+                string nearest = known.MinBy(k => Distance(k, p.Name.ToLowerInvariant()))!;
+                Fail(prefix + p.Name, $"is not a manifest field (did you mean '{prefix}{nearest}'? known: {string.Join(", ", known)})");
+            }
+        }
+
+        public int PositiveInt(JsonElement parent, string name, int max)
         {
             int v = 0;
-            if (!parent.TryGetProperty(name, out var e) || e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out v) || v <= 0)
-                Fail(name, "must be a positive integer");
+            if (!parent.TryGetProperty(name, out var e) || e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out v) || v <= 0 || v > max)
+                Fail(name, $"must be a whole number from 1 to {max}");
             return v;
         }
 
@@ -170,9 +214,16 @@ public sealed record ModelManifest
         {
             if (!parent.TryGetProperty(name, out var e))
                 return fallback;
-            if (e.ValueKind != JsonValueKind.Number)
-                Fail(name, "must be a number");
-            return e.GetSingle();
+            return Finite(e, name);
+        }
+
+        /// <summary>A JSON number that fits a float32 and is at most 1e6 in size (1e39 would become infinity).</summary>
+        private float Finite(JsonElement e, string name)
+        {
+            double d = 0;
+            if (e.ValueKind != JsonValueKind.Number || !e.TryGetDouble(out d) || !double.IsFinite(d) || Math.Abs(d) > 1e6)
+                Fail(name, "must be a number between -1e6 and 1e6");
+            return (float)d;
         }
 
         /// <summary>A number (same for all channels) or an array of 3 numbers in the manifest's colour order.</summary>
@@ -182,12 +233,14 @@ public sealed record ModelManifest
                 return [fallback, fallback, fallback];
             if (e.ValueKind == JsonValueKind.Number)
             {
-                float v = e.GetSingle();
+                float v = Finite(e, name);
                 return [v, v, v];
             }
             if (e.ValueKind != JsonValueKind.Array || e.GetArrayLength() != 3 || e.EnumerateArray().Any(x => x.ValueKind != JsonValueKind.Number))
                 Fail(name, "must be a number or an array of 3 numbers");
-            return e.EnumerateArray().Select(x => x.GetSingle()).ToArray();
+            string field = name;
+            var self = this;
+            return e.EnumerateArray().Select(x => self.Finite(x, field)).ToArray();
         }
 
         /// <summary>An enum by name, case-insensitive, words joined by '-' or not ("largest-component").</summary>
@@ -201,6 +254,26 @@ public sealed record ModelManifest
             if (text.Length == 0 || char.IsDigit(text[0]) || !System.Enum.TryParse(text, ignoreCase: true, out v) || !System.Enum.IsDefined(v))
                 Fail(name, $"must be one of: {allowed}");
             return v;
+        }
+
+        /// <summary>Edit distance (insertions, deletions, substitutions), for "did you mean".</summary>
+        private static int Distance(string a, string b)
+        {
+            var row = new int[b.Length + 1];
+            for (int j = 0; j <= b.Length; j++)
+                row[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                int diagonal = row[0];
+                row[0] = i;
+                for (int j = 1; j <= b.Length; j++)
+                {
+                    int above = row[j];
+                    row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                    diagonal = above;
+                }
+            }
+            return row[b.Length];
         }
 
         private static string Kebab(string pascal) =>

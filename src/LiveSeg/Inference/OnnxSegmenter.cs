@@ -101,8 +101,8 @@ public sealed class OnnxSegmenter : IDisposable
     {
         var m = spec.Manifest;
         var inputs = _session.InputMetadata;
-        if (inputs.Count != 1 && m.InputName is null)
-            Throw.User($"model '{spec.OnnxPath}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}): name the image input in the manifest's input.name.");
+        if (inputs.Count != 1)
+            Throw.User($"model '{spec.OnnxPath}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}): LiveSeg feeds a single image input; export the model with one input.");
         string name = m.InputName ?? inputs.Keys.First();
         if (!inputs.TryGetValue(name, out var meta))
             Throw.User($"model '{spec.OnnxPath}' has no input '{name}' (it has: {string.Join(", ", inputs.Keys)}): fix input.name in the manifest.");

@@ -24,16 +24,19 @@ public static class MetricsWriter
             ".csv" => ToCsv(summary, records),
             _ => Throw.User<string>($"metrics file '{path}' must end in .json or .csv."),
         };
-        File.WriteAllText(path, text);
+        LiveSeg.IO.AtomicFile.WriteAllText(path, "metrics file", text);
     }
 
-    /// <summary>Checks before a run that the metrics path can be written, so a long run never ends in a lost report.</summary>
-    public static void Validate(string path)
+    /// <summary>
+    /// Checks before a run that the metrics path can be written and is none of the run's inputs (a model's manifest is
+    /// a .json too), so a long run never ends in a lost report or a destroyed input.
+    /// </summary>
+    public static void Validate(string path, IEnumerable<LiveSeg.IO.InputFile> inputs)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         if (ext is not ".json" and not ".csv")
             Throw.User($"metrics file '{path}' must end in .json or .csv.");
-        Throw.IfOutputFolderUnwritable(path, "metrics file");
+        LiveSeg.IO.OutputCheck.File(path, "metrics file", inputs);
     }
 
     private static string ToJson(RunInfo run, StageStats[] summary, ReadOnlySpan<FrameRecord> records)

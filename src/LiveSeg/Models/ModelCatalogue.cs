@@ -33,6 +33,12 @@ public static class ModelCatalogue
         yield return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share", "liveseg", "models");
     }
 
+    private static bool HasRecordedHash(string onnx)
+    {
+        string json = Path.ChangeExtension(onnx, ".json");
+        return !File.Exists(json) || ModelManifest.Load(json).Sha256 is not null;
+    }
+
     /// <summary>Where catalogue model <paramref name="name"/> is installed, or null.</summary>
     public static string? Find(string name) =>
         Entries.TryGetValue(name, out var entry)
@@ -48,11 +54,17 @@ public static class ModelCatalogue
         if (Entries.TryGetValue(model, out var entry))
         {
             string? path = Find(model);
-            if (path is null && model.StartsWith("body", StringComparison.Ordinal) && log is not null)
+            bool body = model.StartsWith("body", StringComparison.Ordinal);
+            if (path is null && body && log is not null)
             {
                 log($"model '{model}' is not installed yet: fetching it now (once)");
                 ModelFetcher.FetchBody(log);
                 path = Find(model);
+            }
+            else if (path is not null && body && log is not null && manifestPath is null && !HasRecordedHash(path))
+            {
+                log($"model '{model}' was converted before SHA-256s were recorded: converting it again (once)");
+                ModelFetcher.FetchBody(log);
             }
             return path is not null
                 ? ModelSpec.FromFile(path, manifestPath)

@@ -3,6 +3,8 @@ using System.Formats.Tar;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text.Json;
+using LiveSeg.Inference;
+using LiveSeg.IO;
 using LiveSeg.Models.Tflite;
 
 namespace LiveSeg.Models;
@@ -53,25 +55,109 @@ public static class ModelFetcher
         return Throw.User<string>($"no writable model folder ({string.Join(", ", ModelCatalogue.SearchFolders())}): set LIVESEG_MODELS to a writable folder.");
     }
 
-    /// <summary>Fetches (if the .tflite files are not already there), verifies and converts every body model. Returns the folder.</summary>
-    public static string FetchBody(Action<string> log)
+    /// <summary>
+    /// Fetches (if the .tflite files are not already there and verified), verifies and converts every body model, and
+    /// records each converted model's SHA-256 in its manifest (checked at every load). Work happens in a private
+    /// temporary folder; finished files are renamed into the model folder, replacing (never writing through) whatever
+    /// is there, links included. A second fetch at the same time waits for the first (a lock file in the model folder)
+    /// and then finds the models installed. Returns the folder.
+    /// </summary>
+    public static string FetchBody(Action<string> log, bool force = false)
     {
         string folder = TargetFolder();
-        if (!Sources.All(s => File.Exists(Path.Combine(folder, s.Tflite)) && Hash(Path.Combine(folder, s.Tflite)) == s.Sha256))
-            DownloadTflite(folder, log);
-        foreach (var s in Sources)
+        using var folderLock = Lock(folder, log);
+        if (!force && Installed(folder))
         {
-            string tflite = Path.Combine(folder, s.Tflite);
-            string actual = Hash(tflite);
-            if (actual != s.Sha256)
-                Throw.User($"'{tflite}' has SHA-256 {actual}, expected {s.Sha256}: the download is damaged or not the pinned version; delete it and fetch again.");
-            string onnx = Path.Combine(folder, s.Name + ".onnx");
-            TfliteToOnnx.Convert(tflite, onnx);
-            File.WriteAllText(Path.ChangeExtension(onnx, ".json"), Manifest(s));
-            log($"{s.Name}: {tflite} (SHA-256 ok) → {onnx}");
+            log($"body models are installed and match their recorded SHA-256 in {folder} (use --force to fetch again)");
+            return folder;
         }
-        File.WriteAllText(Path.Combine(folder, "LICENSE-mediapipe-selfie-segmentation.txt"), LicenseNotice);
+        var temp = Directory.CreateTempSubdirectory("liveseg-fetch-");
+        try
+        {
+            bool haveTflite = !force && Sources.All(s => File.Exists(Path.Combine(folder, s.Tflite)) && Hash(Path.Combine(folder, s.Tflite)) == s.Sha256);
+            if (haveTflite)
+            {
+                foreach (var s in Sources)
+                    File.Copy(Path.Combine(folder, s.Tflite), Path.Combine(temp.FullName, s.Tflite));
+            }
+            else
+            {
+                DownloadTflite(temp.FullName, log);
+            }
+            foreach (var s in Sources)
+            {
+                string tflite = Path.Combine(temp.FullName, s.Tflite);
+                if (!File.Exists(tflite))
+                    Throw.User($"npm package {NpmPackage} has no {s.Tflite}: the registry served something else; try again later.");
+                string actual = Hash(tflite);
+                if (actual != s.Sha256)
+                    Throw.User($"'{s.Tflite}' from {NpmPackage} has SHA-256 {actual}, expected {s.Sha256}: the download is damaged or not the pinned version; run 'liveseg models fetch body --force' again.");
+                string onnx = Path.Combine(temp.FullName, s.Name + ".onnx");
+                TfliteToOnnx.Convert(tflite, onnx);
+                string onnxTarget = Path.Combine(folder, s.Name + ".onnx");
+                Install(tflite, Path.Combine(folder, s.Tflite));
+                Install(onnx, onnxTarget);
+                AtomicFile.WriteAllText(Path.ChangeExtension(onnxTarget, ".json"), "model manifest", Manifest(s, Hash(onnx)), followLinks: false);
+                log($"{s.Name}: {s.Tflite} (SHA-256 ok) → {onnxTarget}");
+            }
+            AtomicFile.WriteAllText(Path.Combine(folder, "LICENSE-mediapipe-selfie-segmentation.txt"), "licence notice", LicenseNotice, followLinks: false);
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
         return folder;
+    }
+
+    /// <summary>True when every body model's .onnx is there and matches the SHA-256 its manifest records.</summary>
+    public static bool Installed(string folder) => Sources.All(s =>
+    {
+        string onnx = Path.Combine(folder, s.Name + ".onnx"), json = Path.ChangeExtension(onnx, ".json");
+        if (!File.Exists(onnx) || !File.Exists(json))
+            return false;
+        try
+        {
+            return ModelManifest.Load(json).Sha256 is { } recorded && recorded == Hash(onnx);
+        }
+        catch (LiveSegException)
+        {
+            return false;
+        }
+    });
+
+    private static void Install(string from, string to)
+    {
+        using var source = File.OpenRead(from);
+        AtomicFile.WriteFrom(to, "model file", source, followLinks: false);
+    }
+
+    /// <summary>
+    /// An exclusive lock on the model folder's lock file (released when the process ends, however it ends). A second
+    /// fetch waits for the first instead of failing half-way.
+    /// </summary>
+    private static FileStream Lock(string folder, Action<string> log)
+    {
+        string path = Path.Combine(folder, ".fetch.lock");
+        var clock = Stopwatch.StartNew();
+        bool said = false;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (clock.Elapsed < TimeSpan.FromMinutes(10))
+            {
+                if (!said)
+                    log($"another liveseg is fetching models into {folder}: waiting for it to finish");
+                said = true;
+                Thread.Sleep(200);
+            }
+            catch (IOException e)
+            {
+                Throw.User($"the model folder '{folder}' stayed locked by another fetch for 10 minutes ({path}): stop the other liveseg, then try again.", e);
+            }
+        }
     }
 
     public static string Hash(string path)
@@ -80,22 +166,23 @@ public static class ModelFetcher
         return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
-    public static string Manifest(Source s) => JsonSerializer.Serialize(new
+    public static string Manifest(Source s, string onnxSha256) => JsonSerializer.Serialize(new
     {
         name = s.Name,
         license = "Apache-2.0 (MediaPipe Selfie Segmentation, Google LLC); see LICENSE-mediapipe-selfie-segmentation.txt",
         source = $"npm {NpmPackage} / {s.Tflite}",
+        sha256 = onnxSha256,
+        repair = "run 'liveseg models fetch body --force'",
         input = new { name = "input", width = s.Width, height = s.Height, layout = "nchw", color = "rgb", scale = 1.0 / 255.0, mean = 0, std = 1 },
         output = new { name = "output", layout = "nchw", activation = "none", channel = 0 },
     }, s_json);
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>npm pack → unpack the tarball's .tflite files into <paramref name="folder"/>.</summary>
+    /// <summary>npm pack → unpack the tarball's .tflite files into <paramref name="folder"/> (a private temporary folder).</summary>
     private static void DownloadTflite(string folder, Action<string> log)
     {
-        string temp = Path.Combine(Path.GetTempPath(), $"liveseg-npm-{Environment.ProcessId}");
-        Directory.CreateDirectory(temp);
+        string temp = Directory.CreateTempSubdirectory("liveseg-npm-").FullName;
         try
         {
             log($"fetching {NpmPackage} with npm pack ...");
@@ -130,11 +217,12 @@ public static class ModelFetcher
             while (tar.GetNextEntry() is { } entry)
             {
                 string name = Path.GetFileName(entry.Name);
-                if (Sources.Any(s => s.Tflite == name) && entry.DataStream is not null)
-                {
-                    using var output = File.Create(Path.Combine(folder, name));
-                    entry.DataStream.CopyTo(output);
-                }
+                if (!Sources.Any(s => s.Tflite == name))
+                    continue;
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+                    Throw.User($"npm package {NpmPackage}: '{entry.Name}' is a {entry.EntryType} entry, not a file: refusing to unpack it (the package is not the one published); try again later.");
+                using var output = new FileStream(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
+                entry.DataStream.CopyTo(output);
             }
         }
         finally

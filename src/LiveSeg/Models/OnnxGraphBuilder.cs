@@ -66,11 +66,9 @@ public sealed class OnnxGraphBuilder
         return model;
     }
 
-    public void Save(string path, long opset = 17)
-    {
-        using var stream = File.Create(path);
-        ToModel(opset).WriteTo(stream);
-    }
+    /// <summary>Writes the model safely (temporary file, then rename): a failed write leaves the previous file.</summary>
+    public void Save(string path, long opset = 17) =>
+        LiveSeg.IO.AtomicFile.Write(path, "model", stream => ToModel(opset).WriteTo(stream));
 
     private static ValueInfoProto ValueInfo(string name, long[] shape)
     {

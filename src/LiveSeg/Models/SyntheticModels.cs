@@ -108,7 +108,7 @@ public static class SyntheticModels
             },
             ["output"] = new Dictionary<string, object> { ["name"] = "mask", ["layout"] = "nchw", ["activation"] = "none", ["channel"] = 0 },
         };
-        File.WriteAllText(Path.ChangeExtension(onnxPath, ".json"), JsonSerializer.Serialize(manifest, s_json));
+        LiveSeg.IO.AtomicFile.WriteAllText(Path.ChangeExtension(onnxPath, ".json"), "model manifest", JsonSerializer.Serialize(manifest, s_json));
     }
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };

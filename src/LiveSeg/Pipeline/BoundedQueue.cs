@@ -25,17 +25,15 @@ public sealed class BoundedQueue<T> where T : class
         }
     }
 
-    /// <summary>Adds an item, waiting for room. Returns false (item not added) if the queue was aborted.</summary>
+    /// <summary>Adds an item, waiting for room. Returns false (item not added) if the queue was aborted or completed.</summary>
     public bool Add(T item)
     {
         lock (_lock)
         {
             while (_count == _items.Length && !_aborted)
                 Monitor.Wait(_lock);
-            if (_aborted)
+            if (_aborted || _completed)
                 return false;
-            if (_completed)
-                throw new InvalidOperationException("Add after Complete");
             _items[(_head + _count) % _items.Length] = item;
             _count++;
             Monitor.PulseAll(_lock);
@@ -64,7 +62,7 @@ public sealed class BoundedQueue<T> where T : class
         }
     }
 
-    /// <summary>No more items will be added; takers drain what is left, then get false.</summary>
+    /// <summary>No more items will be added (a later Add returns false); takers drain what is left, then get false.</summary>
     public void Complete()
     {
         lock (_lock)

@@ -9,7 +9,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Pipeline;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
-public sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages);
+public sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
+    long RssAfterWarmUp, long RssAtEnd);
 
 /// <summary>
 /// Live mode, a game loop on the GL thread: poll input → take the newest frame and the newest mask (never wait for
@@ -50,6 +51,13 @@ public sealed class LiveLoop : IDisposable
     private OnnxSegmenter _segmenter;
     private int _backgroundIndex = -1;
     private VideoFileSink? _recording;
+    private long _rssAfterWarmUp;
+
+    /// <summary>The latency summary covers the newest this many displayed frames.</summary>
+    public const int SummaryFrames = 4096;
+
+    /// <summary>Resident memory is sampled after this many displayed frames (buffers, JIT and caches warmed up).</summary>
+    public const int WarmUpFrames = 100;
     private readonly Mat _recordFrame = new();
 
     public LiveLoop(LiveOptions options)
@@ -80,7 +88,8 @@ public sealed class LiveLoop : IDisposable
         _toInference = new Mailbox<FrameSlot>(_slots[0]);
         _toDisplay = new Mailbox<FrameSlot>(_slots[1]);
         _results = new Mailbox<FrameSlot>(_slots[2]);
-        _recorder = new MetricsRecorder(options.MaxFrames > 0 ? options.MaxFrames : 4096);
+        // The newest frames only: a live session may run for days, and its memory must not grow with it.
+        _recorder = MetricsRecorder.Bounded(SummaryFrames);
         WarmUp();
     }
 
@@ -140,7 +149,7 @@ public sealed class LiveLoop : IDisposable
         if (_failure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
         return new LiveResult(_recorder.Count, Interlocked.Read(ref _captured), Dropped, Interlocked.Read(ref _paceSkipped),
-            _recorder.ElapsedSeconds, LatencySummary.Compute(_recorder.Records));
+            _recorder.ElapsedSeconds, LatencySummary.Compute(_recorder.Records), _rssAfterWarmUp, Environment.WorkingSet);
     }
 
     private void Guard(Action body)
@@ -333,6 +342,8 @@ public sealed class LiveLoop : IDisposable
             if (newFrame && haveMask)
             {
                 _recorder.Add(shown.Index, ref timing); // end to end: capture → swap
+                if (_recorder.Count == WarmUpFrames)
+                    _rssAfterWarmUp = Environment.WorkingSet;
                 _stats.Add(timing.Ticks, lastPresent);
             }
             if (last)
@@ -496,7 +507,9 @@ public sealed class LiveLoop : IDisposable
 
     private void StartRecording()
     {
-        string path = Path.Combine(_o.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss}.mp4");
+        // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
+        string extension = (_width | _height) % 2 == 0 ? ".mp4" : ".avi";
+        string path = Path.Combine(_o.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss}{extension}");
         _recording = new VideoFileSink(path, _firstSource.Fps, _width, _height);
     }
 
@@ -504,8 +517,20 @@ public sealed class LiveLoop : IDisposable
     {
         if (_recording is null)
             return;
-        _recording.Dispose();
-        Say($"recorded {_recording.FramesWritten} frames → {_recording.Path}");
+        try
+        {
+            Say(_recording.Finish()
+                ? $"recorded {_recording.FramesWritten} frames → {_recording.Path}"
+                : $"recording stopped before its first frame: nothing written");
+        }
+        catch (LiveSegException e)
+        {
+            Say($"recording failed: {e.Message}");
+        }
+        finally
+        {
+            _recording.Dispose();
+        }
         Console.WriteLine($"liveseg: {_status}");
         _recording = null;
     }
@@ -530,8 +555,7 @@ public sealed class LiveLoop : IDisposable
         gl.PixelStore(PixelStoreParameter.PackAlignment, 1);
         gl.ReadPixels(0, 0, (uint)width, (uint)height, PixelFormat.Bgr, PixelType.UnsignedByte, (void*)image.Data);
         Cv2.Flip(image, image, FlipMode.X); // GL rows are bottom-up
-        if (!Cv2.ImWrite(path, image))
-            Throw.User($"screenshot '{path}' could not be written: check the folder exists and is writable.");
+        LiveSeg.IO.AtomicFile.WriteImage(path, "screenshot", image);
     }
 
     public void Dispose()

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.IO;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -29,6 +30,7 @@ public sealed class VideoPipeline : IDisposable
     private readonly ICompositor _compositor;
     private readonly VideoFileSink _sink;
     private readonly FrameSlot[] _slots;
+    private bool _captureBusy;
 
     public VideoPipeline(VideoJob job)
     {
@@ -37,10 +39,10 @@ public sealed class VideoPipeline : IDisposable
         try
         {
             VideoFileSink.Validate(job.Output);
-            if (Path.GetFullPath(job.Input) == Path.GetFullPath(job.Output))
-                Throw.User($"output '{job.Output}' is the input file: choose another output path.");
+            OutputCheck.File(job.Output, "output", Inputs(job));
 
             _source = Track(new VideoFileSource(job.Input), disposables);
+            VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
             _segmenter = Track(new OnnxSegmenter(job.Model, job.Device, job.InferenceThreads), disposables);
             using Mat? background = job.BackgroundPath is null ? null : BackgroundImage.LoadCover(job.BackgroundPath, _source.Width, _source.Height);
             _gl = Track(new EglContext(), disposables);
@@ -65,7 +67,17 @@ public sealed class VideoPipeline : IDisposable
         Recorder = new MetricsRecorder(expected);
     }
 
+    /// <summary>Every file a video run reads, for the same-file checks of everything it writes (output, metrics).</summary>
+    public static IEnumerable<InputFile> Inputs(VideoJob job) =>
+    [
+        new(job.Input, "input video"), new(job.Model.OnnxPath, "model"), new(job.Model.ManifestPath, "model manifest"),
+        new(job.BackgroundPath, "background image"),
+    ];
+
     public VideoFileSource Source => _source;
+
+    /// <summary>True once the output file was checked and put in place (false: no frame, or not yet finished).</summary>
+    public bool OutputWritten { get; private set; }
 
     public VideoFileSink Sink => _sink;
 
@@ -80,25 +92,36 @@ public sealed class VideoPipeline : IDisposable
     public MetricsRecorder Recorder { get; }
 
     /// <summary>
-    /// Processes the video. Cancelling stops capture; every frame already captured is still finished and written, and
-    /// the output file is finalised. Returns true when the whole input was processed, false when cancelled.
+    /// Processes the video. Cancelling <paramref name="stop"/> stops capture (even a capture blocked on a pipe); every
+    /// frame already captured is still finished and written. Cancelling <paramref name="abort"/> drops the frames in
+    /// flight too. Either way, and when a stage fails, the frames written so far are finalised, checked and put in
+    /// place (<see cref="OutputWritten"/>). Returns true when the whole input was processed.
     /// </summary>
-    public bool Run(CancellationToken cancel)
+    public bool Run(CancellationToken stop, CancellationToken abort = default)
     {
         Recorder.Start();
+        bool failed = true;
         try
         {
             if (_job.Sequential)
-                RunSequential(cancel);
+                RunSequential(stop);
             else
-                RunPipelined(cancel);
+                RunPipelined(stop, abort);
+            failed = false;
         }
         finally
         {
             Recorder.Stop();
-            _sink.Dispose(); // finalise the container whatever happened: the frames written so far stay playable
+            try
+            {
+                OutputWritten = _sink.Finish();
+            }
+            catch (LiveSegException) when (failed)
+            {
+                // the stage's own failure is the error to report; the output was left as it was
+            }
         }
-        return !cancel.IsCancellationRequested;
+        return !stop.IsCancellationRequested;
     }
 
     private bool Capture(FrameSlot slot, int index)
@@ -141,7 +164,7 @@ public sealed class VideoPipeline : IDisposable
         }
     }
 
-    private void RunPipelined(CancellationToken cancel)
+    private void RunPipelined(CancellationToken cancel, CancellationToken abort)
     {
         var free = new BoundedQueue<FrameSlot>(_slots.Length);
         foreach (var s in _slots)
@@ -198,6 +221,13 @@ public sealed class VideoPipeline : IDisposable
         capture.Start();
         infer.Start();
         encode.Start();
+        // Stop: no frame enters after this, even while capture is blocked in a read (a pipe that delivers nothing).
+        using var onStop = cancel.Register(toInfer.Complete);
+        using var onAbort = abort.Register(() =>
+        {
+            foreach (var q in all)
+                q.Abort();
+        });
 
         // This thread owns the GL context: composite, keeping up to MaxPending frames in flight before reading back.
         var inFlight = new Queue<FrameSlot>(_compositor.MaxPending + 1);
@@ -215,9 +245,11 @@ public sealed class VideoPipeline : IDisposable
             }
         }, toEncode);
 
-        capture.Join();
         infer.Join();
         encode.Join();
+        // A capture thread blocked in a read after a stop is left behind (a background thread); the source is then
+        // not disposed under it.
+        _captureBusy = !(cancel.IsCancellationRequested || abort.IsCancellationRequested ? capture.Join(TimeSpan.FromSeconds(2)) : capture.Join(Timeout.Infinite));
         if (failure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
     }
@@ -238,11 +270,15 @@ public sealed class VideoPipeline : IDisposable
     public void Dispose()
     {
         _sink.Dispose();
-        foreach (var s in _slots)
-            s.Dispose();
+        if (!_captureBusy)
+        {
+            foreach (var s in _slots)
+                s.Dispose();
+        }
         _compositor.Dispose();
         _gl.Dispose();
         _segmenter.Dispose();
-        _source.Dispose();
+        if (!_captureBusy)
+            _source.Dispose();
     }
 }

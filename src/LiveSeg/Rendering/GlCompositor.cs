@@ -38,6 +38,9 @@ public sealed unsafe class GlCompositor : ICompositor
         _shaders = shaders;
         _width = width;
         _height = height;
+        int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
+        if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
+            Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
         _triangle = new FullScreenTriangle(gl);
         _upload = new UploadStage(gl, width, height);
         _backgroundBgr = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);

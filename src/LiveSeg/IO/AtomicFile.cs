@@ -1,0 +1,114 @@
+using OpenCvSharp;
+
+namespace LiveSeg.IO;
+
+/// <summary>
+/// A file written safely: the content goes to a hidden temporary file in the target's own folder (same file system,
+/// same extension so codecs and image writers pick the same format), and only a complete file is renamed over the
+/// target. A run that dies half-way leaves the previous target untouched; a reader never sees half a file.
+/// <para>Links: by default a symbolic link at the target is followed (the file it points to is replaced, as cp
+/// does); with <c>followLinks: false</c> the link itself is replaced and what it pointed to is never written.</para>
+/// </summary>
+public sealed class AtomicFile : IDisposable
+{
+    public AtomicFile(string target, string role, bool followLinks = true)
+    {
+        Shown = target;
+        Role = role;
+        Target = followLinks ? FileIdentity.Resolve(target) : Path.GetFullPath(target);
+        string folder = Path.GetDirectoryName(Target) ?? ".";
+        string name = Path.GetFileName(Target);
+        TempPath = Path.Combine(folder, $".{name}.liveseg-{Environment.ProcessId}-{Random.Shared.Next():x8}.tmp{Path.GetExtension(name)}");
+    }
+
+    /// <summary>The path as the user gave it (for messages).</summary>
+    public string Shown { get; }
+
+    /// <summary>What the file is ("output video", "metrics file"), for messages.</summary>
+    public string Role { get; }
+
+    /// <summary>Where the file lands (links resolved unless asked not to).</summary>
+    public string Target { get; }
+
+    /// <summary>Where the content is written until <see cref="Commit"/>.</summary>
+    public string TempPath { get; }
+
+    public bool Committed { get; private set; }
+
+    /// <summary>Renames the finished temporary file over the target (atomic on one file system).</summary>
+    public void Commit()
+    {
+        try
+        {
+            File.Move(TempPath, Target, overwrite: true);
+            Committed = true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Throw.User($"{Role} '{Shown}' could not be put in place ({e.Message}): it was not changed.", e);
+        }
+    }
+
+    /// <summary>Deletes the temporary file unless it was committed.</summary>
+    public void Dispose()
+    {
+        if (Committed)
+            return;
+        try
+        {
+            File.Delete(TempPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Writes <paramref name="write"/>'s bytes safely to <paramref name="target"/>; a failed write is a one-line error and leaves the target as it was.</summary>
+    public static void Write(string target, string role, Action<Stream> write, bool followLinks = true)
+    {
+        using var file = new AtomicFile(target, role, followLinks);
+        try
+        {
+            using (var stream = new FileStream(file.TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                write(stream);
+                stream.Flush(flushToDisk: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Throw.User($"{role} '{target}' could not be written ({e.Message.TrimEnd('.')}): {KeptNote(file.Target)}.", e);
+        }
+        file.Commit();
+    }
+
+    public static void WriteAllText(string target, string role, string text, bool followLinks = true) =>
+        Write(target, role, s =>
+        {
+            using var w = new StreamWriter(s, leaveOpen: true);
+            w.Write(text);
+        }, followLinks);
+
+    public static void WriteAllBytes(string target, string role, ReadOnlySpan<byte> bytes, bool followLinks = true)
+    {
+        byte[] copy = bytes.ToArray();
+        Write(target, role, s => s.Write(copy), followLinks);
+    }
+
+    /// <summary>Copies <paramref name="source"/> safely to <paramref name="target"/>.</summary>
+    public static void WriteFrom(string target, string role, Stream source, bool followLinks = true) =>
+        Write(target, role, s => source.CopyTo(s), followLinks);
+
+    /// <summary>Encodes <paramref name="image"/> (format by extension) safely to <paramref name="target"/>.</summary>
+    public static void WriteImage(string target, string role, Mat image)
+    {
+        string ext = Path.GetExtension(target);
+        if (!Cv2.ImEncode(ext, image, out byte[] encoded))
+            Throw.User($"{role} '{target}': the image could not be encoded as '{ext}': use .png or .jpg.");
+        WriteAllBytes(target, role, encoded);
+    }
+
+    /// <summary>What is left at the target after a failed write, said plainly.</summary>
+    public static string KeptNote(string target) =>
+        File.Exists(target) ? $"the previous '{Path.GetFileName(target)}' was kept unchanged" : "nothing was written";
+}
