@@ -51,12 +51,12 @@ public static class ImageCommand
             throw new LiveSegException($"no images found in {string.Join(", ", cl.Positionals)}: give image files or folders holding .jpg/.png/.bmp files.");
         var names = OutputNames(files);
         var inputs = files.Select(f => new InputFile(f, "input image")).ToList();
+        Directory.CreateDirectory(output);
         foreach (string name in names.Values.Distinct())
         {
             OutputCheck.File(Path.Combine(output, name + "-overlay.png"), "overlay", inputs);
             OutputCheck.File(Path.Combine(output, name + "-mask.png"), "mask", inputs);
         }
-        Directory.CreateDirectory(output);
         var spec = ModelCatalogue.Resolve(cl.Get("--model", "nevus"), cl.Get("--manifest"), m => Console.Error.WriteLine($"liveseg: {m}"));
         using var segmenter = new OnnxSegmenter(spec, ExecutionProviders.Parse(cl.Get("--device", "auto")));
         var images = new ImageSegmenter(segmenter);

@@ -110,9 +110,111 @@ public static class Synthetic
     }
 }
 
+/// <summary>
+/// A liveseg process started in the background whose output lines can be waited for (an event, not a sleep):
+/// tests use it to act at a known point of a run (kill it once frames were written, say).
+/// </summary>
+public sealed class RunningCli : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _stdout = new(), _stderr = new();
+    private readonly object _lock = new();
+    private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _waits = [];
+
+    public RunningCli(string fileName, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        _process = new Process { StartInfo = psi };
+        _process.OutputDataReceived += (_, e) => Line(_stdout, e.Data);
+        _process.ErrorDataReceived += (_, e) => Line(_stderr, e.Data);
+        _process.Start();
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public string Stdout
+    {
+        get
+        {
+            lock (_lock)
+                return _stdout.ToString();
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_lock)
+                return _stderr.ToString();
+        }
+    }
+
+    private void Line(System.Text.StringBuilder sink, string? line)
+    {
+        if (line is null)
+            return;
+        lock (_lock)
+        {
+            sink.AppendLine(line);
+            foreach (var w in _waits.Where(w => w.Match(line)).ToList())
+            {
+                w.Done.TrySetResult(line);
+                _waits.Remove(w);
+            }
+        }
+    }
+
+    /// <summary>Waits until a line (stdout or stderr) matches; fails the test if the process ends first or hangs.</summary>
+    public string WaitForLine(Func<string, bool> match, int hangGuardMs = 120_000)
+    {
+        var done = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            string? seen = (_stdout.ToString() + _stderr).Split('\n').FirstOrDefault(l => match(l.TrimEnd('\r')));
+            if (seen is not null)
+                return seen;
+            _waits.Add((match, done));
+        }
+        var exited = _process.WaitForExitAsync();
+        int which = Task.WaitAny([done.Task, exited], hangGuardMs);
+        Assert.True(which == 0, which == 1 ? $"liveseg ended before the awaited line:\n{Stdout}\n{Stderr}" : "liveseg hung: the awaited line never came");
+        return done.Task.Result;
+    }
+
+    public void Signal(string name) =>
+        Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+
+    /// <summary>Waits for the process to end (a hang guard, not a timing check) and returns its result.</summary>
+    public Cli.Result WaitForExit(int hangGuardMs = 240_000)
+    {
+        if (!_process.WaitForExit(hangGuardMs))
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"liveseg did not end within {hangGuardMs / 1000} s:\n{Stdout}\n{Stderr}");
+        }
+        _process.WaitForExit(); // drains the asynchronous readers
+        return new Cli.Result(_process.ExitCode, Stdout, Stderr);
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
+
 /// <summary>Runs the real liveseg executable (built beside the tests) as a child process.</summary>
 public static class Cli
 {
+    /// <summary>Starts liveseg in the background (see <see cref="RunningCli"/>).</summary>
+    public static RunningCli Start(params string[] args) => new(Executable, args);
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     public static string Executable => Path.Combine(AppContext.BaseDirectory, "liveseg");
@@ -142,5 +244,16 @@ public static class Cli
         }
         p.WaitForExit();
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
+
+/// <summary>Reading liveseg's redirected progress lines ("progress:    150/1500  10.0% ...").</summary>
+public static class Progress
+{
+    /// <summary>True for a progress line that reports at least one finished frame.</summary>
+    public static bool Started(string line)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(line, @"^progress:\s+(\d+)/");
+        return m.Success && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using OpenCvSharp;
 
@@ -121,14 +120,11 @@ public sealed class VideoCliTests : IDisposable
         string longInput = _dir.File("long.mkv");
         Synthetic.WriteVideo(longInput, 1500, 320, 240, 25);
         string output = _dir.File("partial.mp4");
-        var r = Cli.Run(["video", longInput, "-o", output, "--model", _model, "--effect", "blur"], p =>
-        {
-            var clock = Stopwatch.StartNew();
-            while (!File.Exists(output) && clock.Elapsed < TimeSpan.FromSeconds(60))
-                Thread.Sleep(50);
-            Thread.Sleep(1500);
-            Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
-        });
+        using var run = Cli.Start("video", longInput, "-o", output, "--model", _model, "--effect", "blur");
+        run.WaitForLine(Progress.Started);
+        Assert.False(File.Exists(output), "the output appears only when complete (written to a temporary file first)");
+        run.Signal("INT");
+        var r = run.WaitForExit();
         Assert.True(r.ExitCode == 130, $"exit {r.ExitCode}: {r.Stderr}");
         Match m = Regex.Match(r.Stdout, @"interrupted: (\d+) frames");
         Assert.True(m.Success, r.Stdout);
@@ -137,6 +133,7 @@ public sealed class VideoCliTests : IDisposable
         Assert.Contains($"holds the {done} frames processed before the stop and is playable", r.Stderr);
         var probe = Synthetic.Probe(output);
         Assert.Equal((done, 320, 240), (probe.Frames, probe.Width, probe.Height));
+        Assert.Empty(Directory.GetFiles(_dir.Path, ".*tmp*"));
     }
 
     public void Dispose() => _dir.Dispose();
