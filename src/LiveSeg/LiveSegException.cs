@@ -40,6 +40,9 @@ public static class Throw
             User($"{role} '{path}' is a folder, not a file: give the path of a file.");
         if (!File.Exists(path))
             User($"{role} '{path}' does not exist: check the path.");
+        // A named pipe is not opened to probe it: that would consume (and, closing it, break) what its writer sends.
+        if (LiveSeg.IO.FileIdentity.Of(path) is { Kind: LiveSeg.IO.FileKind.Fifo })
+            return;
         try
         {
             using var stream = File.OpenRead(path);

@@ -15,6 +15,32 @@ public sealed class BodyModelTests(ITestOutputHelper output)
 {
     private static readonly Lazy<string> s_folder = new(() => ModelFetcher.FetchBody(_ => { }));
 
+    [Fact]
+    public void Fetch_RecordsEachModelsSha256_TwoAtOnceBothSucceed_AndLinksAreReplacedNotWrittenThrough()
+    {
+        using var dir = new TempDir();
+        string models = Path.Combine(dir.Path, "models");
+        Directory.CreateDirectory(models);
+        string victim = dir.File("victim.txt");
+        File.WriteAllText(victim, "not a model");
+        File.CreateSymbolicLink(Path.Combine(models, "body.onnx"), victim);
+        var env = new Dictionary<string, string> { ["LIVESEG_MODELS"] = models };
+        using var a = Cli.Start(env, "models", "fetch", "body", "--force");
+        using var b = Cli.Start(env, "models", "fetch", "body", "--force");
+        var ra = a.WaitForExit();
+        var rb = b.WaitForExit();
+        Assert.True(ra.ExitCode == 0 && rb.ExitCode == 0, $"{ra.Stdout}{ra.Stderr}\n{rb.Stdout}{rb.Stderr}");
+        Assert.Contains("waiting for it to finish", ra.Stdout + rb.Stdout);
+        Assert.Equal("not a model", File.ReadAllText(victim));
+        Assert.Null(new FileInfo(Path.Combine(models, "body.onnx")).LinkTarget);
+        foreach (var s in ModelFetcher.Sources)
+        {
+            string onnx = Path.Combine(models, s.Name + ".onnx");
+            Assert.Equal(ModelFetcher.Hash(onnx), ModelManifest.Load(Path.ChangeExtension(onnx, ".json")).Sha256);
+        }
+        Assert.Empty(Directory.GetFiles(models, "*tmp*"));
+    }
+
     [Theory]
     [InlineData("body")]
     [InlineData("body-landscape")]

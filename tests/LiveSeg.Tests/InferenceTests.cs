@@ -112,7 +112,7 @@ public class ModelManifestTests
 
     [Theory]
     [InlineData("""{ "output": {} }""", "field 'input' is missing")]
-    [InlineData("""{ "input": { "height": 2 }, "output": {} }""", "field 'width' must be a positive integer")]
+    [InlineData("""{ "input": { "height": 2 }, "output": {} }""", "field 'width' must be a whole number from 1 to 8192")]
     [InlineData("""{ "input": { "width": 2, "height": 2, "color": "cmyk" }, "output": {} }""", "field 'color' must be one of: rgb, bgr")]
     [InlineData("""{ "input": { "width": 2, "height": 2, "mean": [1, 2] }, "output": {} }""", "field 'mean' must be a number or an array of 3")]
     [InlineData("""{ "input": { "width": 2, "height": 2, "std": 0 }, "output": {} }""", "field 'input.std' must not contain 0")]

@@ -143,6 +143,17 @@ public sealed class LiveCliTests : IDisposable
     }
 
     [Fact]
+    public void Live_ScreenshotWithAnUnknownExtension_IsAUserErrorBeforeTheWindowOpens()
+    {
+        string model = Synthetic.ColorKeyModel(_dir);
+        var r = Cli.Run(XvfbRun("live", "--input", model, "--model", model, "--screenshot", _dir.File("x.bmpx"), "--frames", "1"));
+        Assert.True(r.ExitCode == 2, $"exit {r.ExitCode}: {r.Stderr}");
+        Assert.Contains("--screenshot", r.Stderr);
+        Assert.Contains("must end in .png", r.Stderr);
+        Assert.DoesNotContain("   at ", r.Stderr);
+    }
+
+    [Fact]
     public void Live_WithoutDisplay_SaysSoAndSuggestsVideo()
     {
         var psi = new ProcessStartInfo(Cli.Executable) { RedirectStandardError = true, RedirectStandardOutput = true };

@@ -121,11 +121,13 @@ public sealed class RunningCli : IDisposable
     private readonly object _lock = new();
     private readonly List<(Func<string, bool> Match, TaskCompletionSource<string> Done)> _waits = [];
 
-    public RunningCli(string fileName, IEnumerable<string> args)
+    public RunningCli(string fileName, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var psi = new ProcessStartInfo(fileName) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (string a in args)
             psi.ArgumentList.Add(a);
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            psi.Environment[k] = v;
         _process = new Process { StartInfo = psi };
         _process.OutputDataReceived += (_, e) => Line(_stdout, e.Data);
         _process.ErrorDataReceived += (_, e) => Line(_stderr, e.Data);
@@ -214,6 +216,9 @@ public static class Cli
 {
     /// <summary>Starts liveseg in the background (see <see cref="RunningCli"/>).</summary>
     public static RunningCli Start(params string[] args) => new(Executable, args);
+
+    /// <summary>Starts liveseg with extra environment variables (LIVESEG_MODELS, say).</summary>
+    public static RunningCli Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(Executable, args, environment);
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
