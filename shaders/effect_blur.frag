@@ -6,11 +6,14 @@
 uniform sampler2D u_frame;
 uniform sampler2D u_blurred;   // RGBA32F reduced size, from blur_gaussian.frag; linear filtering
 uniform vec2 u_scale;          // reduced size / frame size
+uniform vec2 u_reducedSize;    // the used part of u_blurred (made once for the largest size a run may need)
 layout(location = 0) out vec4 o_color;
 
 void main() {
     ivec2 p = ivec2(gl_FragCoord.xy);
-    vec4 s = texture(u_blurred, gl_FragCoord.xy * u_scale / vec2(textureSize(u_blurred, 0)));
+    // Clamping to the used part's outer texel centres is exactly clamp-to-edge filtering of a texture of that size.
+    vec2 t = clamp(gl_FragCoord.xy * u_scale, vec2(0.5), u_reducedSize - 0.5);
+    vec4 s = texture(u_blurred, t / vec2(textureSize(u_blurred, 0)));
     vec3 c = texelFetch(u_frame, p, 0).rgb;
     float m = maskAt(gl_FragCoord.xy);
     vec3 background = (s.rgb + c * 1e-3) / (s.a + 1e-3);

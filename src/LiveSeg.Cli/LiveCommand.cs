@@ -11,7 +11,9 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg live</c>: a window with the game loop, webcam (or a file played like one), keys and a HUD.</summary>
 public static class LiveCommand
 {
-    public const string Help = """
+    public static string Help => HelpHead + Environment.NewLine + "Keys (the window's; F1 shows them in the HUD):" + Environment.NewLine + KeyMap.HelpText;
+
+    private const string HelpHead = """
         liveseg live [options]
 
         Opens a window and segments the webcam live (or a video file played like a camera), with a HUD of
@@ -35,10 +37,6 @@ public static class LiveCommand
               --frames N             exit after N displayed frames
               --screenshot FILE.png  save the window (HUD included) when exiting
               --output-folder DIR    where S (screenshot) and R (recording) write (default: current folder)
-
-        Keys: 1-5 effect (mask, tint, blur, replace, outline), M next model, B next background, +/- blur radius /
-        tint strength / outline width / smoothing, S screenshot, R start/stop recording, H HUD, F full screen,
-        F1 key help, Esc or Q quit.
         """;
 
     public static int Run(string[] args)
@@ -79,7 +77,7 @@ public static class LiveCommand
         int maxFrames = cl.GetInt("--frames", 0);
         if (maxFrames < 0)
             throw cl.Error("--frames must be 0 (until closed) or more");
-        var models = new List<ModelSpec> { job.Model };
+        var models = new List<ModelSpec> { job.Model.Model };
         foreach (string name in new[] { "body", "body-landscape" })
         {
             if (ModelCatalogue.Find(name) is { } path && models.All(m => Path.GetFullPath(m.OnnxPath) != Path.GetFullPath(path)))
@@ -90,22 +88,25 @@ public static class LiveCommand
             Throw.IfFileUnreadable(bg, "background image");
         if (screenshot is not null)
         {
-            LiveSeg.IO.OutputCheck.File(screenshot, "screenshot", [new(input, "input video"), new(job.Model.OnnxPath, "model"),
-                new(job.Model.ManifestPath, "model manifest"), .. backgrounds.Select(b => new LiveSeg.IO.InputFile(b, "background image"))]);
+            LiveSeg.IO.OutputCheck.File(screenshot, "screenshot", [new(input, "input video"), new(job.Model.Model.OnnxPath, "model"),
+                new(job.Model.Model.ManifestPath, "model manifest"), .. backgrounds.Select(b => new LiveSeg.IO.InputFile(b, "background image"))]);
         }
         var live = new LiveOptions
         {
-            OpenSource = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
-            SourceName = input ?? $"camera {camera}",
-            IsCamera = input is null,
-            Realtime = cl.Has("--realtime"),
-            Loop = cl.Has("--loop"),
-            Sync = cl.Has("--sync"),
+            Source = new SourceOptions
+            {
+                Open = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
+                Name = input ?? $"camera {camera}",
+                IsCamera = input is null,
+                Realtime = cl.Has("--realtime"),
+                Loop = cl.Has("--loop"),
+            },
+            Model = job.Model,
             Models = models,
-            Device = job.Device,
-            InferenceThreads = job.InferenceThreads,
+            Mask = job.Mask,
             Effect = job.Effect,
             Backgrounds = backgrounds,
+            Sync = cl.Has("--sync"),
             VSync = !cl.Has("--no-vsync"),
             MaxFrames = maxFrames,
             ScreenshotPath = screenshot,
@@ -115,9 +116,10 @@ public static class LiveCommand
         using var interrupts = new Interrupts();
         using var loop = new LiveLoop(live);
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"input:  {live.SourceName} ({loop.Width}x{loop.Height}, {loop.SourceFps:0.##} fps{(live.IsCamera ? " as delivered by the camera" : "")}{(live.Realtime ? ", real time" : "")})"));
-        Console.WriteLine($"model:  {job.Model.Manifest.Name}; {loop.ProviderReport}");
-        Console.WriteLine($"render: {loop.RendererDescription}; effect {LiveLoop.Describe(job.Effect)}; {(live.Sync ? "sync" : "latest wins")}");
+        var src = live.Source;
+        Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(src.IsCamera ? " as delivered by the camera" : "")}{(src.Realtime ? ", real time" : "")})"));
+        Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
+        Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}");
         Console.WriteLine($"keys:   {HudStage.KeysHelp}");
         LiveResult r = loop.Run(interrupts.Token);
         if (screenshot is not null)

@@ -101,8 +101,8 @@ public static class VideoCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The options video, bench and live share: model, device, effect, inference threads (validated).</summary>
-    public sealed record SharedOptions(ModelSpec Model, DeviceChoice Device, EffectSettings Effect, int InferenceThreads);
+    /// <summary>The options video, bench and live share: model (with device and inference threads), mask smoothing, effect (validated).</summary>
+    public sealed record SharedOptions(ModelSettings Model, MaskSettings Mask, EffectSettings Effect);
 
     public static SharedOptions ParseShared(CommandLine cl)
     {
@@ -113,15 +113,15 @@ public static class VideoCommand
             TintStrength = cl.GetFloat("--strength", 0.5f),
             BlurRadius = cl.GetInt("--blur", 12),
             OutlineWidth = cl.GetInt("--outline-width", 3),
-            Smoothing = cl.GetFloat("--smooth", 0.3f),
         }.Validated();
+        var mask = new MaskSettings { Smoothing = cl.GetFloat("--smooth", 0.3f) }.Validated();
         DeviceChoice device = ExecutionProviders.Parse(cl.Get("--device", "auto"));
         int threads = cl.GetInt("--threads", 0);
         int maxThreads = 4 * Environment.ProcessorCount;
         if (threads < 0 || threads > maxThreads)
             throw cl.Error($"--threads {threads} is out of range: use 0 (default: one per core) to {maxThreads} (4 × {Environment.ProcessorCount} cores)");
         var model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}"));
-        return new SharedOptions(model, device, effect, threads);
+        return new SharedOptions(new ModelSettings(model, device, threads), mask, effect);
     }
 
     /// <summary>Turns the options of video and bench into a job.</summary>
@@ -136,11 +136,10 @@ public static class VideoCommand
             Input = input,
             Output = output,
             Model = shared.Model,
-            Device = shared.Device,
+            Mask = shared.Mask,
             Effect = shared.Effect,
             BackgroundPath = cl.Get("--background"),
             Sequential = cl.Has("--sequential"),
-            InferenceThreads = shared.InferenceThreads,
             MaxFrames = frames,
         };
     }
@@ -153,7 +152,7 @@ public static class VideoCommand
         Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName})");
         var m = p.Segmenter.Manifest;
         Console.WriteLine($"model:  {m.Name} ({m.Width}x{m.Height} → mask {p.Segmenter.MaskWidth}x{p.Segmenter.MaskHeight}); {p.Segmenter.ProviderReport}");
-        Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Effect.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));
+        Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Mask.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));
     }
 
     public static RunInfo RunInfoOf(VideoPipeline p, VideoJob job, string mode, bool interrupted) => new(

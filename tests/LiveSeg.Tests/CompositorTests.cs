@@ -29,7 +29,7 @@ public sealed class CompositorTests : IDisposable
     [MemberData(nameof(Cases))]
     public void GlCompositor_MatchesCpuReference_Within1Lsb(EffectKind effect, int width, int height, int maskWidth, int maskHeight)
     {
-        var settings = new EffectSettings { Effect = effect, Smoothing = 0.4f, BlurRadius = 9, OutlineWidth = 2 };
+        var settings = new EffectSettings { Effect = effect, BlurRadius = 9, OutlineWidth = 2 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
         using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
@@ -59,7 +59,7 @@ public sealed class CompositorTests : IDisposable
     [Fact]
     public void GlCompositor_MaskEffect_ShowsTheMask()
     {
-        var settings = new EffectSettings { Effect = EffectKind.Mask, Smoothing = 0 };
+        var settings = new EffectSettings { Effect = EffectKind.Mask };
         using var gl = new GlCompositor(_egl.Gl, _shaders, 8, 4, 2, 1, settings);
         using var slot = new FrameSlot(2, 1);
         slot.Image.Create(4, 8, MatType.CV_8UC3);
@@ -75,7 +75,7 @@ public sealed class CompositorTests : IDisposable
     [Fact]
     public void GlCompositor_TwoFramesInFlight_CompleteInOrder()
     {
-        var settings = new EffectSettings { Effect = EffectKind.Mask, Smoothing = 0 };
+        var settings = new EffectSettings { Effect = EffectKind.Mask };
         using var gl = new GlCompositor(_egl.Gl, _shaders, 4, 4, 1, 1, settings);
         using var first = new FrameSlot(1, 1);
         using var second = new FrameSlot(1, 1);

@@ -262,3 +262,22 @@ public static class Progress
         return m.Success && int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 }
+
+/// <summary>A clock that never sleeps: a wait advances it at once. Counts the time waited.</summary>
+public sealed class FakeClock : LiveSeg.Pipeline.IClock
+{
+    private long _now = 1_000_000;
+
+    public long Now => Interlocked.Read(ref _now);
+
+    public TimeSpan Waited { get; private set; }
+
+    /// <summary>Moves time on by <paramref name="duration"/>, rounded up to whole ticks (at least one, so a waiter always gets on).</summary>
+    public void Advance(TimeSpan duration) => Interlocked.Add(ref _now, Math.Max(1, (long)Math.Ceiling(duration.TotalSeconds * Stopwatch.Frequency)));
+
+    public void Wait(TimeSpan duration, CancellationToken cancel)
+    {
+        Waited += duration;
+        Advance(duration);
+    }
+}

@@ -42,11 +42,32 @@ public sealed class FrameSlot : IDisposable
     /// <summary><see cref="Image"/> as an InputArray, made once (see <see cref="OutputArray"/>).</summary>
     public InputArray ImageArray => _imageArray ??= InputArray.Create(Image);
 
+    /// <summary>Copies <paramref name="source"/>'s image, index and timing into this slot (no allocation once sizes match).</summary>
+    public unsafe void CopyFrameFrom(FrameSlot source)
+    {
+        Mat from = source.Image;
+        if (Image.Rows != from.Rows || Image.Cols != from.Cols || Image.Type() != from.Type())
+            Image.Create(from.Rows, from.Cols, from.Type());
+        long bytes = (long)from.Total() * from.ElemSize();
+        if (from.IsContinuous() && Image.IsContinuous())
+            System.Buffer.MemoryCopy((void*)from.Data, (void*)Image.Data, bytes, bytes);
+        else
+            from.CopyTo(Image);
+        (Index, Sequence, Timing) = (source.Index, source.Sequence, source.Timing);
+    }
+
     private InputArray? _outputArray;
     private InputArray? _imageArray;
 
+
     /// <summary>Index of the frame in its source (0-based).</summary>
     public int Index { get; set; }
+
+    /// <summary>
+    /// Which unbroken run of frames this one belongs to: it changes at a discontinuity (a looped file's restart, a
+    /// reconnected camera), so history-based stages start afresh, even if the first frame of the run was dropped.
+    /// </summary>
+    public int Sequence { get; set; }
 
     public FrameTiming Timing;
 

@@ -11,8 +11,14 @@ public sealed class TemporalSmoother(int length, float keep)
     private readonly float[] _previous = new float[length];
     private bool _hasPrevious;
 
+    /// <summary>Weight of the previous mask, 0 (off) ..0.95; may change between frames.</summary>
+    public float Keep { get; set; } = keep;
+
+    public int Length => _previous.Length;
+
     public void Apply(Span<float> mask)
     {
+        float keep = Keep;
         if (keep > 0f && _hasPrevious)
         {
             float fresh = 1f - keep;

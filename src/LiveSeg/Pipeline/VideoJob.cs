@@ -3,16 +3,18 @@ using LiveSeg.Rendering;
 
 namespace LiveSeg.Pipeline;
 
-/// <summary>Everything a video run needs, as given by the user.</summary>
+/// <summary>Everything a video run needs, as given by the user, in small groups of settings.</summary>
 public sealed record VideoJob
 {
     public required string Input { get; init; }
 
     public required string Output { get; init; }
 
-    public required ModelSpec Model { get; init; }
+    /// <summary>Model, execution provider, inference threads.</summary>
+    public required ModelSettings Model { get; init; }
 
-    public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
+    /// <summary>Temporal smoothing of the mask.</summary>
+    public MaskSettings Mask { get; init; } = new();
 
     public EffectSettings Effect { get; init; } = new();
 
@@ -20,9 +22,6 @@ public sealed record VideoJob
 
     /// <summary>Run every stage on one thread, one frame at a time (the baseline for the pipelined mode).</summary>
     public bool Sequential { get; init; }
-
-    /// <summary>ONNX Runtime intra-op threads (0 = ONNX Runtime's default: one per physical core).</summary>
-    public int InferenceThreads { get; init; }
 
     /// <summary>Stop after this many frames (0 = all).</summary>
     public int MaxFrames { get; init; }

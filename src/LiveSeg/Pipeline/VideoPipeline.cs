@@ -1,21 +1,19 @@
-using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.IO;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
-using OpenCvSharp;
 
 namespace LiveSeg.Pipeline;
 
 /// <summary>
-/// Segments a video file end to end: capture → preprocess → infer → postprocess (+ temporal smoothing) → upload →
-/// composite → read-back → encode. The constructor validates every input and opens every resource (the output file last, so a bad input
-/// leaves no empty file); <see cref="Run"/> processes the frames.
-/// <para>Pipelined (default): decode, inference, GL and encode each run on their own thread, joined by bounded queues;
-/// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another on one thread.</para>
-/// <para>Threading: the GL context is created by the constructor and is current on the constructing thread, so
-/// <see cref="Run"/> and <see cref="Dispose"/> must be called on that thread.</para>
+/// Segments a video file end to end — the file composition of the shared stages:
+/// <see cref="SourceStage"/> → <see cref="SegmentStage"/> → <see cref="GlCompositor"/> (upload, composite, read-back)
+/// → <see cref="VideoFileSink"/>. The constructor validates every input and opens every resource (the output last, so
+/// a bad input leaves no file); <see cref="Run"/> processes the frames.
+/// <para>Pipelined (default): decode, inference, GL and encode each on their own thread, joined by bounded queues;
+/// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another, one thread.</para>
+/// <para>The GL context is current on the constructing thread: call <see cref="Run"/> and <see cref="Dispose"/> there.</para>
 /// </summary>
 public sealed class VideoPipeline : IDisposable
 {
@@ -23,11 +21,12 @@ public sealed class VideoPipeline : IDisposable
     private const int QueueCapacity = 2;
 
     private readonly VideoJob _job;
-    private readonly VideoFileSource _source;
-    private readonly OnnxSegmenter _segmenter;
-    private readonly TemporalSmoother _smoother;
+    private readonly CancellationTokenSource _stopCapture = new();
+    private readonly List<IDisposable> _owned = [];
+    private readonly SourceStage _source;
+    private readonly SegmentStage _segment;
     private readonly EglContext _gl;
-    private readonly ICompositor _compositor;
+    private readonly GlCompositor _compositor;
     private readonly VideoFileSink _sink;
     private readonly FrameSlot[] _slots;
     private bool _captureBusy;
@@ -35,53 +34,42 @@ public sealed class VideoPipeline : IDisposable
     public VideoPipeline(VideoJob job)
     {
         _job = job;
-        var disposables = new List<IDisposable>();
         try
         {
             VideoFileSink.Validate(job.Output);
             OutputCheck.File(job.Output, "output", Inputs(job));
-
-            _source = Track(new VideoFileSource(job.Input), disposables);
+            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
-            _segmenter = Track(new OnnxSegmenter(job.Model, job.Device, job.InferenceThreads), disposables);
-            using Mat? background = job.BackgroundPath is null ? null : BackgroundImage.LoadCover(job.BackgroundPath, _source.Width, _source.Height);
-            _gl = Track(new EglContext(), disposables);
-            _compositor = Track(new GlCompositor(_gl.Gl, new ShaderLibrary(), _source.Width, _source.Height,
-                _segmenter.MaskWidth, _segmenter.MaskHeight, job.Effect, background), disposables);
-            _smoother = new TemporalSmoother(_segmenter.MaskWidth * _segmenter.MaskHeight, job.Effect.Smoothing);
+            _segment = Own(new SegmentStage(job.Model, job.Mask));
+            _gl = Own(new EglContext());
+            _compositor = Own(GlCompositor.Create(_gl.Gl, _source.Width, _source.Height, _segment, job.Effect, job.BackgroundPath, adjustable: false));
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
-                _slots[i] = Track(new FrameSlot(_segmenter.MaskWidth, _segmenter.MaskHeight), disposables);
+                _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
             _sink = new VideoFileSink(job.Output, _source.Fps, _source.Width, _source.Height);
         }
         catch
         {
-            for (int i = disposables.Count - 1; i >= 0; i--)
-                disposables[i].Dispose();
+            DisposeOwned();
             throw;
         }
         int expected = _source.FrameCount > 0 ? _source.FrameCount : 1024;
-        if (job.MaxFrames > 0)
-            expected = Math.Min(expected, job.MaxFrames);
-        ExpectedFrames = expected;
-        Recorder = new MetricsRecorder(expected);
+        ExpectedFrames = job.MaxFrames > 0 ? Math.Min(expected, job.MaxFrames) : expected;
+        Recorder = new MetricsRecorder(ExpectedFrames);
     }
 
     /// <summary>Every file a video run reads, for the same-file checks of everything it writes (output, metrics).</summary>
     public static IEnumerable<InputFile> Inputs(VideoJob job) =>
     [
-        new(job.Input, "input video"), new(job.Model.OnnxPath, "model"), new(job.Model.ManifestPath, "model manifest"),
+        new(job.Input, "input video"), new(job.Model.Model.OnnxPath, "model"), new(job.Model.Model.ManifestPath, "model manifest"),
         new(job.BackgroundPath, "background image"),
     ];
 
-    public VideoFileSource Source => _source;
-
-    /// <summary>True once the output file was checked and put in place (false: no frame, or not yet finished).</summary>
-    public bool OutputWritten { get; private set; }
+    public SourceStage Source => _source;
 
     public VideoFileSink Sink => _sink;
 
-    public OnnxSegmenter Segmenter => _segmenter;
+    public OnnxSegmenter Segmenter => _segment.Segmenter;
 
     /// <summary>GL renderer string and EGL platform, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via EGL surfaceless".</summary>
     public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}";
@@ -91,6 +79,12 @@ public sealed class VideoPipeline : IDisposable
     /// <summary>Finished frames so far (readable from any thread, for progress) and, at the end, every frame's timings.</summary>
     public MetricsRecorder Recorder { get; }
 
+    /// <summary>Managed bytes the run's own threads allocated while processing frames (capture, inference, GL, encode).</summary>
+    public ThreadAllocations Allocations { get; } = new(4);
+
+    /// <summary>True once the output file was checked and put in place (false: no frame, or not yet finished).</summary>
+    public bool OutputWritten { get; private set; }
+
     /// <summary>
     /// Processes the video. Cancelling <paramref name="stop"/> stops capture (even a capture blocked on a pipe); every
     /// frame already captured is still finished and written. Cancelling <paramref name="abort"/> drops the frames in
@@ -99,12 +93,13 @@ public sealed class VideoPipeline : IDisposable
     /// </summary>
     public bool Run(CancellationToken stop, CancellationToken abort = default)
     {
+        using var stopCapture = stop.Register(_stopCapture.Cancel);
         Recorder.Start();
         bool failed = true;
         try
         {
             if (_job.Sequential)
-                RunSequential(stop);
+                RunSequential();
             else
                 RunPipelined(stop, abort);
             failed = false;
@@ -124,47 +119,37 @@ public sealed class VideoPipeline : IDisposable
         return !stop.IsCancellationRequested;
     }
 
-    private bool Capture(FrameSlot slot, int index)
-    {
-        long t = Stopwatch.GetTimestamp();
-        slot.Timing.Reset(t);
-        if ((_job.MaxFrames > 0 && index >= _job.MaxFrames) || !_source.Read(slot.Image))
-            return false;
-        slot.Index = index;
-        slot.Timing.Add(Stage.Decode, t);
-        return true;
-    }
+    private bool Capture(FrameSlot slot, int index) =>
+        (_job.MaxFrames == 0 || index < _job.MaxFrames) && _source.Read(slot);
 
-    /// <summary>Preprocess, infer, postprocess (+ temporal smoothing, counted as postprocess) into the slot's mask.</summary>
-    private void Segment(FrameSlot slot)
+    private void Render(FrameSlot slot)
     {
-        _segmenter.Segment(slot.Image, slot.ImageArray, slot.Mask, ref slot.Timing);
-        long t = Stopwatch.GetTimestamp();
-        _smoother.Apply(slot.Mask);
-        slot.Timing.Add(Stage.Postprocess, t);
+        _compositor.Submit(slot);
+        _compositor.Complete(slot);
     }
 
     private void Encode(FrameSlot slot)
     {
-        long t = Stopwatch.GetTimestamp();
+        long t = System.Diagnostics.Stopwatch.GetTimestamp();
         _sink.Write(slot.OutputArray);
         slot.Timing.Add(Stage.Encode, t);
         Recorder.Add(slot.Index, ref slot.Timing);
     }
 
-    private void RunSequential(CancellationToken cancel)
+    private void RunSequential()
     {
         FrameSlot slot = _slots[0];
-        for (int index = 0; !cancel.IsCancellationRequested && Capture(slot, index); index++)
+        Allocations.Begin(0);
+        for (int index = 0; Capture(slot, index); index++)
         {
-            Segment(slot);
-            _compositor.Submit(slot);
-            _compositor.Complete(slot);
+            _segment.Segment(slot);
+            Render(slot);
             Encode(slot);
+            Allocations.Update(0);
         }
     }
 
-    private void RunPipelined(CancellationToken cancel, CancellationToken abort)
+    private void RunPipelined(CancellationToken stop, CancellationToken abort)
     {
         var free = new BoundedQueue<FrameSlot>(_slots.Length);
         foreach (var s in _slots)
@@ -173,69 +158,49 @@ public sealed class VideoPipeline : IDisposable
         var toRender = new BoundedQueue<FrameSlot>(QueueCapacity);
         var toEncode = new BoundedQueue<FrameSlot>(QueueCapacity);
         BoundedQueue<FrameSlot>[] all = [free, toInfer, toRender, toEncode];
-        Exception? failure = null;
+        var threads = new StageThreads(() => Array.ForEach(all, q => q.Abort()));
 
-        void Guard(Action body, BoundedQueue<FrameSlot> output)
+        var capture = threads.Start("liveseg-capture", () =>
         {
-            try
-            {
-                body();
-                output.Complete();
-            }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref failure, e, null);
-                foreach (var q in all)
-                    q.Abort();
-            }
-        }
-
-        var capture = new Thread(() => Guard(() =>
+            Allocations.Begin(0);
+            for (int index = 0; free.TryTake(out var slot) && Capture(slot, index) && toInfer.Add(slot); index++)
+                Allocations.Update(0);
+        }, toInfer.Complete);
+        var infer = threads.Start("liveseg-inference", () =>
         {
-            for (int index = 0; !cancel.IsCancellationRequested && free.TryTake(out var slot); index++)
-            {
-                if (!Capture(slot, index) || !toInfer.Add(slot))
-                    break;
-            }
-        }, toInfer)) { Name = "liveseg-capture", IsBackground = true };
-
-        var infer = new Thread(() => Guard(() =>
-        {
+            Allocations.Begin(1);
             while (toInfer.TryTake(out var slot))
             {
-                Segment(slot);
+                _segment.Segment(slot);
+                Allocations.Update(1);
                 if (!toRender.Add(slot))
                     break;
             }
-        }, toRender)) { Name = "liveseg-inference", IsBackground = true };
-
-        var encode = new Thread(() => Guard(() =>
+        }, toRender.Complete);
+        var encode = threads.Start("liveseg-encode", () =>
         {
+            Allocations.Begin(2);
             while (toEncode.TryTake(out var slot))
             {
                 Encode(slot);
-                free.Add(slot);
+                Allocations.Update(2);
+                if (!free.Add(slot))
+                    break;
             }
-        }, free)) { Name = "liveseg-encode", IsBackground = true };
-
-        capture.Start();
-        infer.Start();
-        encode.Start();
-        // Stop: no frame enters after this, even while capture is blocked in a read (a pipe that delivers nothing).
-        using var onStop = cancel.Register(toInfer.Complete);
-        using var onAbort = abort.Register(() =>
-        {
-            foreach (var q in all)
-                q.Abort();
-        });
+        }, free.Complete);
+        // Stop: no frame enters after this, even while capture is blocked in a read. Abort: drop the frames in flight.
+        using var onStop = stop.Register(toInfer.Complete);
+        using var onAbort = abort.Register(() => Array.ForEach(all, q => q.Abort()));
 
         // This thread owns the GL context: composite, keeping up to MaxPending frames in flight before reading back.
         var inFlight = new Queue<FrameSlot>(_compositor.MaxPending + 1);
-        Guard(() =>
+        Allocations.Begin(3);
+        threads.Guard(() =>
         {
             while (toRender.TryTake(out var slot))
             {
                 _compositor.Submit(slot);
+                Allocations.Update(3);
                 inFlight.Enqueue(slot);
                 if (inFlight.Count == _compositor.MaxPending && !CompleteOldest(inFlight, toEncode))
                     return;
@@ -243,15 +208,13 @@ public sealed class VideoPipeline : IDisposable
             while (inFlight.Count > 0 && CompleteOldest(inFlight, toEncode))
             {
             }
-        }, toEncode);
+        }, toEncode.Complete);
 
         infer.Join();
         encode.Join();
-        // A capture thread blocked in a read after a stop is left behind (a background thread); the source is then
-        // not disposed under it.
-        _captureBusy = !(cancel.IsCancellationRequested || abort.IsCancellationRequested ? capture.Join(TimeSpan.FromSeconds(2)) : capture.Join(Timeout.Infinite));
-        if (failure is not null)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failure).Throw();
+        // A capture blocked in a read after a stop is left behind (a background thread): its source is then not disposed under it.
+        _captureBusy = !capture.Join(stop.IsCancellationRequested || abort.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
+        threads.ThrowIfFailed();
     }
 
     private bool CompleteOldest(Queue<FrameSlot> inFlight, BoundedQueue<FrameSlot> toEncode)
@@ -261,24 +224,27 @@ public sealed class VideoPipeline : IDisposable
         return toEncode.Add(oldest);
     }
 
-    private static T Track<T>(T item, List<IDisposable> list) where T : IDisposable
+    private T Own<T>(T item) where T : IDisposable
     {
-        list.Add(item);
+        _owned.Add(item);
         return item;
+    }
+
+    private void DisposeOwned()
+    {
+        for (int i = _owned.Count - 1; i >= 0; i--)
+        {
+            if (_captureBusy && _owned[i] is SourceStage or FrameSlot)
+                continue;
+            _owned[i].Dispose();
+        }
+        _owned.Clear();
     }
 
     public void Dispose()
     {
         _sink.Dispose();
-        if (!_captureBusy)
-        {
-            foreach (var s in _slots)
-                s.Dispose();
-        }
-        _compositor.Dispose();
-        _gl.Dispose();
-        _segmenter.Dispose();
-        if (!_captureBusy)
-            _source.Dispose();
+        DisposeOwned();
+        _stopCapture.Dispose();
     }
 }

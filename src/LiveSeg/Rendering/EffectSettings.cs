@@ -18,7 +18,8 @@ public readonly record struct Rgb(float R, float G, float B)
 }
 
 /// <summary>
-/// How a frame is composited. Defaults: tint 50% green, blur radius 12 px, outline 3 px green, 30% temporal smoothing.
+/// How a frame is composited. Defaults: blur, tint 50% green, blur radius 12 px, outline 3 px green. (Temporal
+/// smoothing is a mask setting: <see cref="LiveSeg.Inference.MaskSettings"/>.)
 /// </summary>
 public readonly record struct EffectSettings
 {
@@ -36,16 +37,12 @@ public readonly record struct EffectSettings
     /// <summary>Outline sample distance in pixels, 1..32 (line about twice as wide).</summary>
     public int OutlineWidth { get; init; }
 
-    /// <summary>Temporal smoothing: weight of the previous frame's mask, 0 (off) ..0.95. Reduces flicker.</summary>
-    public float Smoothing { get; init; }
-
     public EffectSettings()
     {
         Effect = EffectKind.Blur;
         TintStrength = 0.5f;
         BlurRadius = 12;
         OutlineWidth = 3;
-        Smoothing = 0.3f;
     }
 
     public Rgb EffectiveColor => Color ?? new Rgb(0x20 / 255f, 0xe0 / 255f, 0x80 / 255f);
@@ -62,8 +59,6 @@ public readonly record struct EffectSettings
             Throw.User($"--blur {BlurRadius} is out of range: use 1..32 pixels.");
         if (OutlineWidth is < 1 or > 32)
             Throw.User($"--outline-width {OutlineWidth} is out of range: use 1..32 pixels.");
-        if (Smoothing is < 0f or > 0.95f || float.IsNaN(Smoothing))
-            Throw.User($"--smooth {Smoothing} is out of range: use 0 (off) to 0.95.");
         if (TintStrength is < 0f or > 1f || float.IsNaN(TintStrength))
             Throw.User($"--strength {TintStrength} is out of range: use 0..1.");
         return this;

@@ -7,35 +7,33 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The GPU compositing path, one stage after another: upload → [blur] → effect (which upsamples the mask where it
-/// reads it) → output target → read-back (file mode) or present (window). Every GL object is created on the GL thread
-/// and reused for every frame; only a settings change (<see cref="Reconfigure"/>: a key press in live mode) or a new
-/// mask size (another model) rebuilds the effect stages.
+/// The render stage of both compositions, on the GPU: upload → [blur] → effect (which upsamples the mask where it
+/// reads it) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
+/// targets — is made once on the GL thread and reused for every frame. An adjustable compositor (live mode) makes every
+/// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
+/// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
 /// </summary>
 public sealed unsafe class GlCompositor : ICompositor
 {
     private const int Depth = 2;
     private readonly GL _gl;
-    private readonly ShaderLibrary _shaders;
     private readonly int _width;
     private readonly int _height;
     private readonly FullScreenTriangle _triangle;
     private readonly UploadStage _upload;
     private readonly RenderTarget[] _outputs = new RenderTarget[Depth];
     private readonly ReadbackStage _readback;
-    private readonly Mat _backgroundBgr;
-    private BlurStage? _blur;
-    private Texture2D? _background;
-    private EffectStage? _effect;
+    private readonly BlurStage? _blur;
+    private readonly Texture2D? _background;
+    private readonly EffectStage _effect;
     private int _maskWidth;
     private int _maskHeight;
     private int _submitted;
 
     public GlCompositor(GL gl, ShaderLibrary shaders, int width, int height, int maskWidth, int maskHeight,
-        EffectSettings settings, Mat? backgroundBgr = null)
+        EffectSettings settings, Mat? backgroundBgr = null, bool adjustable = false)
     {
         _gl = gl;
-        _shaders = shaders;
         _width = width;
         _height = height;
         int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
@@ -43,28 +41,63 @@ public sealed unsafe class GlCompositor : ICompositor
             Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
         _triangle = new FullScreenTriangle(gl);
         _upload = new UploadStage(gl, width, height);
-        _backgroundBgr = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
         for (int i = 0; i < Depth; i++)
             _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
         _readback = new ReadbackStage(gl, width, height, Depth);
+        if (adjustable || settings.Effect == EffectKind.Blur)
+            _blur = new BlurStage(gl, shaders, _triangle, width, height, adjustable ? 1 : settings.BlurFactor);
+        if (adjustable || settings.Effect == EffectKind.Replace)
+        {
+            _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
+            using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
+            SetBackground(cover);
+        }
+        _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
         Settings = settings;
-        Configure(maskWidth, maskHeight);
+        SetMaskSize(maskWidth, maskHeight);
+        Apply(settings);
+        GLEnum error = gl.GetError();
+        if (error != GLEnum.NoError)
+            throw new InvalidOperationException($"OpenGL error {error} while setting up the compositor");
+    }
+
+    /// <summary>The compositor for a run: frame size, the segment stage's mask size, the effect, the background image file (or the default gradient).</summary>
+    public static GlCompositor Create(GL gl, int width, int height, LiveSeg.Pipeline.SegmentStage segment, EffectSettings effect, string? backgroundPath, bool adjustable)
+    {
+        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
+        return new GlCompositor(gl, new ShaderLibrary(), width, height, segment.MaskWidth, segment.MaskHeight, effect, background, adjustable);
     }
 
     public int MaxPending => Depth;
 
     public EffectSettings Settings { get; private set; }
 
-    /// <summary>Rebuilds the effect stages for new settings (and, when given, a new background image).</summary>
-    public void Reconfigure(EffectSettings settings, Mat? backgroundBgr = null)
+    /// <summary>New effect settings: picks the effect's program and sets uniforms (nothing is built).</summary>
+    public void Apply(EffectSettings settings)
     {
         Settings = settings;
-        if (backgroundBgr is not null)
-        {
-            using Mat cover = BackgroundImage.Cover(backgroundBgr, _width, _height);
-            cover.CopyTo(_backgroundBgr);
-        }
-        Configure(_maskWidth, _maskHeight);
+        _blur?.Apply(settings);
+        _effect.Apply(settings, _blur);
+    }
+
+    /// <summary>A new background for <c>replace</c> (BGR, frame size): uploaded into the texture made at start.</summary>
+    public void SetBackground(Mat coverBgr)
+    {
+        if (_background is null)
+            throw new InvalidOperationException("this compositor has no background texture (not adjustable, effect is not replace)");
+        if (coverBgr.Width != _width || coverBgr.Height != _height || !coverBgr.IsContinuous())
+            throw new ArgumentException("background must be a continuous BGR image of the frame size", nameof(coverBgr));
+        _background.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)coverBgr.Data, (int)(coverBgr.Step() / 3));
+    }
+
+    private void SetMaskSize(int maskWidth, int maskHeight)
+    {
+        _maskWidth = maskWidth;
+        _maskHeight = maskHeight;
+        _upload.EnsureMaskSize(maskWidth, maskHeight);
+        _blur?.SetMaskSize(maskWidth, maskHeight);
+        _effect.SetMaskSize(maskWidth, maskHeight);
+        _effect.Apply(Settings, _blur); // leaves the current program in use with its uniforms
     }
 
     /// <summary>
@@ -76,12 +109,13 @@ public sealed unsafe class GlCompositor : ICompositor
     {
         long t = Stopwatch.GetTimestamp();
         if (maskWidth != _maskWidth || maskHeight != _maskHeight)
-            Configure(maskWidth, maskHeight);
+            SetMaskSize(maskWidth, maskHeight);
         _upload.Upload(image, mask);
         t = timing.Add(Stage.Upload, t);
-        _blur?.Render(_upload.Frame, _upload.Mask);
+        if (Settings.Effect == EffectKind.Blur)
+            _blur!.Render(_upload.Frame, _upload.Mask);
         RenderTarget output = _outputs[_submitted++ % Depth];
-        _effect!.Render(output, _upload.Frame, _upload.Mask, _blur?.Result ?? _background);
+        _effect.Render(output, _upload.Frame, _upload.Mask, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background);
         timing.Add(Stage.Composite, t);
         return output;
     }
@@ -135,39 +169,15 @@ public sealed unsafe class GlCompositor : ICompositor
         return ((windowW - w) / 2, (windowH - h) / 2, w, h);
     }
 
-    private void Configure(int maskWidth, int maskHeight)
-    {
-        _maskWidth = maskWidth;
-        _maskHeight = maskHeight;
-        _upload.EnsureMaskSize(maskWidth, maskHeight);
-        _effect?.Dispose();
-        _blur?.Dispose();
-        _background?.Dispose();
-        _blur = null;
-        _background = null;
-        if (Settings.Effect == EffectKind.Blur)
-            _blur = new BlurStage(_gl, _shaders, _triangle, _width, _height, maskWidth, maskHeight, Settings);
-        if (Settings.Effect == EffectKind.Replace)
-        {
-            _background = new Texture2D(_gl, _width, _height, InternalFormat.Rgba8);
-            _background.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)_backgroundBgr.Data, (int)(_backgroundBgr.Step() / 3));
-        }
-        _effect = new EffectStage(_gl, _shaders, _triangle, _width, _height, maskWidth, maskHeight, Settings);
-        GLEnum error = _gl.GetError();
-        if (error != GLEnum.NoError)
-            throw new InvalidOperationException($"OpenGL error {error} while configuring the compositor");
-    }
-
     public void Dispose()
     {
         _readback.Dispose();
         foreach (var o in _outputs)
             o.Dispose();
-        _effect?.Dispose();
+        _effect.Dispose();
         _background?.Dispose();
         _blur?.Dispose();
         _upload.Dispose();
         _triangle.Dispose();
-        _backgroundBgr.Dispose();
     }
 }

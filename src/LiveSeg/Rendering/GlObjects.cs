@@ -75,10 +75,13 @@ public sealed class RenderTarget : IDisposable
     public int Height => Texture.Height;
 
     /// <summary>Binds for drawing and sets the viewport to the whole target.</summary>
-    public void BindForDrawing()
+    public void BindForDrawing() => BindForDrawing(Width, Height);
+
+    /// <summary>Draws into the bottom-left <paramref name="width"/> x <paramref name="height"/> part only.</summary>
+    public void BindForDrawing(int width, int height)
     {
         _gl.BindFramebuffer(FramebufferTarget.Framebuffer, Handle);
-        _gl.Viewport(0, 0, (uint)Width, (uint)Height);
+        _gl.Viewport(0, 0, (uint)width, (uint)height);
     }
 
     public void Dispose()

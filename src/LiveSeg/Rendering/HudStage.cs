@@ -34,7 +34,10 @@ public sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
     public const int Height = 168;
-    public const string KeysHelp = "1-5 effect  M model  B background  +/- strength  S screenshot  R record  H hud  F fullscreen  Esc/Q quit";
+    /// <summary>The keys in one line (from the key map).</summary>
+    public static string KeysHelp => LiveSeg.Pipeline.KeyMap.Summary;
+
+    private static readonly string[] s_keyLines = LiveSeg.Pipeline.KeyMap.HudLines;
 
     private static readonly (Stage Stage, string Label)[] s_rows =
     [
@@ -97,8 +100,8 @@ public sealed unsafe class HudStage : IDisposable
         DrawGraph(stats, new Rect(200, rowsTop - 11, Width - 206, y - rowsTop + 2));
         if (info.ShowKeys)
         {
-            Line("1-5 effect  M model  B background  +/- strength", new Scalar(120, 230, 255, 255));
-            Line("S screenshot  R record  H hud  F full screen  Q quit", new Scalar(120, 230, 255, 255));
+            foreach (string line in s_keyLines)
+                Line(line, new Scalar(120, 230, 255, 255));
         }
         else if (info.Status is not null)
             Line(info.Status, new Scalar(120, 230, 255, 255));

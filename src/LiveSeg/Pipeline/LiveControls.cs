@@ -1,0 +1,182 @@
+using LiveSeg.Inference;
+using LiveSeg.Rendering;
+using OpenCvSharp;
+
+namespace LiveSeg.Pipeline;
+
+/// <summary>
+/// What the live-mode keys do (<see cref="KeyMap"/> says which key means what), and the state they change: effect and
+/// its strength (compositor uniforms), smoothing (segment stage), model, background, HUD, full screen, screenshot and
+/// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
+/// </summary>
+public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCompositor compositor, GlfwWindow window,
+    int width, int height, Func<double> recordingFps)
+{
+    private long _statusUntil;
+    private string? _status;
+
+    public EffectSettings Effect => compositor.Settings;
+
+    public float Smoothing => segment.Smoothing;
+
+    /// <summary>Index into <see cref="LiveOptions.Models"/> of the model asked for (loaded by the inference thread at its next frame).</summary>
+    public int ModelIndex { get; private set; }
+
+    /// <summary>Index into <see cref="LiveOptions.Backgrounds"/>; -1 = the built-in gradient.</summary>
+    public int BackgroundIndex { get; private set; } = options.Backgrounds.Count > 0 ? 0 : -1;
+
+    public bool HudVisible { get; private set; } = true;
+
+    public bool HelpVisible { get; private set; }
+
+    public bool QuitRequested { get; private set; }
+
+    /// <summary>Where the next screenshot goes (taken by the loop before the frame is shown), or null.</summary>
+    public string? PendingScreenshot { get; set; }
+
+    public RecordingSink? Recording { get; private set; }
+
+    /// <summary>The last finished recording's path and frame count.</summary>
+    public (string Path, long Frames)? LastRecording { get; private set; }
+
+    /// <summary>A message shown for 3 s in the HUD (and echoed on the console).</summary>
+    public string? Status => Environment.TickCount64 < _statusUntil ? _status : null;
+
+    public void Say(string status)
+    {
+        _status = status;
+        _statusUntil = Environment.TickCount64 + 3000;
+        Console.WriteLine($"liveseg: {status}");
+    }
+
+    /// <summary>Acts on a pressed key (GLFW key code); unknown keys do nothing.</summary>
+    public void Handle(int key)
+    {
+        if (KeyMap.Find(key) is { } binding)
+            Do(binding.Action, binding.Argument);
+    }
+
+    public void Do(LiveAction action, int argument = 0)
+    {
+        switch (action)
+        {
+            case LiveAction.Effect:
+                SetEffect(Effect with { Effect = (EffectKind)argument });
+                break;
+            case LiveAction.NextModel:
+                ModelIndex = (ModelIndex + 1) % options.Models.Count;
+                segment.SwapModel(options.Models[ModelIndex]);
+                Say($"model → {options.Models[ModelIndex].Manifest.Name}");
+                break;
+            case LiveAction.NextBackground:
+                NextBackground();
+                break;
+            case LiveAction.Stronger or LiveAction.Weaker:
+                Adjust(action == LiveAction.Stronger ? +1 : -1);
+                break;
+            case LiveAction.Screenshot:
+                PendingScreenshot = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}.png");
+                break;
+            case LiveAction.Record:
+                if (Recording is null)
+                    StartRecording();
+                else
+                    StopRecording();
+                break;
+            case LiveAction.Hud:
+                HudVisible = !HudVisible;
+                break;
+            case LiveAction.FullScreen:
+                window.ToggleFullScreen();
+                break;
+            case LiveAction.Help:
+                HelpVisible = !HelpVisible;
+                break;
+            case LiveAction.Quit:
+                QuitRequested = true;
+                window.Close();
+                break;
+        }
+    }
+
+    /// <summary>The effect and its main setting, for the HUD ("blur r12", "mask (smooth 0.3)").</summary>
+    public string Describe() => Describe(Effect, Smoothing);
+
+    public static string Describe(EffectSettings s, float smoothing) => s.Effect switch
+    {
+        EffectKind.Blur => $"blur r{s.BlurRadius}",
+        EffectKind.Tint => FormattableString.Invariant($"tint {s.TintStrength:0.0}"),
+        EffectKind.Outline => $"outline {s.OutlineWidth}px",
+        _ => FormattableString.Invariant($"{s.Effect.ToString().ToLowerInvariant()} (smooth {smoothing:0.0#})"),
+    };
+
+    private void SetEffect(EffectSettings settings)
+    {
+        compositor.Apply(settings.Validated());
+        Say($"effect → {Describe()}");
+    }
+
+    /// <summary>+/−: blur radius, tint strength or outline width; the smoothing of the mask for mask and replace.</summary>
+    private void Adjust(int step)
+    {
+        EffectSettings s = Effect;
+        if (s.Effect is EffectKind.Mask or EffectKind.Replace)
+        {
+            segment.Smoothing = MathF.Round(segment.Smoothing + 0.1f * step, 2);
+            Say($"smoothing → {segment.Smoothing:0.0#}");
+            return;
+        }
+        SetEffect(s.Effect switch
+        {
+            EffectKind.Blur => s with { BlurRadius = Math.Clamp(s.BlurRadius + 2 * step, 1, 32) },
+            EffectKind.Tint => s with { TintStrength = Math.Clamp(MathF.Round(s.TintStrength + 0.1f * step, 2), 0f, 1f) },
+            _ => s with { OutlineWidth = Math.Clamp(s.OutlineWidth + step, 1, 32) },
+        });
+    }
+
+    private void NextBackground()
+    {
+        BackgroundIndex = BackgroundIndex + 1 >= options.Backgrounds.Count ? -1 : BackgroundIndex + 1;
+        using Mat cover = BackgroundIndex < 0 ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.LoadCover(options.Backgrounds[BackgroundIndex], width, height);
+        compositor.SetBackground(cover);
+        compositor.Apply(Effect with { Effect = EffectKind.Replace });
+        Say($"background → {(BackgroundIndex < 0 ? "gradient" : Path.GetFileName(options.Backgrounds[BackgroundIndex]))}");
+    }
+
+    private void StartRecording()
+    {
+        // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
+        string extension = (width | height) % 2 == 0 ? ".mp4" : ".avi";
+        string path = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}{extension}");
+        Recording = new RecordingSink(window.Gl, path, width, height, recordingFps());
+        Say($"recording → {Path.GetFileName(path)} at {recordingFps():0.#} fps");
+    }
+
+    /// <summary>Stops a recording (R, or the end of the session): the file is checked and put in place.</summary>
+    public void StopRecording()
+    {
+        if (Recording is not { } recording)
+            return;
+        Recording = null;
+        try
+        {
+            if (recording.Finish())
+            {
+                LastRecording = (recording.Path, recording.FramesWritten);
+                Say($"recorded {recording.FramesWritten} frames ({recording.FramesWritten / recording.Rate.Fps:0.0} s, {recording.Dropped} dropped) → {recording.Path}");
+            }
+            else
+            {
+                Say("recording stopped before its first frame: nothing written");
+            }
+        }
+        catch (LiveSegException e)
+        {
+            Say($"recording failed: {e.Message}");
+        }
+        finally
+        {
+            recording.Dispose();
+        }
+    }
+}

@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using LiveSeg.Capture;
+using LiveSeg.Metrics;
+using OpenCvSharp;
+
+namespace LiveSeg.Pipeline;
+
+/// <summary>Where frames come from and how: a file (as fast as consumed, or paced to its frame rate, once or looped) or a camera (reconnected when lost).</summary>
+public sealed record SourceOptions
+{
+    /// <summary>Opens the source; called again to loop a file or reconnect a camera.</summary>
+    public required Func<IFrameSource> Open { get; init; }
+
+    /// <summary>"camera 0" or the file name, for messages.</summary>
+    public required string Name { get; init; }
+
+    public bool IsCamera { get; init; }
+
+    /// <summary>File: deliver frames at the file's frame rate, skipping (and counting) frames when behind, like a camera.</summary>
+    public bool Realtime { get; init; }
+
+    /// <summary>File: start again at the end.</summary>
+    public bool Loop { get; init; }
+}
+
+/// <summary>
+/// The source stage of both compositions: reads frames into slots, stamped at capture (decode time), with pacing,
+/// looping and camera reconnection. Waits go through an <see cref="IClock"/>, so tests drive them without sleeping.
+/// Used by one thread (the capture thread); <see cref="Status"/>, <see cref="Captured"/> and <see cref="Skipped"/> may
+/// be read from any thread.
+/// </summary>
+public sealed class SourceStage : IDisposable
+{
+    private readonly SourceOptions _o;
+    private readonly IClock _clock;
+    private readonly CancellationToken _stop;
+    private readonly Mat _discard = new();
+    private IFrameSource _source;
+    private long _start;
+    private long _index;
+    private int _delivered;
+    private int _sequence;
+    private long _captured;
+    private long _skipped;
+    private readonly long[] _stamps = new long[32];
+    private int _stampCount;
+
+    public SourceStage(SourceOptions options, IClock clock, CancellationToken stop)
+    {
+        _o = options;
+        _clock = clock;
+        _stop = stop;
+        _source = options.Open();
+        (Width, Height, Fps, FrameCount) = (_source.Width, _source.Height, _source.Fps, _source.FrameCount);
+        FpsWasGuessed = _source is VideoFileSource { FpsWasGuessed: true };
+        _start = clock.Now;
+    }
+
+    /// <summary>Frames the source announced when opened (0 when unknown).</summary>
+    public int FrameCount { get; }
+
+    /// <summary>True when a file gave no usable frame rate and 30 fps was assumed.</summary>
+    public bool FpsWasGuessed { get; }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public double Fps { get; }
+
+    public string Name => _o.Name;
+
+    /// <summary>Frames taken from the source, shown or not (pacing skips included).</summary>
+    public long Captured => Interlocked.Read(ref _captured);
+
+    /// <summary>Frames skipped by --realtime pacing because the consumer was more than a frame behind.</summary>
+    public long Skipped => Interlocked.Read(ref _skipped);
+
+    /// <summary>The rate frames really arrive at, over the last 32 (the nominal rate until 8 have come).</summary>
+    public double MeasuredFps
+    {
+        get
+        {
+            int n = Math.Min(Volatile.Read(ref _stampCount), _stamps.Length);
+            if (n < 8)
+                return Fps;
+            int newest = (_stampCount - 1) % _stamps.Length, oldest = (_stampCount - n) % _stamps.Length;
+            double seconds = (_stamps[newest] - _stamps[oldest]) / (double)Stopwatch.Frequency;
+            return seconds > 0 ? (n - 1) / seconds : Fps;
+        }
+    }
+
+    /// <summary>Times a file was restarted (--loop).</summary>
+    public int Loops { get; private set; }
+
+    /// <summary>A line for the screen while the camera is lost; null when all is well.</summary>
+    public string? Status { get; private set; }
+
+    /// <summary>Reads the next frame into <paramref name="slot"/>. False at the end of a file (not looped) or when stopped.</summary>
+    public bool Read(FrameSlot slot)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            if (_o.Realtime && !_o.IsCamera && !Pace())
+                return false;
+            long t = Stopwatch.GetTimestamp();
+            slot.Timing.Reset(t);
+            if (_source.Read(slot.Image))
+            {
+                slot.Index = _delivered++;
+                slot.Sequence = _sequence;
+                _index++;
+                slot.Timing.Add(Stage.Decode, t);
+                _stamps[_stampCount++ % _stamps.Length] = t;
+                Interlocked.Increment(ref _captured);
+                Status = null;
+                return true;
+            }
+            if (_o.IsCamera)
+                Reconnect();
+            else if (_o.Loop)
+                Reopen();
+            else
+                return false;
+        }
+        return false;
+    }
+
+    /// <summary>Realtime file: waits until the next frame is due; frames more than a period late are read and skipped.</summary>
+    private bool Pace()
+    {
+        double period = 1.0 / Math.Max(1, Fps);
+        while (!_stop.IsCancellationRequested)
+        {
+            double due = _index * period, now = (_clock.Now - _start) / (double)Stopwatch.Frequency;
+            if (now < due)
+            {
+                _clock.Wait(TimeSpan.FromSeconds(Math.Min(due - now, 0.1)), _stop);
+                continue;
+            }
+            if (now - due <= period || !_source.Read(_discard))
+                return true;
+            _index++;
+            Interlocked.Increment(ref _captured);
+            Interlocked.Increment(ref _skipped);
+        }
+        return false;
+    }
+
+    private void Reopen()
+    {
+        _source.Dispose();
+        _source = _o.Open();
+        _start = _clock.Now;
+        _index = 0;
+        _sequence++;
+        Loops++;
+    }
+
+    /// <summary>A camera stopped delivering: say so and try to reopen it once a second until it comes back at the same size.</summary>
+    private void Reconnect()
+    {
+        _source.Dispose();
+        _source = EmptySource.Instance;
+        while (!_stop.IsCancellationRequested)
+        {
+            Status = $"{_o.Name} stopped delivering frames: retrying every second";
+            _clock.Wait(TimeSpan.FromSeconds(1), _stop);
+            try
+            {
+                var source = _o.Open();
+                if (source.Width == Width && source.Height == Height)
+                {
+                    _source = source;
+                    _sequence++;
+                    _start = _clock.Now;
+                    _index = 0;
+                    return;
+                }
+                source.Dispose();
+                Status = $"{_o.Name} came back at another size: waiting for {Width}x{Height}";
+            }
+            catch (LiveSegException)
+            {
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _source.Dispose();
+        _discard.Dispose();
+    }
+
+    /// <summary>Stands in for a camera that has not come back.</summary>
+    private sealed class EmptySource : IFrameSource
+    {
+        public static readonly EmptySource Instance = new();
+
+        public int Width => 0;
+
+        public int Height => 0;
+
+        public double Fps => 0;
+
+        public int FrameCount => 0;
+
+        public bool Read(Mat destination) => false;
+
+        public void Dispose()
+        {
+        }
+    }
+}

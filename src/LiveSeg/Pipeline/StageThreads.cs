@@ -1,0 +1,47 @@
+namespace LiveSeg.Pipeline;
+
+/// <summary>
+/// The threads of a pipelined run and what joins them: each stage runs on its own thread, and the first failure
+/// aborts every queue so the others stop too; <see cref="ThrowIfFailed"/> rethrows it on the caller's thread.
+/// </summary>
+public sealed class StageThreads
+{
+    private readonly List<Thread> _threads = [];
+    private readonly Action _abortAll;
+    private Exception? _failure;
+
+    public StageThreads(Action abortAll) => _abortAll = abortAll;
+
+    /// <summary>Runs <paramref name="body"/> guarded on the calling thread; <paramref name="done"/> runs after it, failed or not.</summary>
+    public void Guard(Action body, Action done)
+    {
+        try
+        {
+            body();
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+            _abortAll();
+        }
+        finally
+        {
+            done();
+        }
+    }
+
+    /// <summary>Starts <paramref name="body"/> on a named background thread, guarded.</summary>
+    public Thread Start(string name, Action body, Action done)
+    {
+        var thread = new Thread(() => Guard(body, done)) { Name = name, IsBackground = true };
+        _threads.Add(thread);
+        thread.Start();
+        return thread;
+    }
+
+    public void ThrowIfFailed()
+    {
+        if (_failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
+    }
+}

@@ -1,0 +1,185 @@
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Pipeline;
+using LiveSeg.Rendering;
+using OpenCvSharp;
+
+namespace LiveSeg.Tests;
+
+/// <summary>
+/// Every live-mode key, injected into the real loop in-process (a GLFW window under xvfb-run) and stepped by the test:
+/// each key's effect on the loop's state, the screenshot's content and the recording's frames are asserted.
+/// </summary>
+public sealed class LiveKeysTests : IDisposable
+{
+    private const int Width = 160, Height = 120;
+    private readonly TempDir _dir = new();
+    private readonly string _input;
+    private readonly string _model;
+    private readonly string _background;
+
+    public LiveKeysTests()
+    {
+        // A still scene: whichever frame is on screen, the expected image is known.
+        _input = _dir.File("still.mkv");
+        using (var writer = new VideoWriter(_input, FourCC.FromString("FFV1"), 30, new Size(Width, Height)))
+        using (var still = Synthetic.Frame(10, Width, Height))
+        {
+            for (int i = 0; i < 30; i++)
+                writer.Write(still);
+        }
+        _model = Synthetic.ColorKeyModel(_dir);
+        _background = _dir.File("bg.png");
+        using var bg = new Mat(Height, Width, MatType.CV_8UC3, new Scalar(0, 200, 0));
+        Cv2.ImWrite(_background, bg);
+    }
+
+    private LiveLoop Open(EffectSettings effect)
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
+        var spec = ModelSpec.FromFile(_model, null);
+        var loop = new LiveLoop(new LiveOptions
+        {
+            Source = new SourceOptions { Open = () => new VideoFileSource(_input), Name = "still", Loop = true },
+            Model = new ModelSettings(spec, DeviceChoice.Cpu, 1),
+            Models = [spec, spec with { Manifest = spec.Manifest with { Name = "second" } }],
+            Mask = new MaskSettings { Smoothing = 0 },
+            Effect = effect,
+            Backgrounds = [_background],
+            Sync = true,
+            VSync = false,
+            OutputFolder = _dir.Path,
+        });
+        loop.Start();
+        return loop;
+    }
+
+    /// <summary>Steps until <paramref name="frames"/> more frames were shown.</summary>
+    private static void Show(LiveLoop loop, int frames)
+    {
+        for (int target = loop.Recorder.Count + frames, guard = 0; loop.Recorder.Count < target; guard++)
+        {
+            Assert.True(loop.Step(), "the loop ended early");
+            Assert.True(guard < 100_000, "no new frame was shown");
+        }
+    }
+
+    private static void Press(LiveLoop loop, LiveAction action, int argument = 0)
+    {
+        loop.Press(KeyMap.Of(action, argument).Keys[0]);
+        Show(loop, 1);
+    }
+
+    [SkippableFact]
+    public void EffectKeys_SwitchTheEffect_PlusMinusChangeItsSetting_AndSmoothingForMask()
+    {
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Blur });
+        Show(loop, 2);
+        for (int k = 0; k < 5; k++)
+        {
+            Press(loop, LiveAction.Effect, k);
+            Assert.Equal((EffectKind)k, loop.Controls.Effect.Effect);
+        }
+        Press(loop, LiveAction.Effect, (int)EffectKind.Blur);
+        Press(loop, LiveAction.Stronger);
+        Assert.Equal(14, loop.Controls.Effect.BlurRadius);
+        Press(loop, LiveAction.Effect, (int)EffectKind.Tint);
+        Press(loop, LiveAction.Weaker);
+        Assert.Equal(0.4f, loop.Controls.Effect.TintStrength, 3);
+        Press(loop, LiveAction.Effect, (int)EffectKind.Outline);
+        Press(loop, LiveAction.Stronger);
+        Assert.Equal(4, loop.Controls.Effect.OutlineWidth);
+        Press(loop, LiveAction.Effect, (int)EffectKind.Mask);
+        Press(loop, LiveAction.Stronger);
+        Assert.Equal(0.1f, loop.Segment.Smoothing, 3); // + on mask changes the smoothing the segment stage applies
+        Assert.Equal(0.1f, loop.Controls.Smoothing, 3);
+        loop.Finish();
+    }
+
+    [SkippableFact]
+    public void ModelBackgroundHudHelpFullScreenAndQuitKeys()
+    {
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint });
+        Show(loop, 2);
+        Press(loop, LiveAction.NextModel);
+        Show(loop, 2);
+        Assert.Equal(1, loop.Controls.ModelIndex);
+        Assert.Equal("second", loop.Segment.Segmenter.Manifest.Name); // loaded by the inference thread
+        Assert.Equal(0, loop.Controls.BackgroundIndex);
+        Press(loop, LiveAction.NextBackground);
+        Assert.Equal(-1, loop.Controls.BackgroundIndex); // after the images, the gradient
+        Assert.Equal(EffectKind.Replace, loop.Controls.Effect.Effect);
+        Press(loop, LiveAction.Hud);
+        Assert.False(loop.Controls.HudVisible);
+        Press(loop, LiveAction.Help);
+        Assert.True(loop.Controls.HelpVisible);
+        bool full = loop.Window.IsFullScreen;
+        Press(loop, LiveAction.FullScreen);
+        Assert.NotEqual(full, loop.Window.IsFullScreen);
+        Press(loop, LiveAction.FullScreen);
+        Assert.Equal(full, loop.Window.IsFullScreen);
+        loop.Press(KeyMap.Of(LiveAction.Quit).Keys[0]);
+        Assert.True(loop.Step()); // the key is handled in this step
+        Assert.True(loop.Controls.QuitRequested);
+        Assert.False(loop.Step());
+        loop.Finish();
+    }
+
+    [SkippableFact]
+    public void ScreenshotKey_SavesExactlyTheFrameShown()
+    {
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Replace });
+        Press(loop, LiveAction.Hud); // no HUD: the whole window must equal the CPU reference
+        Show(loop, 3);
+        Press(loop, LiveAction.Screenshot);
+        loop.Finish();
+        string shot = Directory.GetFiles(_dir.Path, "liveseg-*.png").Single();
+        using var image = Cv2.ImRead(shot);
+        using var expected = Reference(new EffectSettings { Effect = EffectKind.Replace });
+        using var diff = new Mat();
+        Cv2.Absdiff(image, expected, diff);
+        Cv2.MinMaxLoc(diff.Reshape(1), out double _, out double worst);
+        Assert.True(worst <= 1, $"the screenshot differs from the frame shown by {worst} LSB");
+    }
+
+    [SkippableFact]
+    public void RecordKey_RecordsOnlyNewFrames_AtAConstantRate()
+    {
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint });
+        Show(loop, 2);
+        Press(loop, LiveAction.Record);
+        Assert.NotNull(loop.Controls.Recording);
+        Show(loop, 20);
+        Press(loop, LiveAction.Record);
+        Assert.Null(loop.Controls.Recording);
+        var (path, frames) = loop.Controls.LastRecording!.Value;
+        loop.Finish();
+        var probe = Synthetic.Probe(path);
+        Assert.Equal((Width, Height), (probe.Width, probe.Height));
+        Assert.Equal(frames, probe.Frames);
+        Assert.True(frames > 0);
+        using var first = Synthetic.ReadFrame(path, 0);
+        using var expected = Reference(new EffectSettings { Effect = EffectKind.Tint });
+        using var diff = new Mat();
+        Cv2.Absdiff(first, expected, diff);
+        Assert.True(Cv2.Mean(diff).Val0 < 8, "the recording holds the composited frame (mp4v, lossy)");
+    }
+
+    /// <summary>The still frame through the CPU compositor with the first background: what the window shows.</summary>
+    private Mat Reference(EffectSettings effect)
+    {
+        using var source = new VideoFileSource(_input);
+        using var seg = new OnnxSegmenter(ModelSpec.FromFile(_model, null), DeviceChoice.Cpu);
+        using var slot = new FrameSlot(seg.MaskWidth, seg.MaskHeight);
+        Assert.True(source.Read(slot.Image));
+        var timing = new LiveSeg.Metrics.FrameTiming();
+        seg.Segment(slot.Image, slot.Mask, ref timing);
+        using var bg = Cv2.ImRead(_background);
+        using var cpu = new CpuCompositor(Width, Height, seg.MaskWidth, seg.MaskHeight, effect, bg);
+        cpu.Submit(slot);
+        cpu.Complete(slot);
+        return slot.Output.Clone();
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
