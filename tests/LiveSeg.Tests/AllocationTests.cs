@@ -67,10 +67,12 @@ public class AllocationTests
             threads += $" [{loop.Allocations[0] - each[0]}, {loop.Allocations[1] - each[1]}, {loop.Allocations[2] - each[2]}]";
             return loop.Allocations.Total - before;
         }
-        Frames(N);
+        Frames(LiveLoop.WarmUpFrames + N); // past the one resident-memory sample (a /proc read) at frame 100
         long small = Frames(N), large = Frames(2 * N);
         loop.Finish();
         double perFrame = (large - small) / (double)N;
-        Assert.True(perFrame <= 0, $"{perFrame:F1} bytes per frame ({small} B for {N} frames, {large} B for {2 * N}); capture, inference, GL threads:{threads}");
+        // Any allocation per frame is at least one object (24 B or more). What is left is GLFW's event polling, which
+        // now and then allocates a few bytes for an X event (about 100 B in a window of frames, whatever its length).
+        Assert.True(perFrame < 4, $"{perFrame:F1} bytes per frame ({small} B for {N} frames, {large} B for {2 * N}); capture, inference, GL threads:{threads}");
     }
 }
