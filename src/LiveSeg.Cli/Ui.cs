@@ -38,20 +38,21 @@ internal static class Ui
     });
 
     /// <summary>
-    /// A table on stdout: a Spectre table on a terminal, fixed-width lines otherwise. Columns after the first are
-    /// numbers (right-aligned).
+    /// A table on stdout: a Spectre table on a terminal, fixed-width lines otherwise. Columns of numbers are
+    /// right-aligned.
     /// </summary>
     public static void Table(string? title, string[] headers, IEnumerable<string[]> rows)
     {
         var all = rows.ToList();
+        bool[] numeric = Numeric(headers.Length, all);
         if (PlainOut)
         {
             if (title is not null)
                 Console.WriteLine(title);
             int[] widths = [.. headers.Select((h, i) => Math.Max(h.Length, all.Select(r => r[i].Length).DefaultIfEmpty(0).Max()))];
-            Console.WriteLine(Line(headers, widths));
+            Console.WriteLine(Line(headers, widths, numeric));
             foreach (string[] row in all)
-                Console.WriteLine(Line(row, widths));
+                Console.WriteLine(Line(row, widths, numeric));
             return;
         }
         var table = new Table().RoundedBorder();
@@ -60,15 +61,19 @@ internal static class Ui
         for (int i = 0; i < headers.Length; i++)
         {
             var column = new TableColumn(new Text(headers[i], new Style(decoration: Decoration.Bold)));
-            table.AddColumn(i == 0 ? column : column.RightAligned());
+            table.AddColumn(numeric[i] ? column.RightAligned() : column);
         }
         foreach (string[] row in all)
             table.AddRow(row.Select(c => (IRenderable)new Text(c)).ToArray());
         Out.Write(table);
     }
 
-    private static string Line(string[] cells, int[] widths) =>
-        string.Join("  ", cells.Select((c, i) => i == 0 ? c.PadRight(widths[i]) : c.PadLeft(widths[i]))).TrimEnd();
+    private static string Line(string[] cells, int[] widths, bool[] numeric) =>
+        string.Join("  ", cells.Select((c, i) => numeric[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd();
+
+    /// <summary>Columns whose cells are all numbers are right-aligned.</summary>
+    private static bool[] Numeric(int columns, List<string[]> rows) =>
+        [.. Enumerable.Range(0, columns).Select(i => rows.Count > 0 && rows.All(r => double.TryParse(r[i], NumberStyles.Float, CultureInfo.InvariantCulture, out _)))];
 
     /// <summary>Per-stage latency (mean, p50, p95, p99, max in ms). Redirected: the fixed format logs and scripts know.</summary>
     public static void Latency(StageStats[] stats)

@@ -11,10 +11,21 @@ internal static class Plots
 
     private static readonly IPalette s_palette = new ScottPlot.Palettes.Category10();
 
+    /// <summary>
+    /// A plot in DejaVu Sans (Debian's fonts-dejavu-core, installed by scripts/install-deps): ScottPlot's SkiaSharp
+    /// natives (the NoDependencies build) find fonts under /usr/share/fonts, not through fontconfig.
+    /// </summary>
+    private static Plot NewPlot()
+    {
+        var plot = new Plot();
+        plot.Font.Set("DejaVu Sans");
+        return plot;
+    }
+
     /// <summary>Each stage's time per frame, stacked (so the top edge is the frame's total work), over the run.</summary>
     public static byte[] StagesOverRun(FrameRecord[] records, string title)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         // Long runs are averaged into at most 400 points: every frame still counts, the plot stays readable.
         int n = records.Length, points = Math.Min(n, 400);
         double[] xs = new double[points];
@@ -53,7 +64,7 @@ internal static class Plots
     /// <summary>A histogram of <paramref name="values"/> with vertical lines at the given percentiles.</summary>
     public static byte[] Histogram(double[] values, string title, string xLabel, string unit, params double[] percentiles)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         double[] sorted = [.. values.Order()];
         double min = sorted[0], max = sorted[^1];
         if (max - min < 1e-9)
@@ -71,7 +82,7 @@ internal static class Plots
         {
             double v = LatencySummary.Percentile(sorted, percentiles[i]);
             var line = plot.Add.VerticalLine(v, 2, s_palette.GetColor(i + 1), LinePattern.Dashed);
-            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"p{percentiles[i]:0} = {v:0.###} {unit}").TrimEnd();
+            line.LegendText = string.Create(CultureInfo.InvariantCulture, $"p{percentiles[i]:0} = {v.ToString(unit.Length > 0 ? "0.0" : "0.000", CultureInfo.InvariantCulture)} {unit}").TrimEnd();
         }
         plot.Title(title);
         plot.XLabel(xLabel);
@@ -84,7 +95,7 @@ internal static class Plots
     /// <summary>Frames per second of each run, grouped by round, one colour per mode (sequential, pipelined).</summary>
     public static byte[] FpsPerRound(IReadOnlyList<ReportRun> runs)
     {
-        var plot = new Plot();
+        var plot = NewPlot();
         string[] modes = [.. runs.Select(r => r.Mode).Distinct()];
         int rounds = runs.Max(r => r.Round);
         var bars = new List<Bar>();
@@ -105,10 +116,11 @@ internal static class Plots
         double[] ticks = [.. Enumerable.Range(0, rounds).Select(r => r * (modes.Length + 1) + (modes.Length - 1) / 2.0)];
         string[] labels = [.. Enumerable.Range(1, rounds).Select(r => $"round {r}")];
         plot.Axes.Bottom.SetTicks(ticks, labels);
+        plot.Axes.SetLimitsX(-1, Math.Max(3, bars.Max(b => b.Position) + 1));
         plot.Title(modes.Length > 1 ? "sequential vs pipelined: frames per second per round" : $"frames per second ({modes[0]})");
         plot.YLabel("frames per second");
-        plot.ShowLegend(Alignment.UpperRight);
-        plot.Axes.Margins(bottom: 0, top: 0.15);
+        plot.ShowLegend(Alignment.UpperLeft);
+        plot.Axes.Margins(bottom: 0, top: 0.3);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }
 }
