@@ -13,6 +13,9 @@ public static class Commands
     /// <summary>The options video, bench and live share (model, effect, device, threads), defined once.</summary>
     internal static SharedOptions Shared { get; } = new();
 
+    /// <summary>--model/--manifest of image and eval (default: the lesion model).</summary>
+    internal static ModelOptions StillImageModel { get; } = new("nevus", "nevus, body, body-landscape");
+
     /// <summary>--verbose / -v: stack traces on errors (every command).</summary>
     internal static Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "stack traces on errors (and native libraries' own logs)", Recursive = true };
 
@@ -29,8 +32,8 @@ public static class Commands
         root.Add(Train());
         root.Add(ModelsCommand.Build());
         Note(root, """
-            Run 'liveseg COMMAND --help' for a command's options. Options can come from a response file: liveseg @args.rsp
-            (one argument or option per line). Tab completion: see README ('Tab completion').
+            Run 'liveseg COMMAND --help' for a command's options. Arguments can come from a response file: liveseg @args.rsp
+            (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: README, 'Tab completion'.
             Exit codes: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted (output kept).
             """);
         var help = root.Options.OfType<HelpOption>().Single();

@@ -19,7 +19,7 @@ public static class EvalCommand
         Required = true,
     };
 
-    private static readonly Option<string> s_split = Opt.Text("--split", "the split of split.csv to evaluate", "NAME", "test");
+    private static readonly Option<string> s_split = Opt.TextOr("--split", "the split of split.csv to evaluate", "NAME", "test");
 
     private static readonly Option<string?> s_report = Opt.Text("--report",
         "write report.csv, an overlay PNG per image, a Dice histogram and index.html (worst images first)", "DIR");
@@ -28,9 +28,9 @@ public static class EvalCommand
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 
-    private static readonly ModelOptions s_model = new("nevus", "nevus, body, body-landscape");
+    private static readonly ModelOptions s_model = Commands.StillImageModel;
 
-    private static readonly DeviceOptions s_device = new();
+    private static readonly DeviceOptions s_device = Commands.Shared.Device;
 
     public static Command Build()
     {

@@ -24,9 +24,9 @@ public static class ImageCommand
         Required = true,
     };
 
-    private static readonly ModelOptions s_model = new("nevus", "nevus, body, body-landscape");
+    private static readonly ModelOptions s_model = Commands.StillImageModel;
 
-    private static readonly DeviceOptions s_device = new();
+    private static readonly DeviceOptions s_device = Commands.Shared.Device;
 
     private static readonly string[] s_extensions = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"];
 

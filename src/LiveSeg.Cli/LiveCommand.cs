@@ -23,7 +23,7 @@ public static class LiveCommand
     private static readonly Option<bool> s_noVsync = Opt.Flag("--no-vsync", "do not wait for the display's refresh");
     private static readonly Option<int> s_frames = Opt.Int("--frames", "exit after N displayed frames", 0, 0, int.MaxValue, "0 = until closed, or more");
     private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
-    private static readonly Option<string> s_folder = Opt.Text("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
+    private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
 
     public static Command Build()
     {

@@ -92,7 +92,7 @@ public static class ModelsCommand
 
     private static Command Verify()
     {
-        var videos = Opt.Text("--videos", "folder of videos to take frames from", "DIR", Path.Combine("..", "shared", "datasets", "videos"));
+        var videos = Opt.TextOr("--videos", "folder of videos to take frames from", "DIR", Path.Combine("..", "shared", "datasets", "videos"));
         var frames = Opt.Int("--frames", "frames to compare", 24, 1, 10_000);
         var command = new Command("verify", "converted body models vs OpenCV DNN on the original .tflite: max |diff|, IoU at 0.5, inference ms") { videos, frames };
         command.SetAction(r =>

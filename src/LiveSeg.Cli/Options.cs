@@ -37,12 +37,12 @@ internal static class Opt
         };
     }
 
-    /// <summary>A text option (a path, a name); <paramref name="completions"/> feed tab completion.</summary>
+    /// <summary>A text option (a path, a name) without a default.</summary>
     public static Option<string?> Text(string name, string description, string helpName, params string[] aliases) =>
         new(name, aliases) { Description = description, HelpName = helpName };
 
     /// <summary>A text option with a default shown in help.</summary>
-    public static Option<string> Text(string name, string description, string helpName, string defaultValue, params string[] aliases) =>
+    public static Option<string> TextOr(string name, string description, string helpName, string defaultValue, params string[] aliases) =>
         new(name, aliases) { Description = description, HelpName = helpName, DefaultValueFactory = _ => defaultValue };
 
     /// <summary>An on/off switch.</summary>

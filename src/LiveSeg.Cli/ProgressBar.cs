@@ -84,7 +84,12 @@ public sealed class ProgressBar : IDisposable
     {
         _timer?.Dispose();
         lock (_lock)
+        {
+            // A log gets the last count too (a short run may end before the first tick).
+            if (_timer is not null && !_stopped && _lastDecile < 10 && _done() > 0)
+                Console.Error.WriteLine($"progress: {Snapshot().Text}");
             _stopped = true;
+        }
         _stop.Set();
         _live?.Wait();
         _stop.Dispose();

@@ -10,7 +10,7 @@ internal sealed class ModelOptions
 {
     public ModelOptions(string defaultModel, string names)
     {
-        Model = Opt.Text("--model", $"{names}, or an .onnx file", "NAME|FILE", defaultModel, "-m");
+        Model = Opt.TextOr("--model", $"{names}, or an .onnx file", "NAME|FILE", defaultModel, "-m");
         Model.CompletionSources.Add(ModelCatalogue.Entries.Select(e => e.Key).ToArray());
     }
 
