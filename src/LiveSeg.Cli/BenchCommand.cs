@@ -15,9 +15,12 @@ public static class BenchCommand
 
     private static readonly Option<int> s_rounds = Opt.Int("--rounds", "sequential+pipelined pairs to run; the median fps is reported", 1, 1, 1000);
 
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "time sequential vs pipelined on a video (fps, ratio, per-stage latency)";
+
     public static Command Build()
     {
-        var command = new Command("bench", "time sequential vs pipelined on a video (fps, ratio, per-stage latency)") { s_input, s_rounds };
+        var command = new Command("bench", Summary) { s_input, s_rounds };
         Commands.Shared.AddTo(command);
         command.Add(VideoCommand.Frames);
         command.Add(VideoCommand.Metrics);

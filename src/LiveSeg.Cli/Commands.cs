@@ -11,26 +11,54 @@ public static class Commands
     private static readonly Dictionary<Command, string> s_notes = [];
 
     /// <summary>The options video, bench and live share (model, effect, device, threads), defined once.</summary>
-    internal static SharedOptions Shared { get; } = new();
+    internal static SharedOptions Shared => Options.Shared;
 
     /// <summary>--model/--manifest of image and eval (default: the lesion model).</summary>
-    internal static ModelOptions StillImageModel { get; } = new("nevus", "nevus, body, body-landscape");
+    internal static ModelOptions StillImageModel => Options.StillImageModel;
 
     /// <summary>--verbose / -v: stack traces on errors (every command).</summary>
     internal static Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "stack traces on errors (and native libraries' own logs)", Recursive = true };
 
-    public static RootCommand Build()
+    private const string CamerasSummary = "video devices (/dev/video*) and what they deliver";
+    private const string TrainSummary = "train a lesion model (TorchSharp; its own program: 'liveseg train --help' lists its options)";
+
+    private static readonly (string Name, string Summary, Func<Command> Build)[] s_commands =
+    [
+        ("video", VideoCommand.Summary, VideoCommand.Build), ("live", LiveCommand.Summary, LiveCommand.Build),
+        ("cameras", CamerasSummary, Cameras), ("bench", BenchCommand.Summary, BenchCommand.Build),
+        ("image", ImageCommand.Summary, ImageCommand.Build), ("eval", EvalCommand.Summary, EvalCommand.Build),
+        ("train", TrainSummary, Train), ("models", ModelsCommand.Summary, ModelsCommand.Build),
+    ];
+
+    /// <summary>The whole tree: every command with all its options.</summary>
+    public static RootCommand Build() => Build(null);
+
+    /// <summary>
+    /// The tree for <paramref name="args"/>: the command they name is built in full, the others as their name and
+    /// summary only (all the root help and the typo suggestions need), so that a start builds one command's options,
+    /// not eight. A response file (@FILE) or a directive ([suggest]) may name anything: every command is built.
+    /// </summary>
+    public static RootCommand Build(IReadOnlyList<string>? args)
     {
+        bool all = args is null;
+        string? named = null;
+        foreach (string a in args ?? [])
+        {
+            if (a.StartsWith('@') || a.StartsWith('['))
+            {
+                all = true;
+                break;
+            }
+            if (!a.StartsWith('-'))
+            {
+                named = a;
+                break;
+            }
+        }
         var root = new RootCommand("liveseg — real-time segmentation: camera/video frames → ONNX Runtime masks → OpenGL effects.");
         root.Add(Verbose);
-        root.Add(VideoCommand.Build());
-        root.Add(LiveCommand.Build());
-        root.Add(Cameras());
-        root.Add(BenchCommand.Build());
-        root.Add(ImageCommand.Build());
-        root.Add(EvalCommand.Build());
-        root.Add(Train());
-        root.Add(ModelsCommand.Build());
+        foreach (var (name, summary, build) in s_commands)
+            root.Add(all || name == named ? build() : new Command(name, summary));
         Note(root, """
             Run 'liveseg COMMAND --help' for a command's options. Arguments can come from a response file: liveseg @args.rsp
             (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: README, 'Tab completion'.
@@ -63,7 +91,7 @@ public static class Commands
 
     private static Command Cameras()
     {
-        var command = new Command("cameras", "video devices (/dev/video*) and what they deliver");
+        var command = new Command("cameras", CamerasSummary);
         command.SetAction(_ =>
         {
             Ui.Listing("camera", LiveSeg.Capture.CameraSource.Describe());
@@ -78,7 +106,7 @@ public static class Commands
     /// </summary>
     private static Command Train()
     {
-        var command = new Command("train", "train a lesion model (TorchSharp; its own program: 'liveseg train --help' lists its options)")
+        var command = new Command("train", TrainSummary)
         {
             TreatUnmatchedTokensAsErrors = false,
         };
@@ -100,5 +128,12 @@ public static class Commands
         using var p = System.Diagnostics.Process.Start(psi)!;
         p.WaitForExit();
         return p.ExitCode;
+    }
+
+    /// <summary>Made on first use (a nested class's statics), so a start that builds no command with them does not make them.</summary>
+    private static class Options
+    {
+        public static readonly SharedOptions Shared = new();
+        public static readonly ModelOptions StillImageModel = new("nevus", "nevus, body, body-landscape");
     }
 }

@@ -26,15 +26,16 @@ public static class EvalCommand
 
     private static readonly Option<bool> s_jsonOutput = Opt.Flag("--json", "print one JSON object: dice, jaccard, accuracy, images, per_image");
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
     private static readonly ModelOptions s_model = Commands.StillImageModel;
 
     private static readonly DeviceOptions s_device = Commands.Shared.Device;
 
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "Dice / Jaccard / accuracy of a model on a labelled split (PH2 layout)";
+
     public static Command Build()
     {
-        var command = new Command("eval", "Dice / Jaccard / accuracy of a model on a labelled split (PH2 layout)") { s_data, s_split };
+        var command = new Command("eval", Summary) { s_data, s_split };
         s_model.AddTo(command);
         s_device.AddTo(command, threads: false);
         command.Add(s_report);
@@ -104,7 +105,7 @@ public static class EvalCommand
                 model = spec.Manifest.Name, split, dice, jaccard, accuracy, images = rows.Count,
                 inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, accuracy = r.Scores.Accuracy }),
-            }, s_json));
+            }, Json.Indented));
         }
         else
         {
@@ -122,5 +123,11 @@ public static class EvalCommand
         foreach (var (item, s, ms) in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{item.Id},{s.Dice:F5},{s.Jaccard:F5},{s.Accuracy:F5},{s.Predicted},{s.Truth},{ms:F2}\n");
         LiveSeg.IO.AtomicFile.WriteAllText(path, "report", sb.ToString());
+    }
+
+    /// <summary>Apart from the command's own statics, so that building the command tree does not load System.Text.Json.</summary>
+    private static class Json
+    {
+        public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     }
 }

@@ -30,9 +30,12 @@ public static class ImageCommand
 
     private static readonly string[] s_extensions = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"];
 
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "still images: overlay with outline, mask PNG, area";
+
     public static Command Build()
     {
-        var command = new Command("image", "still images: overlay with outline, mask PNG, area") { s_inputs, s_output };
+        var command = new Command("image", Summary) { s_inputs, s_output };
         s_model.AddTo(command);
         s_device.AddTo(command, threads: false);
         command.SetAction(Run);

@@ -25,9 +25,12 @@ public static class LiveCommand
     private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
     private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
 
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "a window: webcam (or --input FILE) segmented live, with keys and a HUD";
+
     public static Command Build()
     {
-        var command = new Command("live", "a window: webcam (or --input FILE) segmented live, with keys and a HUD")
+        var command = new Command("live", Summary)
         {
             s_camera, s_size, s_fps, s_input, s_realtime, s_loop, s_sync,
         };

@@ -6,9 +6,12 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg models list|fetch|import|inspect|verify|synth</c>.</summary>
 public static class ModelsCommand
 {
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "list, fetch, convert, inspect and verify models";
+
     public static Command Build()
     {
-        var command = new Command("models", "list, fetch, convert, inspect and verify models");
+        var command = new Command("models", Summary);
         command.Add(List());
         command.Add(Fetch());
         command.Add(Import());

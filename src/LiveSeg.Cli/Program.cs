@@ -11,7 +11,7 @@ try
     // The training program parses its own options: its arguments go to it untouched.
     if (args.Length > 0 && args[0] == "train")
         return Commands.RunTraining(args[1..]);
-    RootCommand root = Commands.Build();
+    RootCommand root = Commands.Build(args);
     if (args.Length == 0)
     {
         root.Parse(["--help"]).Invoke();

@@ -11,7 +11,8 @@ internal sealed class ModelOptions
     public ModelOptions(string defaultModel, string names)
     {
         Model = Opt.TextOr("--model", $"{names}, or an .onnx file", "NAME|FILE", defaultModel, "-m");
-        Model.CompletionSources.Add(ModelCatalogue.Entries.Select(e => e.Key).ToArray());
+        // Evaluated on Tab only, so building the command tree (every start) does not touch the catalogue.
+        Model.CompletionSources.Add(_ => ModelCatalogue.Entries.Keys);
     }
 
     public Option<string> Model { get; }

@@ -28,9 +28,12 @@ public static class VideoCommand
 
     private static readonly Option<bool> s_sequential = Opt.Flag("--sequential", "run the stages one after another on one thread (baseline)");
 
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "segment every frame of a video file into a new video (same frame count, rate and size)";
+
     public static Command Build()
     {
-        var command = new Command("video", "segment every frame of a video file into a new video (same frame count, rate and size)")
+        var command = new Command("video", Summary)
         {
             s_input, s_output,
         };
