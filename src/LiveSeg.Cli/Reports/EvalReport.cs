@@ -17,7 +17,7 @@ internal static class EvalReport
             return;
         double[] dice = [.. rows.Select(r => r.Dice)];
         AtomicFile.WriteAllBytes(Path.Combine(folder, "dice-histogram.png"), "report plot",
-            Plots.Histogram(dice, $"Dice per image ({rows.Count} images)", "Dice", "", 5, 50));
+            Plots.Histogram(dice, $"Dice per image ({rows.Count} images)", "Dice", "", ScottPlot.Alignment.UpperLeft, 5, 50));
         var html = Html.Begin("liveseg eval");
         Html.Settings(html, settings);
         Html.Figure(html, "dice-histogram.png", "Dice of every image; the dashed lines mark the 5th percentile and the median.");

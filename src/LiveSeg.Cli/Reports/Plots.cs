@@ -62,7 +62,7 @@ internal static class Plots
     }
 
     /// <summary>A histogram of <paramref name="values"/> with vertical lines at the given percentiles.</summary>
-    public static byte[] Histogram(double[] values, string title, string xLabel, string unit, params double[] percentiles)
+    public static byte[] Histogram(double[] values, string title, string xLabel, string unit, Alignment legend, params double[] percentiles)
     {
         var plot = NewPlot();
         double[] sorted = [.. values.Order()];
@@ -87,7 +87,7 @@ internal static class Plots
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel("count");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         plot.Axes.Margins(bottom: 0);
         return plot.GetImageBytes(Width, Height, ImageFormat.Png);
     }

@@ -65,7 +65,7 @@ internal static class RunReport
         AtomicFile.WriteAllBytes(Path.Combine(folder, "stages.png"), "report plot",
             Plots.StagesOverRun(shown.Records, $"per-stage time per frame ({shown.Mode}, round {shown.Round})"));
         AtomicFile.WriteAllBytes(Path.Combine(folder, "latency.png"), "report plot",
-            Plots.Histogram(endToEnd, $"end-to-end latency ({shown.Mode}, {endToEnd.Length} frames)", "capture → encoded (ms)", "ms", 50, 95, 99));
+            Plots.Histogram(endToEnd, $"end-to-end latency ({shown.Mode}, {endToEnd.Length} frames)", "capture → encoded (ms)", "ms", ScottPlot.Alignment.UpperRight, 50, 95, 99));
         AtomicFile.WriteAllBytes(Path.Combine(folder, "fps.png"), "report plot", Plots.FpsPerRound(runs));
 
         var html = Html.Begin(title);
