@@ -65,8 +65,13 @@ public static class Commands
             Exit codes: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted (output kept).
             """);
         var help = root.Options.OfType<HelpOption>().Single();
-        if (help.Action is SynchronousCommandLineAction generated)
+        if (help.Action is HelpAction generated)
+        {
+            // The width is given: left to itself, the help asks the console for it, and a redirected console answers
+            // with an exception (about 30 ms of every 'liveseg --help > file').
+            generated.MaxWidth = Console.IsOutputRedirected ? 120 : Math.Max(60, Console.WindowWidth);
             help.Action = new HelpWithNotes(generated);
+        }
         return root;
     }
 
