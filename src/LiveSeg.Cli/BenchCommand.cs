@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LiveSeg.Metrics;
 using LiveSeg.Pipeline;
@@ -10,95 +11,108 @@ namespace LiveSeg.Cli;
 /// </summary>
 public static class BenchCommand
 {
-    public const string Help = """
-        liveseg bench INPUT [options]
+    private static readonly Argument<string> s_input = new("INPUT") { Description = "the video to time" };
 
-        Times the whole path (decode → inference → composite → read-back → encode to a temporary .mp4) on INPUT,
-        --sequential and pipelined in the same run, and prints fps, the pipelined/sequential ratio and per-stage
-        p50/p95 (ms). Takes the model and effect options of 'liveseg video' (default: --model body --effect blur).
+    private static readonly Option<int> s_rounds = Opt.Int("--rounds", "sequential+pipelined pairs to run; the median fps is reported", 1, 1, 1000);
 
-        Options:
-              --rounds N      sequential+pipelined pairs to run (default 1); the median fps is reported
-              --frames N      frames per run (default: the whole input)
-              --metrics FILE  also write the last pipelined run's per-frame timings (.json or .csv)
-        """;
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "time sequential vs pipelined on a video (fps, ratio, per-stage latency)";
 
-    public static int Run(string[] args)
+    public static Command Build()
     {
-        var options = new Dictionary<string, bool>(VideoCommand.Options) { ["--rounds"] = true };
-        options.Remove("-o");
-        options.Remove("--output");
-        options.Remove("--sequential");
-        var cl = new CommandLine("liveseg bench", args, options);
-        if (cl.Has("--help"))
-        {
-            Console.WriteLine(Help);
-            return ExitCodes.Ok;
-        }
-        if (cl.Positionals.Count != 1)
-            throw cl.Error("expected one INPUT video");
-        int rounds = cl.GetInt("--rounds", 1);
-        if (rounds < 1)
-            throw cl.Error("--rounds must be 1 or more");
-        string? metrics = cl.Get("--metrics");
+        var command = new Command("bench", Summary) { s_input, s_rounds };
+        Commands.Shared.AddTo(command);
+        command.Add(VideoCommand.Frames);
+        command.Add(VideoCommand.Metrics);
+        command.Add(VideoCommand.Report);
+        command.SetAction(Run);
+        return Commands.Note(command, """
+            Times the whole path (decode → inference → composite → read-back → encode to a temporary .mp4, deleted),
+            --sequential and pipelined in the same run. --metrics keeps the last pipelined run's per-frame timings;
+            --report DIR writes per-stage latency, a latency histogram and fps per round as PNGs, with index.html.
+            """);
+    }
+
+    private static int Run(ParseResult r)
+    {
+        string input = r.GetValue(s_input)!;
+        int rounds = r.GetValue(s_rounds);
+        string? metrics = r.GetValue(VideoCommand.Metrics);
+        string? report = r.GetValue(VideoCommand.Report);
+        Throw.IfFileUnreadable(input, "input video");
         // The encoded video is thrown away: it goes to a private temporary folder (.avi where mp4v cannot keep an odd size).
         var tempFolder = Directory.CreateTempSubdirectory("liveseg-bench-");
-        string extension;
-        using (var probe = new LiveSeg.Capture.VideoFileSource(cl.Positionals[0]))
-            extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
-        string temp = Path.Combine(tempFolder.FullName, "bench" + extension);
-        VideoJob baseJob = VideoCommand.BuildJob(cl, cl.Positionals[0], temp);
-        if (metrics is not null)
-            MetricsWriter.Validate(metrics, VideoPipeline.Inputs(baseJob));
-        var inv = CultureInfo.InvariantCulture;
-        var fps = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
-        var last = new Dictionary<bool, StageStats[]>();
-        using var interrupts = new Interrupts();
         try
         {
-            for (int round = 0; round < rounds && !interrupts.Token.IsCancellationRequested; round++)
-            {
-                foreach (bool sequential in new[] { true, false })
-                {
-                    var job = baseJob with { Sequential = sequential };
-                    using var pipeline = new VideoPipeline(job);
-                    if (round == 0 && sequential)
-                        VideoCommand.PrintHeader(pipeline, job);
-                    using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
-                        pipeline.Run(interrupts.Token);
-                    var r = pipeline.Recorder;
-                    fps[sequential].Add(r.FramesPerSecond);
-                    last[sequential] = LatencySummary.Compute(r.Records);
-                    string mode = sequential ? "sequential" : "pipelined";
-                    Console.WriteLine(string.Create(inv, $"round {round + 1} {mode,-10}: {r.Count} frames, {r.ElapsedSeconds:F2} s, {r.FramesPerSecond:F1} fps"));
-                    if (!sequential && metrics is not null)
-                        MetricsWriter.Write(metrics, VideoCommand.RunInfoOf(pipeline, job, mode, false), r.Records);
-                }
-            }
+            string extension;
+            using (var probe = new LiveSeg.Capture.VideoFileSource(input))
+                extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
+            VideoJob baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));
+            if (metrics is not null)
+                MetricsWriter.Validate(metrics, VideoPipeline.Inputs(baseJob));
+            if (report is not null)
+                Reports.RunReport.Check(report, [.. VideoPipeline.Inputs(baseJob), new(metrics, "metrics file")]);
+            return Rounds(baseJob, rounds, metrics, report);
         }
         finally
         {
             tempFolder.Delete(recursive: true);
         }
-        if (fps[false].Count == 0)
-            return ExitCodes.Interrupted;
-        double seq = Median(fps[true]), pipe = Median(fps[false]);
-        Console.WriteLine();
-        Console.WriteLine(string.Create(inv, $"sequential {seq:F1} fps, pipelined {pipe:F1} fps: pipelined/sequential = {pipe / seq:F2}x (median of {fps[false].Count})"));
-        Console.WriteLine();
-        Console.WriteLine("stage          seq p50  seq p95  pipe p50 pipe p95   (ms)");
-        for (int s = 0; s < StageInfo.Count; s++)
+    }
+
+    private static int Rounds(VideoJob baseJob, int rounds, string? metrics, string? report)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var runs = new List<Reports.ReportRun>();
+        var last = new Dictionary<bool, StageStats[]>();
+        RunInfo? info = null;
+        using var interrupts = new Interrupts();
+        for (int round = 0; round < rounds && !interrupts.Token.IsCancellationRequested; round++)
         {
-            var a = last[true][s];
-            var b = last[false][s];
-            Console.WriteLine(string.Create(inv, $"{a.Stage,-12} {a.P50,8:F2} {a.P95,8:F2} {b.P50,8:F2} {b.P95,8:F2}"));
+            foreach (bool sequential in new[] { true, false })
+            {
+                var job = baseJob with { Sequential = sequential };
+                using var pipeline = new VideoPipeline(job);
+                if (round == 0 && sequential)
+                    VideoCommand.PrintHeader(pipeline, job);
+                using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
+                    pipeline.Run(interrupts.Token);
+                var rec = pipeline.Recorder;
+                string mode = sequential ? "sequential" : "pipelined";
+                runs.Add(new Reports.ReportRun(round + 1, mode, rec.FramesPerSecond, rec.Records.ToArray()));
+                last[sequential] = LatencySummary.Compute(rec.Records);
+                Console.WriteLine(string.Create(inv, $"round {round + 1} {mode,-10}: {rec.Count} frames, {rec.ElapsedSeconds:F2} s, {rec.FramesPerSecond:F1} fps"));
+                if (!sequential)
+                {
+                    info = VideoCommand.RunInfoOf(pipeline, job, mode, false);
+                    if (metrics is not null)
+                        MetricsWriter.Write(metrics, info, rec.Records);
+                }
+            }
+        }
+        if (!last.TryGetValue(false, out var piped) || info is null)
+            return ExitCodes.Interrupted;
+        var seqStats = last[true];
+        double seq = Median(runs, "sequential"), pipe = Median(runs, "pipelined");
+        int pairs = runs.Count(x => x.Mode == "pipelined");
+        Console.WriteLine();
+        Ui.Result(string.Create(inv, $"sequential {seq:F1} fps, pipelined {pipe:F1} fps: pipelined/sequential = {pipe / seq:F2}x (median of {pairs})"));
+        Console.WriteLine();
+        Ui.Table(null, ["stage", "seq p50", "seq p95", "pipe p50", "pipe p95"],
+            Enumerable.Range(0, StageInfo.Count).Select(s => new[]
+            {
+                seqStats[s].Stage, Ui.F(seqStats[s].P50), Ui.F(seqStats[s].P95), Ui.F(piped[s].P50), Ui.F(piped[s].P95),
+            }));
+        if (report is not null)
+        {
+            var settings = Reports.RunReport.Settings(info, baseJob);
+            settings.Add(("rounds", string.Create(inv, $"{pairs} (sequential {seq:F1} fps, pipelined {pipe:F1} fps: {pipe / seq:F2}x, medians)")));
+            Reports.RunReport.Write(report, $"liveseg bench {Path.GetFileName(baseJob.Input)}", settings, runs);
+            Console.WriteLine($"report: {Path.Combine(report, "index.html")}");
         }
         return interrupts.Token.IsCancellationRequested ? ExitCodes.Interrupted : ExitCodes.Ok;
     }
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return LatencySummary.Percentile(sorted, 50);
-    }
+    private static double Median(List<Reports.ReportRun> runs, string mode) =>
+        LatencySummary.Percentile([.. runs.Where(x => x.Mode == mode).Select(x => x.Fps).Order()], 50);
 }

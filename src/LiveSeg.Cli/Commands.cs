@@ -1,59 +1,126 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
 namespace LiveSeg.Cli;
 
-/// <summary>The command table and the top-level help.</summary>
+/// <summary>The command tree (System.CommandLine): every command, its options and its help, built in one place.</summary>
 public static class Commands
 {
-    public const string Usage = """
-        liveseg — real-time segmentation: camera/video frames → ONNX Runtime masks → OpenGL effects.
+    /// <summary>Shown under each command's generated help: what a table of options cannot say.</summary>
+    private static readonly Dictionary<Command, string> s_notes = [];
 
-        Usage:
-          liveseg video INPUT -o OUTPUT [options]   segment every frame of a video file into a new video
-          liveseg live [options]                    a window: webcam (or --input FILE) segmented live, keys, HUD
-          liveseg cameras                           video devices and what they deliver
-          liveseg bench INPUT [options]             time sequential vs pipelined on a video (fps, per-stage latency)
-          liveseg image IMAGE|DIR... -o OUTDIR      still images: overlay with outline, mask PNG, area
-          liveseg eval --model M --data DIR         Dice / Jaccard / accuracy on a labelled split (PH2 layout)
-          liveseg train --data DIR --arch unet      train a lesion model (TorchSharp; ./liveseg train builds it)
-          liveseg models list                       built-in model names and where they are looked up
-          liveseg models synth NAME -o FILE.onnx    write a project-built test model (colorkey, convnet) + manifest
+    /// <summary>The options video, bench and live share (model, effect, device, threads), defined once.</summary>
+    internal static SharedOptions Shared => Options.Shared;
 
-        Run 'liveseg COMMAND --help' for a command's options.
-        Common: --verbose (stack traces on errors), --version.
-        Exit codes: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted (output kept).
-        """;
+    /// <summary>--model/--manifest of image and eval (default: the lesion model).</summary>
+    internal static ModelOptions StillImageModel => Options.StillImageModel;
 
-    public static int Dispatch(string[] args)
+    /// <summary>--verbose / -v: stack traces on errors (every command).</summary>
+    internal static Option<bool> Verbose { get; } = new("--verbose", "-v") { Description = "stack traces on errors (and native libraries' own logs)", Recursive = true };
+
+    private const string CamerasSummary = "video devices (/dev/video*) and what they deliver";
+    private const string TrainSummary = "train a lesion model (TorchSharp; its own program: 'liveseg train --help' lists its options)";
+
+    private static readonly (string Name, string Summary, Func<Command> Build)[] s_commands =
+    [
+        ("video", VideoCommand.Summary, VideoCommand.Build), ("live", LiveCommand.Summary, LiveCommand.Build),
+        ("cameras", CamerasSummary, Cameras), ("bench", BenchCommand.Summary, BenchCommand.Build),
+        ("image", ImageCommand.Summary, ImageCommand.Build), ("eval", EvalCommand.Summary, EvalCommand.Build),
+        ("train", TrainSummary, Train), ("models", ModelsCommand.Summary, ModelsCommand.Build),
+    ];
+
+    /// <summary>The whole tree: every command with all its options.</summary>
+    public static RootCommand Build() => Build(null);
+
+    /// <summary>
+    /// The tree for <paramref name="args"/>: the command they name is built in full, the others as their name and
+    /// summary only (all the root help and the typo suggestions need), so that a start builds one command's options,
+    /// not eight. A response file (@FILE) or a directive ([suggest]) may name anything: every command is built.
+    /// </summary>
+    public static RootCommand Build(IReadOnlyList<string>? args)
     {
-        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        bool all = args is null;
+        string? named = null;
+        foreach (string a in args ?? [])
         {
-            Console.WriteLine(Usage);
-            return args.Length == 0 ? ExitCodes.BadInput : ExitCodes.Ok;
+            if (a.StartsWith('@') || a.StartsWith('['))
+            {
+                all = true;
+                break;
+            }
+            if (!a.StartsWith('-'))
+            {
+                named = a;
+                break;
+            }
         }
-        if (args[0] == "--version")
+        var root = new RootCommand("liveseg — real-time segmentation: camera/video frames → ONNX Runtime masks → OpenGL effects.");
+        root.Add(Verbose);
+        foreach (var (name, summary, build) in s_commands)
+            root.Add(all || name == named ? build() : new Command(name, summary));
+        Note(root, """
+            Run 'liveseg COMMAND --help' for a command's options. Arguments can come from a response file: liveseg @args.rsp
+            (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: README, 'Tab completion'.
+            Exit codes: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted (output kept).
+            """);
+        var help = root.Options.OfType<HelpOption>().Single();
+        if (help.Action is HelpAction generated)
         {
-            Console.WriteLine($"liveseg {typeof(Commands).Assembly.GetName().Version?.ToString(3)}");
+            // The width is given: left to itself, the help asks the console for it, and a redirected console answers
+            // with an exception (about 30 ms of every 'liveseg --help > file').
+            generated.MaxWidth = Console.IsOutputRedirected ? 120 : Math.Max(60, Console.WindowWidth);
+            help.Action = new HelpWithNotes(generated);
+        }
+        return root;
+    }
+
+    /// <summary>Adds free text under a command's generated help.</summary>
+    internal static T Note<T>(T command, string text) where T : Command
+    {
+        s_notes[command] = text;
+        return command;
+    }
+
+    /// <summary>The generated help, then the command's note (examples, keys, exit codes).</summary>
+    private sealed class HelpWithNotes(SynchronousCommandLineAction generated) : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int result = generated.Invoke(parseResult);
+            if (s_notes.TryGetValue(parseResult.CommandResult.Command, out string? text))
+                parseResult.InvocationConfiguration.Output.WriteLine(text.TrimEnd() + Environment.NewLine);
+            return result;
+        }
+    }
+
+    private static Command Cameras()
+    {
+        var command = new Command("cameras", CamerasSummary);
+        command.SetAction(_ =>
+        {
+            Ui.Listing("camera", LiveSeg.Capture.CameraSource.Describe());
             return ExitCodes.Ok;
-        }
-        string[] rest = args[1..];
-        return args[0] switch
-        {
-            "video" => VideoCommand.Run(rest),
-            "bench" => BenchCommand.Run(rest),
-            "live" => LiveCommand.Run(rest),
-            "image" => ImageCommand.Run(rest),
-            "eval" => EvalCommand.Run(rest),
-            "train" => Train(rest),
-            "cameras" => Cameras(),
-            "models" => ModelsCommand.Run(rest),
-            _ => throw new LiveSegException($"unknown command '{args[0]}': use video, live, cameras, image, eval, train, bench or models (liveseg --help)."),
-        };
+        });
+        return command;
     }
 
     /// <summary>
-    /// Training lives in its own program (liveseg-train: TorchSharp is ~1 GB and stays out of the runtime app). Runs it
-    /// when it is built beside this program or in this checkout; otherwise says how to get it.
+    /// 'liveseg train' is its own program (liveseg-train: TorchSharp is ~1 GB and stays out of the runtime app). Its
+    /// arguments are forwarded untouched (Program.cs hands them over before parsing); this entry is for the help list.
     /// </summary>
-    private static int Train(string[] args)
+    private static Command Train()
+    {
+        var command = new Command("train", TrainSummary)
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction(r => RunTraining([.. r.UnmatchedTokens]));
+        return command;
+    }
+
+    /// <summary>Runs liveseg-train (beside this program or in this checkout) with <paramref name="args"/> as they are.</summary>
+    public static int RunTraining(string[] args)
     {
         string? exe = new[] { Path.Combine(AppContext.BaseDirectory, "liveseg-train") }
             .Concat(LiveSeg.Models.ModelCatalogue.SearchFolders().Select(f => Path.Combine(f, "..", "src", "LiveSeg.Training", "bin", "Release", "net10.0", "linux-x64", "liveseg-train")))
@@ -68,10 +135,10 @@ public static class Commands
         return p.ExitCode;
     }
 
-    private static int Cameras()
+    /// <summary>Made on first use (a nested class's statics), so a start that builds no command with them does not make them.</summary>
+    private static class Options
     {
-        foreach (string line in LiveSeg.Capture.CameraSource.Describe())
-            Console.WriteLine(line);
-        return ExitCodes.Ok;
+        public static readonly SharedOptions Shared = new();
+        public static readonly ModelOptions StillImageModel = new("nevus", "nevus, body, body-landscape");
     }
 }

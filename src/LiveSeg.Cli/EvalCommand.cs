@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -11,41 +12,56 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg eval</c>: Dice, Jaccard and pixel accuracy of a model on a labelled split, at each image's own size.</summary>
 public static class EvalCommand
 {
-    public const string Help = """
-        liveseg eval --model nevus|FILE.onnx --data DIR [--split test] [--report OUTDIR] [--json]
-
-        Runs the model on every image of a split of a PH2-style folder (images/, masks/, split.csv), upsamples its mask
-        to the image's own size, thresholds at 0.5 and compares with the true mask: Dice, Jaccard, pixel accuracy per
-        image and their means. --report writes report.csv and an overlay PNG per image (white = truth, green = model).
-        --json prints one JSON object: {"dice", "jaccard", "accuracy", "images", "per_image": [...]}.
-        """;
-
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
-    public static int Run(string[] args)
+    private static readonly Option<string> s_data = new("--data")
     {
-        var cl = new CommandLine("liveseg eval", args, new Dictionary<string, bool>
-        {
-            ["-m"] = true, ["--model"] = true, ["--manifest"] = true, ["--data"] = true, ["--split"] = true, ["--report"] = true,
-            ["--json"] = false, ["--device"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
-        });
-        if (cl.Has("--help"))
-        {
-            Console.WriteLine(Help);
-            return ExitCodes.Ok;
-        }
-        string data = cl.Get("--data") ?? throw cl.Error("missing --data DIR");
-        string split = cl.Get("--split", "test");
-        string? report = cl.Get("--report");
-        bool json = cl.Has("--json");
+        Description = "a PH2-style folder: images/, masks/, split.csv",
+        HelpName = "DIR",
+        Required = true,
+    };
+
+    private static readonly Option<string> s_split = Opt.TextOr("--split", "the split of split.csv to evaluate", "NAME", "test");
+
+    private static readonly Option<string?> s_report = Opt.Text("--report",
+        "write report.csv, an overlay PNG per image, a Dice histogram and index.html (worst images first)", "DIR");
+
+    private static readonly Option<bool> s_jsonOutput = Opt.Flag("--json", "print one JSON object: dice, jaccard, accuracy, images, per_image");
+
+    private static readonly ModelOptions s_model = Commands.StillImageModel;
+
+    private static readonly DeviceOptions s_device = Commands.Shared.Device;
+
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "Dice / Jaccard / accuracy of a model on a labelled split (PH2 layout)";
+
+    public static Command Build()
+    {
+        var command = new Command("eval", Summary) { s_data, s_split };
+        s_model.AddTo(command);
+        s_device.AddTo(command, threads: false);
+        command.Add(s_report);
+        command.Add(s_jsonOutput);
+        command.SetAction(Run);
+        return Commands.Note(command, """
+            Runs the model on every image of the split, upsamples its mask to the image's own size, thresholds at 0.5
+            and compares with the true mask: Dice, Jaccard, pixel accuracy per image and their means. In the report's
+            overlays white is the truth, green the model.
+            """);
+    }
+
+    private static int Run(ParseResult cl)
+    {
+        string data = cl.GetValue(s_data)!;
+        string split = cl.GetValue(s_split)!;
+        string? report = cl.GetValue(s_report);
+        bool json = cl.GetValue(s_jsonOutput);
         var items = Ph2Dataset.Load(data, split);
         if (report is not null)
         {
             LiveSeg.IO.OutputCheck.Folder(report, "report folder", [new(data, "dataset folder"), new(Path.Combine(data, "images"), "dataset images"), new(Path.Combine(data, "masks"), "dataset masks")]);
             Directory.CreateDirectory(report);
         }
-        var spec = ModelCatalogue.Resolve(cl.Get("--model", "nevus"), cl.Get("--manifest"), m => Console.Error.WriteLine($"liveseg: {m}"));
-        using var segmenter = new OnnxSegmenter(spec, ExecutionProviders.Parse(cl.Get("--device", "auto")));
+        var spec = s_model.Resolve(cl);
+        using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
         var images = new ImageSegmenter(segmenter);
         if (!json)
             Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {items.Count} images of split '{split}' in {data}");
@@ -75,7 +91,13 @@ public static class EvalCommand
         double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
         double[] ms = rows.Select(r => r.Ms).Order().ToArray();
         if (report is not null)
+        {
             WriteCsv(Path.Combine(report, "report.csv"), rows);
+            Reports.EvalReport.Write(report, [("model", $"{spec.Manifest.Name} ({spec.OnnxPath})"), ("provider", segmenter.Provider.ToString()),
+                ("data", $"{data}, split '{split}'"), ("images", rows.Count.ToString(CultureInfo.InvariantCulture)),
+                ("mean", string.Create(CultureInfo.InvariantCulture, $"Dice {dice:F4}, Jaccard {jaccard:F4}, pixel accuracy {accuracy:F4}"))],
+                [.. rows.Select(r => new Reports.EvalRow(r.Item.Id, r.Item.Id + ".png", r.Scores.Dice, r.Scores.Jaccard, r.Scores.Accuracy, r.Ms))]);
+        }
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -83,14 +105,14 @@ public static class EvalCommand
                 model = spec.Manifest.Name, split, dice, jaccard, accuracy, images = rows.Count,
                 inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, accuracy = r.Scores.Accuracy }),
-            }, s_json));
+            }, Json.Indented));
         }
         else
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
             if (report is not null)
-                Console.WriteLine($"report: {report}/report.csv and one overlay PNG per image");
+                Console.WriteLine($"report: {Path.Combine(report, "index.html")} (report.csv, dice-histogram.png, one overlay PNG per image)");
         }
         return ExitCodes.Ok;
     }
@@ -101,5 +123,11 @@ public static class EvalCommand
         foreach (var (item, s, ms) in rows)
             sb.Append(CultureInfo.InvariantCulture, $"{item.Id},{s.Dice:F5},{s.Jaccard:F5},{s.Accuracy:F5},{s.Predicted},{s.Truth},{ms:F2}\n");
         LiveSeg.IO.AtomicFile.WriteAllText(path, "report", sb.ToString());
+    }
+
+    /// <summary>Apart from the command's own statics, so that building the command tree does not load System.Text.Json.</summary>
+    private static class Json
+    {
+        public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
@@ -10,37 +11,50 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg image</c>: still images and folders → overlay with outline, mask PNG, area.</summary>
 public static class ImageCommand
 {
-    public const string Help = """
-        liveseg image IMAGE|DIR... -o OUTDIR [--model nevus|body|FILE.onnx]
+    private static readonly Argument<string[]> s_inputs = new("IMAGE|DIR")
+    {
+        Description = "image files, or folders: every .jpg/.jpeg/.png/.bmp/.tif/.webp in them",
+        Arity = ArgumentArity.OneOrMore,
+    };
 
-        Segments still images (files, or every image in a folder). For each NAME writes OUTDIR/NAME-overlay.png (the
-        outline of the mask, area in the caption) and OUTDIR/NAME-mask.png (0/255), and prints the area in pixels and
-        percent. Where two inputs share a name (a.jpg, a.png) the extension stays in it (a.jpg-mask.png). OUTDIR is
-        created if missing and may not be an input folder. A file that is not a readable image is reported and
-        skipped; the rest go on.
-        """;
+    private static readonly Option<string> s_output = new("--output", "-o")
+    {
+        Description = "output folder (created if missing; may not be an input folder)",
+        HelpName = "OUTDIR",
+        Required = true,
+    };
+
+    private static readonly ModelOptions s_model = Commands.StillImageModel;
+
+    private static readonly DeviceOptions s_device = Commands.Shared.Device;
 
     private static readonly string[] s_extensions = [".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"];
 
-    public static int Run(string[] args)
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "still images: overlay with outline, mask PNG, area";
+
+    public static Command Build()
     {
-        var cl = new CommandLine("liveseg image", args, new Dictionary<string, bool>
-        {
-            ["-m"] = true, ["--model"] = true, ["--manifest"] = true, ["-o"] = true, ["--output"] = true, ["--device"] = true,
-            ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
-        });
-        if (cl.Has("--help"))
-        {
-            Console.WriteLine(Help);
-            return ExitCodes.Ok;
-        }
-        if (cl.Positionals.Count == 0)
-            throw cl.Error("missing IMAGE or DIR");
-        string output = cl.Get("--output") ?? throw cl.Error("missing -o OUTDIR");
-        var folders = cl.Positionals.Where(Directory.Exists).Select(f => new InputFile(f, "input folder")).ToList();
+        var command = new Command("image", Summary) { s_inputs, s_output };
+        s_model.AddTo(command);
+        s_device.AddTo(command, threads: false);
+        command.SetAction(Run);
+        return Commands.Note(command, """
+            For each NAME writes OUTDIR/NAME-overlay.png (the outline of the mask, area in the caption) and
+            OUTDIR/NAME-mask.png (0/255), and prints the area in pixels and percent. Where two inputs share a name
+            (a.jpg, a.png) the extension stays in it (a.jpg-mask.png). A file that is not a readable image is reported
+            and skipped; the rest go on.
+            """);
+    }
+
+    private static int Run(ParseResult cl)
+    {
+        string[] positionals = cl.GetValue(s_inputs)!;
+        string output = cl.GetValue(s_output)!;
+        var folders = positionals.Where(Directory.Exists).Select(f => new InputFile(f, "input folder")).ToList();
         OutputCheck.Folder(output, "output folder", folders);
         var files = new List<string>();
-        foreach (string p in cl.Positionals)
+        foreach (string p in positionals)
         {
             if (Directory.Exists(p))
                 files.AddRange(Directory.GetFiles(p).Where(f => s_extensions.Contains(Path.GetExtension(f).ToLowerInvariant())).Order(StringComparer.Ordinal));
@@ -48,7 +62,7 @@ public static class ImageCommand
                 files.Add(p);
         }
         if (files.Count == 0)
-            throw new LiveSegException($"no images found in {string.Join(", ", cl.Positionals)}: give image files or folders holding .jpg/.png/.bmp files.");
+            throw new LiveSegException($"no images found in {string.Join(", ", positionals)}: give image files or folders holding .jpg/.png/.bmp files.");
         var names = OutputNames(files);
         var inputs = files.Select(f => new InputFile(f, "input image")).ToList();
         Directory.CreateDirectory(output);
@@ -57,8 +71,8 @@ public static class ImageCommand
             OutputCheck.File(Path.Combine(output, name + "-overlay.png"), "overlay", inputs);
             OutputCheck.File(Path.Combine(output, name + "-mask.png"), "mask", inputs);
         }
-        var spec = ModelCatalogue.Resolve(cl.Get("--model", "nevus"), cl.Get("--manifest"), m => Console.Error.WriteLine($"liveseg: {m}"));
-        using var segmenter = new OnnxSegmenter(spec, ExecutionProviders.Parse(cl.Get("--device", "auto")));
+        var spec = s_model.Resolve(cl);
+        using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
         var images = new ImageSegmenter(segmenter);
         int done = 0, skipped = 0;
         foreach (string file in names.Keys)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
@@ -11,79 +12,69 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg live</c>: a window with the game loop, webcam (or a file played like one), keys and a HUD.</summary>
 public static class LiveCommand
 {
-    public static string Help => HelpHead + Environment.NewLine + "Keys (the window's; F1 shows them in the HUD):" + Environment.NewLine + KeyMap.HelpText;
+    private static readonly Option<int> s_camera = Opt.Int("--camera", "camera index; 'liveseg cameras' lists them", 0, 0, 63);
+    private static readonly Option<string> s_size = Opt.Checked("--size", "camera size to ask for", "WxH", v => ParseSize(v), "1280x720", ["640x480", "1280x720", "1920x1080"]);
+    private static readonly Option<int> s_fps = Opt.Int("--fps", "camera frame rate to ask for", 30, 1, 1000);
+    private static readonly Option<string?> s_input = Opt.Text("--input", "play a video file instead of a camera", "FILE");
+    private static readonly Option<bool> s_realtime = Opt.Flag("--realtime",
+        "with --input: deliver frames at the file's frame rate, dropping when behind (like a camera); without it every frame is shown");
+    private static readonly Option<bool> s_loop = Opt.Flag("--loop", "with --input: start again at the end");
+    private static readonly Option<bool> s_sync = Opt.Flag("--sync", "show each frame only with its own mask (more latency, no misalignment)");
+    private static readonly Option<bool> s_noVsync = Opt.Flag("--no-vsync", "do not wait for the display's refresh");
+    private static readonly Option<int> s_frames = Opt.Int("--frames", "exit after N displayed frames", 0, 0, int.MaxValue, "0 = until closed, or more");
+    private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
+    private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
 
-    private const string HelpHead = """
-        liveseg live [options]
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "a window: webcam (or --input FILE) segmented live, with keys and a HUD";
 
-        Opens a window and segments the webcam live (or a video file played like a camera), with a HUD of
-        fps, per-stage latency, drops and a latency graph.
-
-        Options:
-              --camera N             camera index (default 0); 'liveseg cameras' lists them
-              --size WxH             camera size to ask for (default 1280x720)
-              --fps N                camera frame rate to ask for (default 30)
-              --input FILE           play a video file instead of a camera
-              --realtime             with --input: deliver frames at the file's frame rate, dropping when behind
-                                     (like a camera); without it every frame is shown, as fast as they are processed
-              --loop                 with --input: start again at the end
-              --sync                 show each frame only with its own mask (more latency, no misalignment)
-          -m, --model NAME|FILE      body (default), body-landscape, or an .onnx file (M cycles models)
-              --manifest FILE.json   the model's manifest
-          -e, --effect NAME          mask | tint | blur (default) | replace | outline
-              --background IMG[,IMG] background images for replace (B cycles them and a gradient)
-              --color, --strength, --blur, --outline-width, --smooth, --device, --threads: as for 'liveseg video'
-              --no-vsync             do not wait for the display's refresh
-              --frames N             exit after N displayed frames
-              --screenshot FILE.png  save the window (HUD included) when exiting
-              --output-folder DIR    where S (screenshot) and R (recording) write (default: current folder)
-        """;
-
-    public static int Run(string[] args)
+    public static Command Build()
     {
-        var options = new Dictionary<string, bool>(VideoCommand.Options)
+        var command = new Command("live", Summary)
         {
-            ["--camera"] = true, ["--size"] = true, ["--fps"] = true, ["--input"] = true, ["--realtime"] = false,
-            ["--loop"] = false, ["--sync"] = false, ["--no-vsync"] = false, ["--screenshot"] = true, ["--output-folder"] = true,
+            s_camera, s_size, s_fps, s_input, s_realtime, s_loop, s_sync,
         };
-        foreach (string name in new[] { "-o", "--output", "--metrics", "--sequential" })
-            options.Remove(name);
-        var cl = new CommandLine("liveseg live", args, options);
-        if (cl.Has("--help"))
-        {
-            Console.WriteLine(Help);
-            return ExitCodes.Ok;
-        }
-        if (cl.Positionals.Count > 0)
-            throw cl.Error($"unexpected argument '{cl.Positionals[0]}' (a file to play goes after --input)");
+        Commands.Shared.AddTo(command);
+        command.Add(s_noVsync);
+        command.Add(s_frames);
+        command.Add(s_screenshot);
+        command.Add(s_folder);
+        command.SetAction(Run);
+        return Commands.Note(command, $"""
+            Keys (in the window; F1 shows them in the HUD):
+            {KeyMap.HelpText}
+            The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images.
+            """);
+    }
+
+    private static int Run(ParseResult cl)
+    {
         RequireDisplay();
-        string? input = cl.Get("--input");
-        if (input is null && (cl.Has("--realtime") || cl.Has("--loop")))
-            throw cl.Error("--realtime and --loop apply to --input FILE");
-        string? screenshot = cl.Get("--screenshot");
+        string? input = cl.GetValue(s_input);
+        if (input is null && (cl.GetValue(s_realtime) || cl.GetValue(s_loop)))
+            Throw.User("--realtime and --loop apply to --input FILE: see 'liveseg live --help'.");
+        string? screenshot = cl.GetValue(s_screenshot);
         if (screenshot is not null && Path.GetExtension(screenshot).ToLowerInvariant() is not (".png" or ".jpg" or ".jpeg" or ".bmp"))
-            throw cl.Error($"--screenshot '{screenshot}' must end in .png, .jpg or .bmp");
-        string folder = cl.Get("--output-folder", ".");
+            Throw.User($"--screenshot '{screenshot}' must end in .png, .jpg or .bmp: see 'liveseg live --help'.");
+        string folder = cl.GetValue(s_folder)!;
         if (!Directory.Exists(folder))
             throw new LiveSegException($"output folder '{folder}' does not exist: create it first.");
-        (int width, int height) = ParseSize(cl.Get("--size", "1280x720"));
-        int fps = cl.GetInt("--fps", 30);
-        int camera = cl.GetInt("--camera", 0);
+        (int width, int height) = ParseSize(cl.GetValue(s_size)!);
+        int fps = cl.GetValue(s_fps);
+        int camera = cl.GetValue(s_camera);
         if (input is not null)
             Throw.IfFileUnreadable(input, "input video");
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
-        var job = VideoCommand.ParseShared(cl);
-        int maxFrames = cl.GetInt("--frames", 0);
-        if (maxFrames < 0)
-            throw cl.Error("--frames must be 0 (until closed) or more");
+        var job = Commands.Shared.Read(cl);
+        int maxFrames = cl.GetValue(s_frames);
         var models = new List<ModelSpec> { job.Model.Model };
         foreach (string name in new[] { "body", "body-landscape" })
         {
             if (ModelCatalogue.Find(name) is { } path && models.All(m => Path.GetFullPath(m.OnnxPath) != Path.GetFullPath(path)))
                 models.Add(ModelSpec.FromFile(path, null));
         }
-        string[] backgrounds = cl.Get("--background")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        string[] backgrounds = cl.GetValue(Commands.Shared.Effect.Background)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         foreach (string bg in backgrounds)
             Throw.IfFileUnreadable(bg, "background image");
         if (screenshot is not null)
@@ -98,16 +89,16 @@ public static class LiveCommand
                 Open = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
                 Name = input ?? $"camera {camera}",
                 IsCamera = input is null,
-                Realtime = cl.Has("--realtime"),
-                Loop = cl.Has("--loop"),
+                Realtime = cl.GetValue(s_realtime),
+                Loop = cl.GetValue(s_loop),
             },
             Model = job.Model,
             Models = models,
             Mask = job.Mask,
             Effect = job.Effect,
             Backgrounds = backgrounds,
-            Sync = cl.Has("--sync"),
-            VSync = !cl.Has("--no-vsync"),
+            Sync = cl.GetValue(s_sync),
+            VSync = !cl.GetValue(s_noVsync),
             MaxFrames = maxFrames,
             ScreenshotPath = screenshot,
             OutputFolder = folder,
@@ -127,7 +118,7 @@ public static class LiveCommand
         double rate = r.Captured == 0 ? 0 : 100.0 * r.Dropped / r.Captured;
         Console.WriteLine(string.Create(inv,
             $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
-        Console.Write(LatencySummary.FormatTable(r.Stages));
+        Ui.Latency(r.Stages);
         if (r.RssAfterWarmUp > 0)
             Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB)"));
         return ExitCodes.Ok;

@@ -1,105 +1,140 @@
+using System.CommandLine;
 using LiveSeg.Models;
 
 namespace LiveSeg.Cli;
 
-/// <summary><c>liveseg models list|synth</c>.</summary>
+/// <summary><c>liveseg models list|fetch|import|inspect|verify|synth</c>.</summary>
 public static class ModelsCommand
 {
-    public const string Help = """
-        liveseg models list                      built-in model names, whether each is installed, and the search folders
-        liveseg models fetch body [--force]      npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX
-                                                 (body 256x256 and body-landscape 256x144) into the model folder and
-                                                 record each model's SHA-256 (checked at every load); --force fetches
-                                                 and converts again even when installed
-        liveseg models import FILE.tflite [-o FILE.onnx]   convert a TFLite segmentation model to ONNX
-        liveseg models inspect FILE.tflite [-v]  tensors and operators of a TFLite model
-        liveseg models verify [--videos DIR] [--frames N]
-                                                 converted body models vs OpenCV DNN on the original .tflite:
-                                                 max |diff|, IoU at 0.5, inference ms (default: ../shared/datasets/videos)
-        liveseg models synth NAME -o FILE.onnx   write a project-built test model and its manifest (FILE.json):
-                                                 colorkey (128x128 → 64x64: red = foreground) or
-                                                 convnet  (256x256 → 64x64: colour key + a small conv encoder)
-        """;
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "list, fetch, convert, inspect and verify models";
 
-    public static int Run(string[] args)
+    public static Command Build()
     {
-        var cl = new CommandLine("liveseg models", args, new Dictionary<string, bool>
+        var command = new Command("models", Summary);
+        command.Add(List());
+        command.Add(Fetch());
+        command.Add(Import());
+        command.Add(Inspect());
+        command.Add(Verify());
+        command.Add(Synth());
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "built-in model names, whether each is installed, and the search folders");
+        command.SetAction(_ =>
         {
-            ["-o"] = true, ["--output"] = true, ["--videos"] = true, ["--frames"] = true, ["--force"] = false, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
+            string[] folders = [.. ModelCatalogue.SearchFolders()];
+            Ui.Table(null, ["model", "installed"], ModelCatalogue.Entries.Select(e =>
+                new[] { e.Key, folders.Select(f => Path.Combine(f, e.Value.File)).FirstOrDefault(File.Exists) ?? "not installed" }));
+            Console.WriteLine($"search folders: {string.Join(", ", folders)}");
+            return ExitCodes.Ok;
         });
-        if (cl.Has("--help") || cl.Positionals.Count == 0)
+        return command;
+    }
+
+    private static Command Fetch()
+    {
+        var name = Opt.OneOf("NAME", "model to fetch", "'body' (fetches body and body-landscape)", "body", "body-landscape");
+        var force = Opt.Flag("--force", "fetch and convert again even when installed");
+        var command = new Command("fetch", "npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX (body 256x256, body-landscape 256x144) and record each model's SHA-256")
         {
-            Console.WriteLine(Help);
-            return cl.Has("--help") ? ExitCodes.Ok : ExitCodes.BadInput;
-        }
-        switch (cl.Positionals[0])
+            name, force,
+        };
+        command.SetAction(r =>
         {
-            case "list":
-                string[] folders = ModelCatalogue.SearchFolders().ToArray();
-                foreach (var (name, entry) in ModelCatalogue.Entries)
-                {
-                    string? found = folders.Select(f => Path.Combine(f, entry.File)).FirstOrDefault(File.Exists);
-                    Console.WriteLine($"{name,-16} {(found is null ? "not installed" : found)}");
-                }
-                Console.WriteLine($"search folders: {string.Join(", ", folders)}");
-                return ExitCodes.Ok;
-            case "synth":
-                if (cl.Positionals.Count != 2)
-                    throw cl.Error($"'models synth' needs one NAME ({string.Join(", ", SyntheticModels.Names)})");
-                string output = cl.Get("--output") ?? throw cl.Error("missing -o FILE.onnx");
-                if (!output.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
-                    throw cl.Error($"output '{output}' must end in .onnx");
-                LiveSeg.IO.OutputCheck.File(output, "model output");
-                SyntheticModels.Write(cl.Positionals[1], output);
-                Console.WriteLine($"wrote {output} and {Path.ChangeExtension(output, ".json")}");
-                return ExitCodes.Ok;
-            case "fetch":
-                if (cl.Positionals.Count != 2 || !cl.Positionals[1].StartsWith("body", StringComparison.Ordinal))
-                    throw cl.Error("'models fetch' takes 'body' (fetches body and body-landscape)");
-                ModelFetcher.FetchBody(message => Console.WriteLine(message), cl.Has("--force"));
-                return ExitCodes.Ok;
-            case "verify":
-                string videos = cl.Get("--videos") ?? Path.Combine("..", "shared", "datasets", "videos");
-                var (frames, from) = ParityCheck.LoadFrames(videos, cl.GetInt("--frames", 24));
-                Console.WriteLine($"frames: {from}");
-                string folder = Path.GetDirectoryName(ModelCatalogue.Find("body") ?? ModelFetcher.FetchBody(m => Console.WriteLine(m)) + "/")!;
-                foreach (var source in ModelFetcher.Sources)
-                {
-                    var r = ParityCheck.Run(Path.Combine(folder, source.Name + ".onnx"), Path.Combine(folder, source.Tflite), frames, from);
-                    Console.WriteLine(System.FormattableString.Invariant(
-                        $"{r.Model,-15} max|diff| {r.MaxAbsDiff:E2} (worst frame {r.WorstFrame}), min IoU {r.MinIoU:F5}; inference ms p50/p95: ONNX Runtime {r.OrtMedianMs:F2}/{r.OrtP95Ms:F2}, OpenCV DNN {r.CvMedianMs:F2}/{r.CvP95Ms:F2}"));
-                }
-                foreach (var f in frames)
-                    f.Dispose();
-                return ExitCodes.Ok;
-            case "import":
-                if (cl.Positionals.Count != 2)
-                    throw cl.Error("'models import' needs one FILE.tflite");
-                string onnxOut = cl.Get("--output") ?? Path.ChangeExtension(cl.Positionals[1], ".onnx");
-                Throw.IfFileUnreadable(cl.Positionals[1], "TFLite model");
-                LiveSeg.IO.OutputCheck.File(onnxOut, "model output", [new(cl.Positionals[1], "TFLite model")]);
-                LiveSeg.Models.Tflite.TfliteToOnnx.Convert(cl.Positionals[1], onnxOut);
-                Console.WriteLine($"wrote {onnxOut}");
-                return ExitCodes.Ok;
-            case "inspect":
-                if (cl.Positionals.Count != 2)
-                    throw cl.Error("'models inspect' needs one FILE.tflite");
-                var tfl = LiveSeg.Models.Tflite.TfliteModel.Load(cl.Positionals[1]);
-                foreach (int i in tfl.Inputs)
-                    Console.WriteLine($"input  {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
-                foreach (int i in tfl.Outputs)
-                    Console.WriteLine($"output {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
-                Console.WriteLine($"{tfl.Tensors.Count} tensors, {tfl.Operators.Count} operators:");
-                foreach (var g in tfl.Operators.GroupBy(o => o.Name).OrderByDescending(g => g.Count()))
-                    Console.WriteLine($"  {g.Count(),4} x {g.Key}");
-                if (cl.Has("--verbose"))
-                {
-                    foreach (var op in tfl.Operators)
-                        Console.WriteLine($"{op.Name} in=[{string.Join(" ", op.Inputs.Select(i => i < 0 ? "-" : $"{tfl.Tensors[i].Name}{(tfl.Tensors[i].IsConstant ? "(c)" : "")}:{string.Join("x", tfl.Tensors[i].Shape)}:{tfl.Tensors[i].Type}"))}] out=[{string.Join(" ", op.Outputs.Select(i => $"{tfl.Tensors[i].Name}:{string.Join("x", tfl.Tensors[i].Shape)}"))}] custom={Convert.ToHexString(op.CustomOptions)}");
-                }
-                return ExitCodes.Ok;
-            default:
-                throw cl.Error($"unknown 'models' action '{cl.Positionals[0]}': use list, fetch, import, inspect, verify or synth");
-        }
+            ModelFetcher.FetchBody(message => Console.WriteLine(message), r.GetValue(force));
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Import()
+    {
+        var input = new Argument<string>("FILE.tflite") { Description = "a TFLite segmentation model" };
+        var output = Opt.Text("--output", "the ONNX file to write (default: FILE.onnx beside the input)", "FILE.onnx", "-o");
+        var command = new Command("import", "convert a TFLite segmentation model to ONNX") { input, output };
+        command.SetAction(r =>
+        {
+            string tflite = r.GetValue(input)!;
+            string onnxOut = r.GetValue(output) ?? Path.ChangeExtension(tflite, ".onnx");
+            Throw.IfFileUnreadable(tflite, "TFLite model");
+            LiveSeg.IO.OutputCheck.File(onnxOut, "model output", [new(tflite, "TFLite model")]);
+            LiveSeg.Models.Tflite.TfliteToOnnx.Convert(tflite, onnxOut);
+            Console.WriteLine($"wrote {onnxOut}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Inspect()
+    {
+        var input = new Argument<string>("FILE.tflite") { Description = "a TFLite model" };
+        var command = new Command("inspect", "tensors and operators of a TFLite model (-v: every operator)") { input };
+        command.SetAction(r =>
+        {
+            var tfl = LiveSeg.Models.Tflite.TfliteModel.Load(r.GetValue(input)!);
+            foreach (int i in tfl.Inputs)
+                Console.WriteLine($"input  {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
+            foreach (int i in tfl.Outputs)
+                Console.WriteLine($"output {tfl.Tensors[i].Name} [{string.Join(",", tfl.Tensors[i].Shape)}] {tfl.Tensors[i].Type}");
+            Console.WriteLine($"{tfl.Tensors.Count} tensors, {tfl.Operators.Count} operators:");
+            foreach (var g in tfl.Operators.GroupBy(o => o.Name).OrderByDescending(g => g.Count()))
+                Console.WriteLine($"  {g.Count(),4} x {g.Key}");
+            if (r.GetValue(Commands.Verbose))
+            {
+                foreach (var op in tfl.Operators)
+                    Console.WriteLine($"{op.Name} in=[{string.Join(" ", op.Inputs.Select(i => i < 0 ? "-" : $"{tfl.Tensors[i].Name}{(tfl.Tensors[i].IsConstant ? "(c)" : "")}:{string.Join("x", tfl.Tensors[i].Shape)}:{tfl.Tensors[i].Type}"))}] out=[{string.Join(" ", op.Outputs.Select(i => $"{tfl.Tensors[i].Name}:{string.Join("x", tfl.Tensors[i].Shape)}"))}] custom={Convert.ToHexString(op.CustomOptions)}");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Verify()
+    {
+        var videos = Opt.TextOr("--videos", "folder of videos to take frames from", "DIR", Path.Combine("..", "shared", "datasets", "videos"));
+        var frames = Opt.Int("--frames", "frames to compare", 24, 1, 10_000);
+        var command = new Command("verify", "converted body models vs OpenCV DNN on the original .tflite: max |diff|, IoU at 0.5, inference ms") { videos, frames };
+        command.SetAction(r =>
+        {
+            var (loaded, from) = ParityCheck.LoadFrames(r.GetValue(videos)!, r.GetValue(frames));
+            Console.WriteLine($"frames: {from}");
+            string folder = Path.GetDirectoryName(ModelCatalogue.Find("body") ?? ModelFetcher.FetchBody(m => Console.WriteLine(m)) + "/")!;
+            foreach (var source in ModelFetcher.Sources)
+            {
+                var p = ParityCheck.Run(Path.Combine(folder, source.Name + ".onnx"), Path.Combine(folder, source.Tflite), loaded, from);
+                Console.WriteLine(System.FormattableString.Invariant(
+                    $"{p.Model,-15} max|diff| {p.MaxAbsDiff:E2} (worst frame {p.WorstFrame}), min IoU {p.MinIoU:F5}; inference ms p50/p95: ONNX Runtime {p.OrtMedianMs:F2}/{p.OrtP95Ms:F2}, OpenCV DNN {p.CvMedianMs:F2}/{p.CvP95Ms:F2}"));
+            }
+            foreach (var f in loaded)
+                f.Dispose();
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Synth()
+    {
+        var name = Opt.OneOf("NAME", "test model", "colorkey (128x128 → 64x64: red = foreground) or convnet (256x256 → 64x64: colour key + a small conv encoder)",
+            SyntheticModels.Names);
+        var output = new Option<string>("--output", "-o") { Description = "the .onnx file to write (its manifest goes beside it as FILE.json)", HelpName = "FILE.onnx", Required = true };
+        output.Validators.Add(o =>
+        {
+            if (o.GetValueOrDefault<string>() is { } v && !v.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                o.AddError($"output '{v}' must end in .onnx");
+        });
+        var command = new Command("synth", "write a project-built test model and its manifest") { name, output };
+        command.SetAction(r =>
+        {
+            string file = r.GetValue(output)!;
+            LiveSeg.IO.OutputCheck.File(file, "model output");
+            SyntheticModels.Write(r.GetValue(name)!, file);
+            Console.WriteLine($"wrote {file} and {Path.ChangeExtension(file, ".json")}");
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 }

@@ -1,12 +1,31 @@
+using System.CommandLine;
 using LiveSeg;
 using LiveSeg.Cli;
 
-// liveseg: real-time segmentation. Dispatches to one command; user errors are one line, exit code 2.
+// liveseg: real-time segmentation. System.CommandLine parses (help, --version, @response files, [suggest] completion);
+// user errors are one line on stderr, exit code 2; --verbose adds stack traces.
 bool verbose = args.Contains("--verbose") || args.Contains("-v");
 NativeLogs.Quiet(verbose);
 try
 {
-    return Commands.Dispatch(args);
+    // The training program parses its own options: its arguments go to it untouched.
+    if (args.Length > 0 && args[0] == "train")
+        return Commands.RunTraining(args[1..]);
+    RootCommand root = Commands.Build(args);
+    if (args.Length == 0)
+    {
+        root.Parse(["--help"]).Invoke();
+        return ExitCodes.BadInput;
+    }
+    ParseResult parse = root.Parse(args);
+    verbose |= parse.GetValue(Commands.Verbose);
+    if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
+    {
+        Console.Error.WriteLine($"liveseg: error: {ParseErrors.Describe(parse)}");
+        return ExitCodes.BadInput;
+    }
+    // Synchronous actions; SIGINT/SIGTERM are LiveSeg's own (Interrupts), so the library's termination handling is off.
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 }
 catch (LiveSegException e)
 {

@@ -1,19 +1,21 @@
 using System.Globalization;
+using Spectre.Console;
 
 namespace LiveSeg.Cli;
 
 /// <summary>
-/// Progress on stderr while a run goes: a bar redrawn four times a second on a terminal
-/// ("[######----]  512/1394  36.7%  61.3 fps  ETA 0:14"), or a plain line every 10% when stderr is redirected.
-/// Reads the finished-frame count from another thread; never touches the pipeline.
+/// Progress on stderr while a run goes. On a terminal: Spectre.Console's live bar (frames, fps, percent, ETA), cleared
+/// at the end. Redirected or CI: a plain line every 10% ("progress:    512/1394  36.7%    61.3 fps  ETA 0:14"), no
+/// control characters. Reads the finished-frame count from another thread; never touches the pipeline.
 /// </summary>
 public sealed class ProgressBar : IDisposable
 {
     private readonly Func<int> _done;
     private readonly int _total;
-    private readonly bool _interactive = !Console.IsErrorRedirected;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
-    private readonly Timer _timer;
+    private readonly ManualResetEventSlim _stop = new();
+    private readonly Task? _live;
+    private readonly Timer? _timer;
     private readonly object _lock = new();
     private int _lastDecile = -1;
     private bool _stopped;
@@ -22,38 +24,54 @@ public sealed class ProgressBar : IDisposable
     {
         _done = done;
         _total = Math.Max(1, total);
-        _timer = new Timer(_ => Draw(), null, 250, 250);
+        if (Ui.PlainErr)
+            _timer = new Timer(_ => Plain(), null, 250, 250);
+        else
+            _live = Task.Factory.StartNew(Live, TaskCreationOptions.LongRunning);
     }
 
-    private void Draw()
+    private (int Done, double Fps, string Text) Snapshot()
+    {
+        int done = _done();
+        double seconds = _clock.Elapsed.TotalSeconds;
+        double fps = seconds > 0 ? done / seconds : 0;
+        double fraction = Math.Min(1.0, (double)done / _total);
+        string eta = fps > 0 ? FormatTime(Math.Max(0, _total - done) / fps) : "--:--";
+        return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} {fraction * 100,5:F1}%  {fps,6:F1} fps  ETA {eta}"));
+    }
+
+    private void Plain()
     {
         lock (_lock)
         {
             if (_stopped)
                 return;
-            int done = _done();
-            double seconds = _clock.Elapsed.TotalSeconds;
-            double fps = seconds > 0 ? done / seconds : 0;
-            double fraction = Math.Min(1.0, (double)done / _total);
-            string eta = fps > 0 ? FormatTime(Math.Max(0, _total - done) / fps) : "--:--";
-            string text = string.Create(CultureInfo.InvariantCulture,
-                $"{done,6}/{_total} {fraction * 100,5:F1}%  {fps,6:F1} fps  ETA {eta}");
-            if (_interactive)
+            var (done, _, text) = Snapshot();
+            int decile = (int)(Math.Min(1.0, (double)done / _total) * 10);
+            if (decile > _lastDecile)
             {
-                const int Width = 30;
-                int filled = (int)(fraction * Width);
-                Console.Error.Write($"\r[{new string('#', filled)}{new string('-', Width - filled)}] {text}  ");
-            }
-            else
-            {
-                int decile = (int)(fraction * 10);
-                if (decile > _lastDecile)
-                {
-                    _lastDecile = decile;
-                    Console.Error.WriteLine($"progress: {text}");
-                }
+                _lastDecile = decile;
+                Console.Error.WriteLine($"progress: {text}");
             }
         }
+    }
+
+    private void Live()
+    {
+        Ui.Err.Progress()
+            .AutoClear(true)
+            .Columns(new SpinnerColumn(), new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask("frames", maxValue: _total);
+                do
+                {
+                    var (done, fps, _) = Snapshot();
+                    task.Value = Math.Min(done, _total);
+                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} frames {fps,6:F1} fps");
+                }
+                while (!_stop.Wait(200));
+            });
     }
 
     public static string FormatTime(double seconds)
@@ -64,12 +82,16 @@ public sealed class ProgressBar : IDisposable
 
     public void Dispose()
     {
-        _timer.Dispose();
+        _timer?.Dispose();
         lock (_lock)
         {
+            // A log gets the last count too (a short run may end before the first tick).
+            if (_timer is not null && !_stopped && _lastDecile < 10 && _done() > 0)
+                Console.Error.WriteLine($"progress: {Snapshot().Text}");
             _stopped = true;
-            if (_interactive)
-                Console.Error.Write("\r" + new string(' ', 90) + "\r");
         }
+        _stop.Set();
+        _live?.Wait();
+        _stop.Dispose();
     }
 }

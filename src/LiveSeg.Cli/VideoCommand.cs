@@ -1,68 +1,65 @@
+using System.CommandLine;
 using System.Globalization;
-using LiveSeg.Inference;
-using LiveSeg.IO;
 using LiveSeg.Metrics;
-using LiveSeg.Models;
 using LiveSeg.Pipeline;
-using LiveSeg.Rendering;
 
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg video INPUT -o OUTPUT</c>: segment a video file end to end, with progress and a latency table.</summary>
 public static class VideoCommand
 {
-    public const string Help = """
-        liveseg video INPUT -o OUTPUT [options]
+    private static readonly Argument<string> s_input = new("INPUT") { Description = "the video file (or an image sequence pattern such as frames/%04d.png)" };
 
-        Segments every frame of INPUT and writes OUTPUT with the same frame count, frame rate and size.
-        OUTPUT's extension picks the codec: .mp4 (mp4v), .avi (MJPG), .mkv (FFV1, lossless), .mov (MJPG).
-        INPUT may also be an image sequence pattern such as frames/%04d.png.
-
-        Options:
-          -o, --output FILE          output video (required)
-          -m, --model NAME|FILE      body (default), body-landscape, nevus, or an .onnx file
-              --manifest FILE.json   the model's manifest (default: FILE.json beside FILE.onnx)
-          -e, --effect NAME          mask | tint | blur (default) | replace | outline
-              --background IMAGE     replace: background image, scaled to cover (default: a soft gradient)
-              --color #RRGGBB        tint/outline colour (default #20e080)
-              --strength X           tint opacity 0..1 (default 0.5)
-              --blur N               blur radius in pixels 1..32 (default 12)
-              --outline-width N      outline sample distance in pixels 1..32 (default 3)
-              --smooth X             temporal smoothing: weight of the previous mask 0..0.95 (default 0.3; 0 = off)
-              --device NAME          auto (default: TensorRT → CUDA → CPU) | cpu | cuda | tensorrt
-              --threads N            ONNX Runtime intra-op threads (default: one per core)
-              --metrics FILE         write every frame's stage timings + summary (.json or .csv)
-              --sequential           run the stages one after another on one thread (baseline)
-              --frames N             stop after N frames
-          -v, --verbose              stack traces on errors
-
-        Ctrl-C stops capture, finishes the frames in flight and closes OUTPUT: it stays playable.
-        """;
-
-    public static readonly Dictionary<string, bool> Options = new()
+    private static readonly Option<string> s_output = new("--output", "-o")
     {
-        ["-o"] = true, ["--output"] = true, ["-m"] = true, ["--model"] = true, ["--manifest"] = true,
-        ["-e"] = true, ["--effect"] = true, ["--background"] = true, ["--color"] = true, ["--strength"] = true,
-        ["--blur"] = true, ["--outline-width"] = true, ["--smooth"] = true, ["--device"] = true, ["--threads"] = true,
-        ["--metrics"] = true, ["--sequential"] = false, ["--frames"] = true, ["-v"] = false, ["--verbose"] = false,
-        ["-h"] = false, ["--help"] = false,
+        Description = "output video; its extension picks the codec: .mp4 (mp4v), .avi (MJPG), .mkv (FFV1, lossless), .mov (MJPG)",
+        HelpName = "FILE",
+        Required = true,
     };
 
-    public static int Run(string[] args)
+    /// <summary>--metrics (video, bench): every frame's stage timings and the summary.</summary>
+    internal static Option<string?> Metrics { get; } = Opt.Text("--metrics", "write every frame's stage timings + summary (.json or .csv)", "FILE");
+
+    /// <summary>--report (video, bench): plots and an index.html.</summary>
+    internal static Option<string?> Report { get; } = Opt.Text("--report", "write a report folder: latency plots (PNG) and index.html", "DIR");
+
+    /// <summary>--frames (video, bench): a cap on the frames read.</summary>
+    internal static Option<int> Frames { get; } = Opt.Int("--frames", "stop after N frames", 0, 0, int.MaxValue, "0 = all, or more");
+
+    private static readonly Option<bool> s_sequential = Opt.Flag("--sequential", "run the stages one after another on one thread (baseline)");
+
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "segment every frame of a video file into a new video (same frame count, rate and size)";
+
+    public static Command Build()
     {
-        var cl = new CommandLine("liveseg video", args, Options);
-        if (cl.Has("--help"))
+        var command = new Command("video", Summary)
         {
-            Console.WriteLine(Help);
-            return ExitCodes.Ok;
-        }
-        if (cl.Positionals.Count != 1)
-            throw cl.Error(cl.Positionals.Count == 0 ? "missing INPUT video" : $"expected one INPUT, got {cl.Positionals.Count}");
-        string output = cl.Get("--output") ?? throw cl.Error("missing -o OUTPUT");
-        string? metrics = cl.Get("--metrics");
-        VideoJob job = BuildJob(cl, cl.Positionals[0], output);
+            s_input, s_output,
+        };
+        Commands.Shared.AddTo(command);
+        command.Add(Metrics);
+        command.Add(Report);
+        command.Add(s_sequential);
+        command.Add(Frames);
+        command.SetAction(Run);
+        return Commands.Note(command, """
+            Example: liveseg video in.mp4 -o out.mp4 --effect replace --background beach.jpg --report out/report
+            Odd sizes: .avi keeps any size; .mp4, .mkv and .mov need even sizes.
+            Ctrl-C stops capture, finishes the frames in flight and closes OUTPUT: it stays playable (exit 130).
+            """);
+    }
+
+    private static int Run(ParseResult r)
+    {
+        string output = r.GetValue(s_output)!;
+        string? metrics = r.GetValue(Metrics);
+        string? report = r.GetValue(Report);
+        VideoJob job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
         if (metrics is not null)
             MetricsWriter.Validate(metrics, [.. VideoPipeline.Inputs(job), new(output, "output video")]);
+        if (report is not null)
+            Reports.RunReport.Check(report, [.. VideoPipeline.Inputs(job), new(output, "output video"), new(metrics, "metrics file")]);
 
         using var interrupts = new Interrupts();
         using var pipeline = new VideoPipeline(job);
@@ -74,23 +71,27 @@ public static class VideoCommand
         var recorder = pipeline.Recorder;
         string mode = job.Sequential ? "sequential" : "pipelined";
         string result = !pipeline.OutputWritten ? "no frame processed, nothing written" : complete ? "done" : "interrupted";
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}){(pipeline.OutputWritten ? $" → {output}" : "")}"));
+        Ui.Result(string.Create(CultureInfo.InvariantCulture,
+            $"{result}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}){(pipeline.OutputWritten ? $" → {output}" : "")}"), complete);
         if (complete && job.MaxFrames == 0 && pipeline.Source.FrameCount > recorder.Count)
             Console.Error.WriteLine($"liveseg: warning: input '{job.Input}' held {recorder.Count} decodable frames, but its container claims {pipeline.Source.FrameCount}: the file is truncated or damaged; '{output}' has the {recorder.Count} frames that decoded.");
-        Console.Write(LatencySummary.FormatTable(LatencySummary.Compute(recorder.Records)));
-        if (metrics is not null)
+        var stats = LatencySummary.Compute(recorder.Records);
+        Ui.Latency(stats);
+        RunInfo info = RunInfoOf(pipeline, job, mode, !complete);
+        KeepVideo(pipeline, output, () =>
         {
-            try
+            if (metrics is not null)
             {
-                MetricsWriter.Write(metrics, RunInfoOf(pipeline, job, mode, !complete), recorder.Records);
+                MetricsWriter.Write(metrics, info, recorder.Records);
+                Console.WriteLine($"metrics: {metrics}");
             }
-            catch (LiveSegException e) when (pipeline.OutputWritten)
+            if (report is not null && recorder.Count > 0)
             {
-                throw new LiveSegException($"{e.Message} The video '{output}' was written and kept.", e.ExitCode, e);
+                var run = new Reports.ReportRun(1, mode, recorder.FramesPerSecond, recorder.Records.ToArray());
+                Reports.RunReport.Write(report, $"liveseg video {Path.GetFileName(job.Input)}", Reports.RunReport.Settings(info, job), [run]);
+                Console.WriteLine($"report: {Path.Combine(report, "index.html")}");
             }
-            Console.WriteLine($"metrics: {metrics}");
-        }
+        });
         if (!complete)
         {
             Console.Error.WriteLine(pipeline.OutputWritten
@@ -101,36 +102,23 @@ public static class VideoCommand
         return ExitCodes.Ok;
     }
 
-    /// <summary>The options video, bench and live share: model (with device and inference threads), mask smoothing, effect (validated).</summary>
-    public sealed record SharedOptions(ModelSettings Model, MaskSettings Mask, EffectSettings Effect);
-
-    public static SharedOptions ParseShared(CommandLine cl)
+    /// <summary>Runs <paramref name="write"/> (metrics, report); a failure there says that the video was kept.</summary>
+    private static void KeepVideo(VideoPipeline pipeline, string output, Action write)
     {
-        var effect = new EffectSettings
+        try
         {
-            Effect = EffectSettings.ParseEffect(cl.Get("--effect", "blur")),
-            Color = cl.Get("--color") is { } c ? Rgb.Parse(c) : null,
-            TintStrength = cl.GetFloat("--strength", 0.5f),
-            BlurRadius = cl.GetInt("--blur", 12),
-            OutlineWidth = cl.GetInt("--outline-width", 3),
-        }.Validated();
-        var mask = new MaskSettings { Smoothing = cl.GetFloat("--smooth", 0.3f) }.Validated();
-        DeviceChoice device = ExecutionProviders.Parse(cl.Get("--device", "auto"));
-        int threads = cl.GetInt("--threads", 0);
-        int maxThreads = 4 * Environment.ProcessorCount;
-        if (threads < 0 || threads > maxThreads)
-            throw cl.Error($"--threads {threads} is out of range: use 0 (default: one per core) to {maxThreads} (4 × {Environment.ProcessorCount} cores)");
-        var model = ModelCatalogue.Resolve(cl.Get("--model", "body"), cl.Get("--manifest"), message => Console.Error.WriteLine($"liveseg: {message}"));
-        return new SharedOptions(new ModelSettings(model, device, threads), mask, effect);
+            write();
+        }
+        catch (LiveSegException e) when (pipeline.OutputWritten)
+        {
+            throw new LiveSegException($"{e.Message} The video '{output}' was written and kept.", e.ExitCode, e);
+        }
     }
 
-    /// <summary>Turns the options of video and bench into a job.</summary>
-    public static VideoJob BuildJob(CommandLine cl, string input, string output)
+    /// <summary>Turns the shared options of video and bench into a job (not yet sequential).</summary>
+    internal static VideoJob BuildJob(ParseResult r, string input, string output)
     {
-        int frames = cl.GetInt("--frames", 0);
-        if (frames < 0)
-            throw cl.Error("--frames must be 0 (all) or more");
-        var shared = ParseShared(cl);
+        var shared = Commands.Shared.Read(r);
         return new VideoJob
         {
             Input = input,
@@ -138,9 +126,8 @@ public static class VideoCommand
             Model = shared.Model,
             Mask = shared.Mask,
             Effect = shared.Effect,
-            BackgroundPath = cl.Get("--background"),
-            Sequential = cl.Has("--sequential"),
-            MaxFrames = frames,
+            BackgroundPath = r.GetValue(Commands.Shared.Effect.Background),
+            MaxFrames = r.GetValue(Frames),
         };
     }
 

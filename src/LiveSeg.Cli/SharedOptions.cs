@@ -1,0 +1,118 @@
+using System.CommandLine;
+using LiveSeg.Inference;
+using LiveSeg.Models;
+using LiveSeg.Rendering;
+
+namespace LiveSeg.Cli;
+
+/// <summary>--model and --manifest, for every command that runs a model (video, live, bench, image, eval).</summary>
+internal sealed class ModelOptions
+{
+    public ModelOptions(string defaultModel, string names)
+    {
+        Model = Opt.TextOr("--model", $"{names}, or an .onnx file", "NAME|FILE", defaultModel, "-m");
+        // Evaluated on Tab only, so building the command tree (every start) does not touch the catalogue.
+        Model.CompletionSources.Add(_ => ModelCatalogue.Entries.Keys);
+    }
+
+    public Option<string> Model { get; }
+
+    public Option<string?> Manifest { get; } = Opt.Text("--manifest", "the model's manifest (default: FILE.json beside FILE.onnx)", "FILE.json");
+
+    public void AddTo(Command command)
+    {
+        command.Add(Model);
+        command.Add(Manifest);
+    }
+
+    /// <summary>Finds the model and reads its manifest (file errors are one-line user errors).</summary>
+    public ModelSpec Resolve(ParseResult r) =>
+        ModelCatalogue.Resolve(r.GetValue(Model)!, r.GetValue(Manifest), message => Console.Error.WriteLine($"liveseg: {message}"));
+}
+
+/// <summary>--device and --threads: where inference runs.</summary>
+internal sealed class DeviceOptions
+{
+    private static readonly int s_maxThreads = 4 * Environment.ProcessorCount;
+
+    public Option<string> Device { get; } = Opt.Checked("--device", "auto: TensorRT → CUDA → CPU, the first that works", "auto|cpu|cuda|tensorrt",
+        v => ExecutionProviders.Parse(v), "auto", ["auto", "cpu", "cuda", "tensorrt"]);
+
+    public Option<int> Threads { get; } = Opt.Int("--threads", "ONNX Runtime intra-op threads", 0, 0, s_maxThreads,
+        $"0 = one per core, up to {s_maxThreads} = 4 × {Environment.ProcessorCount} cores");
+
+    public DeviceChoice Read(ParseResult r) => ExecutionProviders.Parse(r.GetValue(Device)!);
+
+    public void AddTo(Command command, bool threads = true)
+    {
+        command.Add(Device);
+        if (threads)
+            command.Add(Threads);
+    }
+}
+
+/// <summary>The effect and its settings (video, live, bench): one definition, one set of ranges.</summary>
+internal sealed class EffectOptions
+{
+    public Option<string> Effect { get; } = Opt.Checked("--effect", "how the mask is used", "mask|tint|blur|replace|outline",
+        v => EffectSettings.ParseEffect(v), "blur", ["mask", "tint", "blur", "replace", "outline"], "-e");
+
+    public Option<string> Color { get; } = Opt.Checked("--color", "tint/outline colour (default #20e080)", "#RRGGBB", v => Rgb.Parse(v), null, []);
+
+    public Option<float> Strength { get; } = Opt.Float("--strength", "tint opacity", 0.5f, 0f, 1f);
+
+    public Option<int> Blur { get; } = Opt.Int("--blur", "blur radius in pixels", 12, 1, 32);
+
+    public Option<int> OutlineWidth { get; } = Opt.Int("--outline-width", "outline sample distance in pixels", 3, 1, 32);
+
+    public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask", 0.3f, 0f, 0.95f, "0 = off .. 0.95");
+
+    public Option<string?> Background { get; } = Opt.Text("--background",
+        "replace: background image, scaled to cover (default: a soft gradient); live takes IMG[,IMG] and B cycles them", "IMAGE");
+
+    public void AddTo(Command command)
+    {
+        command.Add(Effect);
+        command.Add(Color);
+        command.Add(Strength);
+        command.Add(Blur);
+        command.Add(OutlineWidth);
+        command.Add(Smooth);
+        command.Add(Background);
+    }
+
+    public EffectSettings Read(ParseResult r) => new EffectSettings
+    {
+        Effect = EffectSettings.ParseEffect(r.GetValue(Effect)!),
+        Color = r.GetValue(Color) is { } color ? Rgb.Parse(color) : null,
+        TintStrength = r.GetValue(Strength),
+        BlurRadius = r.GetValue(Blur),
+        OutlineWidth = r.GetValue(OutlineWidth),
+    }.Validated();
+
+    public MaskSettings ReadMask(ParseResult r) => new MaskSettings { Smoothing = r.GetValue(Smooth) }.Validated();
+}
+
+/// <summary>The options video, bench and live share: model, effect, device and threads, defined once.</summary>
+internal sealed class SharedOptions
+{
+    public ModelOptions Model { get; } = new("body", "body, body-landscape, nevus");
+
+    public EffectOptions Effect { get; } = new();
+
+    public DeviceOptions Device { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        Model.AddTo(command);
+        Effect.AddTo(command);
+        Device.AddTo(command);
+    }
+
+    /// <summary>The validated values of a parse (model resolved: its file is read here).</summary>
+    /// <summary>The model (with device and inference threads), the mask smoothing and the effect, validated.</summary>
+    public sealed record Values(ModelSettings Model, MaskSettings Mask, EffectSettings Effect);
+
+    public Values Read(ParseResult r) =>
+        new(new ModelSettings(Model.Resolve(r), Device.Read(r), r.GetValue(Device.Threads)), Effect.ReadMask(r), Effect.Read(r));
+}
