@@ -24,6 +24,7 @@ public static class LiveCommand
     private static readonly Option<int> s_frames = Opt.Int("--frames", "exit after N displayed frames", 0, 0, int.MaxValue, "0 = until closed, or more");
     private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
     private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
+    private static readonly Option<bool> s_record = Opt.Flag("--record", "record from the start (as if R were pressed; R or the end stops it)");
 
     /// <summary>One line for the command list (also what the root help shows).</summary>
     public const string Summary = "a window: webcam (or --input FILE) segmented live, with keys and a HUD";
@@ -39,6 +40,7 @@ public static class LiveCommand
         command.Add(s_frames);
         command.Add(s_screenshot);
         command.Add(s_folder);
+        command.Add(s_record);
         command.SetAction(Run);
         return Commands.Note(command, $"""
             Keys (in the window; F1 shows them in the HUD):
@@ -102,6 +104,7 @@ public static class LiveCommand
             MaxFrames = maxFrames,
             ScreenshotPath = screenshot,
             OutputFolder = folder,
+            RecordFromStart = cl.GetValue(s_record),
         };
 
         using var interrupts = new Interrupts();

@@ -14,8 +14,8 @@ public sealed record LiveResult(long Displayed, long Captured, long Dropped, lon
 /// <summary>
 /// Live mode — the window composition of the shared stages, a game loop on the GL thread:
 /// capture thread (<see cref="SourceStage"/>) → inference thread (<see cref="SegmentStage"/>) → each <see cref="Step"/>:
-/// keys (<see cref="LiveControls"/>) → newest frame + newest mask → render (<see cref="GlCompositor"/>) → HUD →
-/// screenshot (before the swap: exactly what is shown) → recording (<see cref="RecordingSink"/>, off this thread) → swap.
+/// keys (<see cref="LiveControls"/>) → newest frame + newest mask → <see cref="LiveView"/> (render, HUD, screenshot
+/// before the swap, recording off this thread) → swap.
 /// Between threads only the newest item is kept (<see cref="Mailbox{T}"/>: latest wins), so latency never builds up;
 /// dropped frames are counted. With <see cref="LiveOptions.Sync"/> a frame is shown only with its own mask.
 /// <para>The window is made on the constructing thread, which must also call Start/Step/Finish (or Run) and Dispose.</para>
@@ -34,9 +34,8 @@ public sealed class LiveLoop : IDisposable
     private readonly SegmentStage _segment;
     private readonly GlfwWindow _window;
     private readonly GlCompositor _compositor;
-    private readonly HudStage _hud;
     private readonly RollingStats _stats = new();
-    private readonly HudInfo _info;
+    private readonly LiveView _view;
     private readonly ConcurrentQueue<int> _keys = new();
     private readonly LiveSlots _slots;
     private readonly MetricsRecorder _recorder = MetricsRecorder.Bounded(SummaryFrames);
@@ -57,7 +56,6 @@ public sealed class LiveLoop : IDisposable
             _segment = new SegmentStage(options.Model, options.Mask);
             _window = new GlfwWindow(_source.Width, _source.Height, $"LiveSeg — {options.Source.Name}", options.VSync);
             _compositor = GlCompositor.Create(_window.Gl, _source.Width, _source.Height, _segment, options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, adjustable: true);
-            _hud = new HudStage(_window.Gl, new ShaderLibrary());
         }
         catch
         {
@@ -65,12 +63,12 @@ public sealed class LiveLoop : IDisposable
             throw;
         }
         Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
-        _info = new HudInfo { Stats = _stats };
+        _view = new LiveView(_window, _compositor, Controls, _stats, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
         _window.KeyPressed += Press;
         _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight);
         _capture = new Thread(() => Guard(CaptureLoop)) { Name = "liveseg-capture", IsBackground = true };
         _inference = new Thread(() => Guard(InferenceLoop)) { Name = "liveseg-inference", IsBackground = true };
-        WarmUp();
+        _view.WarmUp();
     }
 
     public LiveControls Controls { get; }
@@ -114,6 +112,8 @@ public sealed class LiveLoop : IDisposable
     public void Start()
     {
         Allocations.Begin(2);
+        if (_o.RecordFromStart)
+            Controls.Do(LiveAction.Record);
         _recorder.Start();
         _capture.Start();
         _inference.Start();
@@ -147,7 +147,7 @@ public sealed class LiveLoop : IDisposable
         bool last = shownNew && _o.MaxFrames > 0 && _recorder.Count + 1 >= _o.MaxFrames;
         if (last && _o.ScreenshotPath is not null)
             Controls.PendingScreenshot = _o.ScreenshotPath;
-        FrameTiming timing = Draw(shownNew);
+        FrameTiming timing = _view.Draw(Shown, _slots.Result, _haveFrame && _haveMask, shownNew);
         _window.SwapBuffers();
         _lastPresent = Stopwatch.GetTimestamp();
         if (shownNew)
@@ -172,7 +172,7 @@ public sealed class LiveLoop : IDisposable
         if (_o.ScreenshotPath is not null && !File.Exists(_o.ScreenshotPath) && _haveFrame && _haveMask)
         {
             Controls.PendingScreenshot = _o.ScreenshotPath;
-            Draw(recordFrame: false);
+            _view.Draw(Shown, _slots.Result, ready: true, recordFrame: false);
         }
         Controls.StopRecording();
     }
@@ -245,56 +245,6 @@ public sealed class LiveLoop : IDisposable
         _slots.Results.Close();
     }
 
-    /// <summary>One frame into the window: the newest frame with the newest mask (black before the first pair), HUD, screenshot, recording.</summary>
-    private FrameTiming Draw(bool recordFrame)
-    {
-        var (fbW, fbH) = _window.FramebufferSize;
-        FrameSlot shown = Shown, result = _slots.Result;
-        FrameTiming timing = shown.Timing;
-        RenderTarget? target = null;
-        if (_haveFrame && _haveMask)
-        {
-            // The mask's own stages come from the frame it was computed on (the newest one, in latest-wins mode).
-            for (int s = (int)Stage.Preprocess; s <= (int)Stage.Postprocess; s++)
-                timing.Ticks[s] = result.Timing.Ticks[s];
-            target = _compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
-            long t = Stopwatch.GetTimestamp();
-            _compositor.Present(target, fbW, fbH);
-            timing.Add(Stage.Composite, t);
-        }
-        else
-        {
-            Screenshots.ClearWindow(_window.Gl, fbW, fbH);
-        }
-        if (Controls.HudVisible)
-        {
-            UpdateHudInfo();
-            _hud.Update(_info);
-            _hud.Draw(fbH);
-        }
-        if (Controls.PendingScreenshot is { } path)
-        {
-            Controls.PendingScreenshot = null;
-            Screenshots.Save(_window.Gl, path, fbW, fbH);
-            if (path != _o.ScreenshotPath)
-                Controls.Say($"screenshot → {path}");
-        }
-        if (recordFrame && target is not null && Controls.Recording is { } recording)
-            recording.Submit(target, shown.Timing.CaptureTimestamp);
-        return timing;
-    }
-
-    private void WarmUp()
-    {
-        // One black frame through every path (JIT, shader first use, HUD) before capture starts, so the first real frames are not late.
-        _stats.Compute();
-        for (int i = 0; i < 2; i++)
-        {
-            Draw(recordFrame: false);
-            _window.SwapBuffers();
-        }
-    }
-
     /// <summary>True once the input ended and every delivered frame was shown or dropped (file input without --loop).</summary>
     private bool InputDrained() =>
         _slots.InputEnded && _slots.Results.IsClosed && !_slots.Results.HasFresh && (_o.Sync || !_slots.ToDisplay.HasFresh);
@@ -302,25 +252,12 @@ public sealed class LiveLoop : IDisposable
     /// <summary>Frames captured but never shown: pacing skips plus frames replaced in a mailbox before display took them.</summary>
     private long Dropped => _source.Skipped + (_o.Sync ? _slots.ToInference.Dropped + _slots.Results.Dropped : _slots.ToDisplay.Dropped);
 
-    private void UpdateHudInfo()
-    {
-        _info.Captured = _source.Captured;
-        _info.Dropped = Dropped;
-        _info.Provider = _segment.Segmenter.Provider;
-        _info.Model = _segment.Segmenter.Manifest.Name;
-        _info.Effect = Controls.Describe();
-        _info.ShowKeys = Controls.HelpVisible;
-        _info.Status = _source.Status
-            ?? (Controls.Recording is { } r ? $"recording → {Path.GetFileName(r.Path)}" : null)
-            ?? Controls.Status;
-    }
-
     public void Dispose()
     {
         if (_window is not null)
             _window.KeyPressed -= Press;
         Controls?.StopRecording();
-        _hud?.Dispose();
+        _view?.Dispose();
         _compositor?.Dispose();
         _window?.Dispose();
         _segment?.Dispose();

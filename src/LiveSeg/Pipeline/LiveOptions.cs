@@ -36,6 +36,9 @@ public sealed record LiveOptions
     /// <summary>Where S and R put screenshots and recordings.</summary>
     public string OutputFolder { get; init; } = ".";
 
+    /// <summary>Start recording with the first frame (as if R were pressed at once).</summary>
+    public bool RecordFromStart { get; init; }
+
     /// <summary>The clock pacing and reconnection wait on (a fake one in tests).</summary>
     public IClock Clock { get; init; } = SystemClock.Instance;
 }

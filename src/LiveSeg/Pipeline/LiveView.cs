@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using LiveSeg.Rendering;
+
+namespace LiveSeg.Pipeline;
+
+/// <summary>
+/// What live mode draws into its window each turn of the loop: the frame composited with its mask (black before the
+/// first pair), the HUD, a screenshot taken before the swap (exactly what is shown), and the frame handed to the
+/// recording (new frames only). Runs on the GL thread.
+/// </summary>
+public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveControls controls, RollingStats stats,
+    Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters) : IDisposable
+{
+    private readonly HudStage _hud = new(window.Gl, new ShaderLibrary());
+    private readonly HudInfo _info = new() { Stats = stats };
+
+    /// <summary>Draws <paramref name="shown"/> with <paramref name="result"/>'s mask; returns the frame's timings (upload and composite added).</summary>
+    public FrameTiming Draw(FrameSlot shown, FrameSlot result, bool ready, bool recordFrame)
+    {
+        var (fbW, fbH) = window.FramebufferSize;
+        FrameTiming timing = shown.Timing;
+        RenderTarget? target = null;
+        if (ready)
+        {
+            // The mask's own stages come from the frame it was computed on (the newest one, in latest-wins mode).
+            for (int s = (int)Stage.Preprocess; s <= (int)Stage.Postprocess; s++)
+                timing.Ticks[s] = result.Timing.Ticks[s];
+            target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
+            long t = Stopwatch.GetTimestamp();
+            compositor.Present(target, fbW, fbH);
+            timing.Add(Stage.Composite, t);
+        }
+        else
+        {
+            Screenshots.ClearWindow(window.Gl, fbW, fbH);
+        }
+        if (controls.HudVisible)
+        {
+            UpdateHudInfo();
+            _hud.Update(_info);
+            _hud.Draw(fbH);
+        }
+        if (controls.PendingScreenshot is { } path)
+        {
+            controls.PendingScreenshot = null;
+            Screenshots.Save(window.Gl, path, fbW, fbH);
+            controls.Say($"screenshot → {path}");
+        }
+        if (recordFrame && target is not null && controls.Recording is { } recording)
+            recording.Submit(target, shown.Timing.CaptureTimestamp);
+        return timing;
+    }
+
+    /// <summary>Black frames through every path (JIT, shader first use, HUD) before capture starts, so the first real frames are not late.</summary>
+    public void WarmUp()
+    {
+        stats.Compute();
+        using var black = new FrameSlot(1, 1);
+        for (int i = 0; i < 2; i++)
+        {
+            Draw(black, black, ready: false, recordFrame: false);
+            window.SwapBuffers();
+        }
+    }
+
+    private void UpdateHudInfo()
+    {
+        var (captured, dropped, segmenter, sourceStatus) = counters();
+        _info.Captured = captured;
+        _info.Dropped = dropped;
+        _info.Provider = segmenter.Provider;
+        _info.Model = segmenter.Manifest.Name;
+        _info.Effect = controls.Describe();
+        _info.ShowKeys = controls.HelpVisible;
+        _info.Status = sourceStatus
+            ?? (controls.Recording is { } r ? $"recording → {Path.GetFileName(r.Path)}" : null)
+            ?? controls.Status;
+    }
+
+    public void Dispose() => _hud.Dispose();
+}
