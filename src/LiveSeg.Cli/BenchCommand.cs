@@ -49,9 +49,9 @@ public static class BenchCommand
                 extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
             VideoJob baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));
             if (metrics is not null)
-                MetricsWriter.Validate(metrics, VideoPipeline.Inputs(baseJob));
+                MetricsWriter.Validate(metrics, baseJob.Inputs);
             if (report is not null)
-                Reports.RunReport.Check(report, [.. VideoPipeline.Inputs(baseJob), new(metrics, "metrics file")]);
+                Reports.RunReport.Check(report, [.. baseJob.Inputs, new(metrics, "metrics file")]);
             return Rounds(baseJob, rounds, metrics, report);
         }
         finally

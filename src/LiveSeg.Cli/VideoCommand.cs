@@ -57,9 +57,9 @@ public static class VideoCommand
         string? report = r.GetValue(Report);
         VideoJob job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
         if (metrics is not null)
-            MetricsWriter.Validate(metrics, [.. VideoPipeline.Inputs(job), new(output, "output video")]);
+            MetricsWriter.Validate(metrics, [.. job.Inputs, new(output, "output video")]);
         if (report is not null)
-            Reports.RunReport.Check(report, [.. VideoPipeline.Inputs(job), new(output, "output video"), new(metrics, "metrics file")]);
+            Reports.RunReport.Check(report, [.. job.Inputs, new(output, "output video"), new(metrics, "metrics file")]);
 
         using var interrupts = new Interrupts();
         using var pipeline = new VideoPipeline(job);

@@ -65,9 +65,11 @@ public sealed class LiveLoop : IDisposable
         Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
         _view = new LiveView(_window, _compositor, Controls, _stats, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
         _window.KeyPressed += Press;
-        _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight);
-        _capture = new Thread(() => Guard(CaptureLoop)) { Name = "liveseg-capture", IsBackground = true };
-        _inference = new Thread(() => Guard(InferenceLoop)) { Name = "liveseg-inference", IsBackground = true };
+        _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
+        // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
+        bool backPressure = !options.Source.IsCamera && !options.Source.Realtime;
+        _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
+        _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
         _view.WarmUp();
     }
 
@@ -134,7 +136,7 @@ public sealed class LiveLoop : IDisposable
         _haveFrame |= newFrame;
         if (!newFrame && !newMask)
         {
-            if (InputDrained())
+            if (_slots.Drained)
                 return false;
             // Nothing new: redraw only for the HUD (4 times a second) or after a key; otherwise yield.
             if (!keys && Stopwatch.GetElapsedTime(_lastPresent) < TimeSpan.FromMilliseconds(250))
@@ -192,65 +194,8 @@ public sealed class LiveLoop : IDisposable
         }
     }
 
-    /// <summary>Capture thread: read, hand the newest frame to inference (and a copy to display, unless sync).</summary>
-    private void CaptureLoop()
-    {
-        FrameSlot forInference = _slots.CaptureInference, forDisplay = _slots.CaptureDisplay;
-        bool backPressure = !_o.Source.IsCamera && !_o.Source.Realtime;
-        Allocations.Begin(0);
-        try
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                Allocations.Update(0);
-                if (backPressure && !(_slots.ToInference.WaitUntilTaken(100) && (_o.Sync || _slots.ToDisplay.WaitUntilTaken(100))))
-                    continue;
-                if (!_source.Read(forInference))
-                    break;
-                if (!_o.Sync)
-                {
-                    forDisplay.CopyFrameFrom(forInference);
-                    forDisplay = _slots.ToDisplay.Publish(forDisplay);
-                }
-                forInference = _slots.ToInference.Publish(forInference);
-            }
-        }
-        finally
-        {
-            _slots.InputEnded = true;
-        }
-    }
-
-    /// <summary>Inference thread: newest captured frame → smoothed mask → newest result.</summary>
-    private void InferenceLoop()
-    {
-        FrameSlot slot = _slots.Inference;
-        Allocations.Begin(1);
-        while (!_stop.IsCancellationRequested)
-        {
-            Allocations.Update(1);
-            if (!_slots.ToInference.WaitTake(ref slot, 100))
-            {
-                if (_slots.InputEnded && !_slots.ToInference.HasFresh)
-                    break;
-                continue;
-            }
-            _segment.Segment(slot);
-            // A file played without --realtime drops nothing: in sync mode each result waits until the display took the last.
-            while (_o.Sync && !_o.Source.IsCamera && !_o.Source.Realtime && !_stop.IsCancellationRequested && !_slots.Results.WaitUntilTaken(100))
-            {
-            }
-            slot = _slots.Results.Publish(slot);
-        }
-        _slots.Results.Close();
-    }
-
-    /// <summary>True once the input ended and every delivered frame was shown or dropped (file input without --loop).</summary>
-    private bool InputDrained() =>
-        _slots.InputEnded && _slots.Results.IsClosed && !_slots.Results.HasFresh && (_o.Sync || !_slots.ToDisplay.HasFresh);
-
     /// <summary>Frames captured but never shown: pacing skips plus frames replaced in a mailbox before display took them.</summary>
-    private long Dropped => _source.Skipped + (_o.Sync ? _slots.ToInference.Dropped + _slots.Results.Dropped : _slots.ToDisplay.Dropped);
+    private long Dropped => _source.Skipped + _slots.Dropped;
 
     public void Dispose()
     {

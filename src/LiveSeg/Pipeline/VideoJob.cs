@@ -25,4 +25,11 @@ public sealed record VideoJob
 
     /// <summary>Stop after this many frames (0 = all).</summary>
     public int MaxFrames { get; init; }
+
+    /// <summary>Every file the run reads, for the same-file checks of everything it writes (output, metrics, reports).</summary>
+    public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
+    [
+        new(Input, "input video"), new(Model.Model.OnnxPath, "model"), new(Model.Model.ManifestPath, "model manifest"),
+        new(BackgroundPath, "background image"),
+    ];
 }

@@ -37,7 +37,7 @@ public sealed class VideoPipeline : IDisposable
         try
         {
             VideoFileSink.Validate(job.Output);
-            OutputCheck.File(job.Output, "output", Inputs(job));
+            OutputCheck.File(job.Output, "output", job.Inputs);
             _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
             _segment = Own(new SegmentStage(job.Model, job.Mask));
@@ -57,13 +57,6 @@ public sealed class VideoPipeline : IDisposable
         ExpectedFrames = job.MaxFrames > 0 ? Math.Min(expected, job.MaxFrames) : expected;
         Recorder = new MetricsRecorder(ExpectedFrames);
     }
-
-    /// <summary>Every file a video run reads, for the same-file checks of everything it writes (output, metrics).</summary>
-    public static IEnumerable<InputFile> Inputs(VideoJob job) =>
-    [
-        new(job.Input, "input video"), new(job.Model.Model.OnnxPath, "model"), new(job.Model.Model.ManifestPath, "model manifest"),
-        new(job.BackgroundPath, "background image"),
-    ];
 
     public SourceStage Source => _source;
 
