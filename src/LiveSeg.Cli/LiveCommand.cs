@@ -24,6 +24,7 @@ public static class LiveCommand
     private static readonly Option<int> s_frames = Opt.Int("--frames", "exit after N displayed frames", 0, 0, int.MaxValue, "0 = until closed, or more");
     private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
     private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
+    private static readonly Option<bool> s_noHud = Opt.Flag("--no-hud", "start with the HUD hidden (H shows it)");
     private static readonly Option<bool> s_record = Opt.Flag("--record", "record from the start (as if R were pressed; R or the end stops it)");
 
     /// <summary>One line for the command list (also what the root help shows).</summary>
@@ -41,6 +42,7 @@ public static class LiveCommand
         command.Add(s_screenshot);
         command.Add(s_folder);
         command.Add(s_record);
+        command.Add(s_noHud);
         command.SetAction(Run);
         return Commands.Note(command, $"""
             Keys (in the window; F1 shows them in the HUD):
@@ -105,6 +107,7 @@ public static class LiveCommand
             ScreenshotPath = screenshot,
             OutputFolder = folder,
             RecordFromStart = cl.GetValue(s_record),
+            ShowHud = !cl.GetValue(s_noHud),
         };
 
         using var interrupts = new Interrupts();
@@ -123,7 +126,7 @@ public static class LiveCommand
             $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
         Ui.Latency(r.Stages);
         if (r.RssAfterWarmUp > 0)
-            Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB)"));
+            Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB); managed heap {r.ManagedAfterWarmUp / 1048576.0:F1} → {r.ManagedAtEnd / 1048576.0:F1} MB"));
         return ExitCodes.Ok;
     }
 

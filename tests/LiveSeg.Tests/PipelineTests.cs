@@ -31,7 +31,8 @@ public class BoundedQueueTests
         bool? added = null;
         var t = new Thread(() => added = q.Add("b"));
         t.Start();
-        Thread.Sleep(50);
+        // Wait until the adder is blocked in the full queue (a condition, not a guessed delay).
+        Assert.True(SpinWait.SpinUntil(() => (t.ThreadState & ThreadState.WaitSleepJoin) != 0, 60_000));
         q.Abort();
         t.Join();
         Assert.False(added);

@@ -25,7 +25,7 @@ public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCo
     /// <summary>Index into <see cref="LiveOptions.Backgrounds"/>; -1 = the built-in gradient.</summary>
     public int BackgroundIndex { get; private set; } = options.Backgrounds.Count > 0 ? 0 : -1;
 
-    public bool HudVisible { get; private set; } = true;
+    public bool HudVisible { get; private set; } = options.ShowHud;
 
     public bool HelpVisible { get; private set; }
 

@@ -9,7 +9,7 @@ namespace LiveSeg.Pipeline;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
 public sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
-    long RssAfterWarmUp, long RssAtEnd);
+    long RssAfterWarmUp, long RssAtEnd, long ManagedAfterWarmUp, long ManagedAtEnd);
 
 /// <summary>
 /// Live mode — the window composition of the shared stages, a game loop on the GL thread:
@@ -46,6 +46,7 @@ public sealed class LiveLoop : IDisposable
     private bool _haveMask;
     private long _lastPresent;
     private long _rssAfterWarmUp;
+    private long _managedAfterWarmUp;
 
     public LiveLoop(LiveOptions options)
     {
@@ -108,7 +109,8 @@ public sealed class LiveLoop : IDisposable
         if (_failure is not null)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
         return new LiveResult(_recorder.Count, _source.Captured, Dropped, _source.Skipped, _recorder.ElapsedSeconds,
-            LatencySummary.Compute(_recorder.Records), _rssAfterWarmUp, Environment.WorkingSet);
+            LatencySummary.Compute(_recorder.Records), _rssAfterWarmUp, Environment.WorkingSet,
+            _managedAfterWarmUp, GC.GetTotalMemory(forceFullCollection: true));
     }
 
     public void Start()
@@ -156,7 +158,7 @@ public sealed class LiveLoop : IDisposable
         {
             _recorder.Add(Shown.Index, ref timing);
             if (_recorder.Count == WarmUpFrames)
-                _rssAfterWarmUp = Environment.WorkingSet;
+                (_rssAfterWarmUp, _managedAfterWarmUp) = (Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false));
             _stats.Add(timing.Ticks, _lastPresent);
         }
         Allocations.Update(2);

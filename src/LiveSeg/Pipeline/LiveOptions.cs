@@ -36,6 +36,9 @@ public sealed record LiveOptions
     /// <summary>Where S and R put screenshots and recordings.</summary>
     public string OutputFolder { get; init; } = ".";
 
+    /// <summary>Show the HUD at start (H toggles it).</summary>
+    public bool ShowHud { get; init; } = true;
+
     /// <summary>Start recording with the first frame (as if R were pressed at once).</summary>
     public bool RecordFromStart { get; init; }
 

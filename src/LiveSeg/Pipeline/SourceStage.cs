@@ -149,8 +149,11 @@ public sealed class SourceStage : IDisposable
 
     private void Reopen()
     {
-        _source.Dispose();
-        _source = _o.Open();
+        if (_source is not VideoFileSource file || !file.Rewind())
+        {
+            _source.Dispose();
+            _source = _o.Open();
+        }
         _start = _clock.Now;
         _index = 0;
         _sequence++;

@@ -50,7 +50,11 @@ public sealed unsafe class HudStage : IDisposable
     private readonly ShaderProgram _program;
     private readonly int _uOrigin;
     private readonly Texture2D _texture;
+    // Drawn with OpenCV through InputOutputArray wrappers disposed at once: an implicit Mat → InputOutputArray
+    // conversion left to the finalizer keeps its native part until a GC, and the HUD draws about a hundred lines and
+    // texts 4 times a second, so a long live session grew by megabytes before (issue 8's memory figure).
     private readonly Mat _image = new(Height, Width, MatType.CV_8UC4);
+
     private long _lastUpdate;
 
     public HudStage(GL gl, ShaderLibrary shaders)
@@ -75,11 +79,13 @@ public sealed unsafe class HudStage : IDisposable
         stats.Compute();
         var inv = CultureInfo.InvariantCulture;
         _image.SetTo(new Scalar(0, 0, 0, 0));
-        Cv2.Rectangle(_image, new Rect(0, 0, Width, Height), new Scalar(20, 20, 20, 150), -1);
+        using (InputOutputArray canvas = _image)
+            Cv2.Rectangle(canvas, new Rect(0, 0, Width, Height), new Scalar(20, 20, 20, 150), -1);
         int y = 15;
         void Line(string text, Scalar color)
         {
-            Cv2.PutText(_image, text, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, color, 1, LineTypes.AntiAlias);
+            using (InputOutputArray canvas = _image)
+                Cv2.PutText(canvas, text, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, color, 1, LineTypes.AntiAlias);
             y += 14;
         }
         var white = new Scalar(255, 255, 255, 255);
@@ -93,8 +99,10 @@ public sealed unsafe class HudStage : IDisposable
         int rowsTop = y;
         foreach (var (stage, label) in s_rows)
         {
-            Cv2.PutText(_image, label, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
-            Cv2.PutText(_image, string.Create(inv, $"{stats.P50[(int)stage],6:F1}  {stats.P95[(int)stage],6:F1}"), new Point(96, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
+            using (InputOutputArray canvas = _image)
+                Cv2.PutText(canvas, label, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
+            using (InputOutputArray canvas = _image)
+                Cv2.PutText(canvas, string.Create(inv, $"{stats.P50[(int)stage],6:F1}  {stats.P95[(int)stage],6:F1}"), new Point(96, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
             y += 14;
         }
         DrawGraph(stats, new Rect(200, rowsTop - 11, Width - 206, y - rowsTop + 2));
@@ -113,7 +121,8 @@ public sealed unsafe class HudStage : IDisposable
     /// <summary>Recent end-to-end latencies as bars, newest on the right; the top of the box is 100 ms, green ≤ 50 ms.</summary>
     private void DrawGraph(RollingStats stats, Rect box)
     {
-        Cv2.Rectangle(_image, box, new Scalar(60, 60, 60, 220), 1);
+        using (InputOutputArray canvas = _image)
+            Cv2.Rectangle(canvas, box, new Scalar(60, 60, 60, 220), 1);
         const double FullScale = 100;
         int bars = Math.Min(box.Width - 2, RollingStats.Capacity);
         for (int i = 0; i < bars; i++)
@@ -124,7 +133,8 @@ public sealed unsafe class HudStage : IDisposable
             int h = (int)Math.Clamp(ms / FullScale * (box.Height - 2), 1, box.Height - 2);
             int x = box.Right - 2 - i;
             var color = ms <= 50 ? new Scalar(90, 220, 90, 255) : new Scalar(60, 90, 240, 255);
-            Cv2.Line(_image, new Point(x, box.Bottom - 2), new Point(x, box.Bottom - 1 - h), color, 1);
+            using (InputOutputArray canvas = _image)
+                Cv2.Line(canvas, new Point(x, box.Bottom - 2), new Point(x, box.Bottom - 1 - h), color, 1);
         }
     }
 
