@@ -39,6 +39,25 @@ public sealed class StageThreads
         return thread;
     }
 
+    /// <summary>
+    /// A stage thread: takes each item from <paramref name="input"/>, runs <paramref name="work"/> on it, passes it to
+    /// <paramref name="output"/>; completes the output when the input is drained. Counts what it allocates as
+    /// thread <paramref name="index"/> of <paramref name="allocations"/>.
+    /// </summary>
+    public Thread Stage<T>(string name, BoundedQueue<T> input, Action<T> work, BoundedQueue<T> output, ThreadAllocations allocations, int index)
+        where T : class =>
+        Start(name, () =>
+        {
+            allocations.Begin(index);
+            while (input.TryTake(out var item))
+            {
+                work(item);
+                allocations.Update(index);
+                if (!output.Add(item))
+                    break;
+            }
+        }, output.Complete);
+
     public void ThrowIfFailed()
     {
         if (_failure is not null)

@@ -159,28 +159,8 @@ public sealed class VideoPipeline : IDisposable
             for (int index = 0; free.TryTake(out var slot) && Capture(slot, index) && toInfer.Add(slot); index++)
                 Allocations.Update(0);
         }, toInfer.Complete);
-        var infer = threads.Start("liveseg-inference", () =>
-        {
-            Allocations.Begin(1);
-            while (toInfer.TryTake(out var slot))
-            {
-                _segment.Segment(slot);
-                Allocations.Update(1);
-                if (!toRender.Add(slot))
-                    break;
-            }
-        }, toRender.Complete);
-        var encode = threads.Start("liveseg-encode", () =>
-        {
-            Allocations.Begin(2);
-            while (toEncode.TryTake(out var slot))
-            {
-                Encode(slot);
-                Allocations.Update(2);
-                if (!free.Add(slot))
-                    break;
-            }
-        }, free.Complete);
+        var infer = threads.Stage("liveseg-inference", toInfer, _segment.Segment, toRender, Allocations, 1);
+        var encode = threads.Stage("liveseg-encode", toEncode, Encode, free, Allocations, 2);
         // Stop: no frame enters after this, even while capture is blocked in a read. Abort: drop the frames in flight.
         using var onStop = stop.Register(toInfer.Complete);
         using var onAbort = abort.Register(() => Array.ForEach(all, q => q.Abort()));
