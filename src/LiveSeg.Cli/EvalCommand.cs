@@ -17,7 +17,9 @@ public static class EvalCommand
         Runs the model on every image of a split of a PH2-style folder (images/, masks/, split.csv), upsamples its mask
         to the image's own size, thresholds at 0.5 and compares with the true mask: Dice, Jaccard, pixel accuracy per
         image and their means. --report writes report.csv and an overlay PNG per image (white = truth, green = model).
-        --json prints one JSON object: {"dice", "jaccard", "accuracy", "images", "per_image": [...]}.
+        --json prints one JSON object: {"dice", "jaccard", "thresholded_jaccard", "accuracy", "images", "per_image": [...]}.
+        Jaccard is the mean per-image Jaccard (ISIC 2017's ranking); thresholded_jaccard is ISIC 2018's (per-image
+        Jaccard below 0.65 counts as 0).
         """;
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
@@ -67,6 +69,7 @@ public static class EvalCommand
             }
         }
         double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
+        double thresholdedJaccard = ChallengeMetrics.ThresholdedJaccard(rows.Select(r => r.Scores.Jaccard));
         double[] ms = rows.Select(r => r.Ms).Order().ToArray();
         if (report is not null)
             WriteCsv(Path.Combine(report, "report.csv"), rows);
@@ -74,7 +77,7 @@ public static class EvalCommand
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                model = spec.Manifest.Name, split, dice, jaccard, accuracy, images = rows.Count,
+                model = spec.Manifest.Name, split, dice, jaccard, thresholded_jaccard = thresholdedJaccard, accuracy, images = rows.Count,
                 inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, accuracy = r.Scores.Accuracy }),
             }, s_json));
@@ -82,7 +85,7 @@ public static class EvalCommand
         else
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
+                $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
             if (report is not null)
                 Console.WriteLine($"report: {report}/report.csv and one overlay PNG per image");
         }

@@ -109,6 +109,7 @@ public static class Augmenter
             Cv2.GaussianBlur(alpha, alpha, new Size(0, 0), feather);
             using var field = new Mat(size, size, MatType.CV_8UC3, skin);
             using var grain = new Mat(size, size, MatType.CV_8UC3);
+            Cv2.SetTheRNG((ulong)r.Next() + 1); // OpenCV's (per-thread) generator, seeded from ours: reproducible
             Cv2.Randn(grain, Scalar.All(0), Scalar.All(2 + r.Next(6)));
             Cv2.Add(field, grain, field);
             Blend(outImage, field, alpha);
