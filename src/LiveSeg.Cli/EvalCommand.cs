@@ -24,7 +24,7 @@ public static class EvalCommand
     private static readonly Option<string?> s_report = Opt.Text("--report",
         "write report.csv, an overlay PNG per image, a Dice histogram and index.html (worst images first)", "DIR");
 
-    private static readonly Option<bool> s_jsonOutput = Opt.Flag("--json", "print one JSON object: dice, jaccard, accuracy, images, per_image");
+    private static readonly Option<bool> s_jsonOutput = Opt.Flag("--json", "print one JSON object: dice, jaccard, thresholded_jaccard, accuracy, images, per_image");
 
     private static readonly ModelOptions s_model = Commands.StillImageModel;
 
@@ -44,7 +44,8 @@ public static class EvalCommand
         return Commands.Note(command, """
             Runs the model on every image of the split, upsamples its mask to the image's own size, thresholds at 0.5
             and compares with the true mask: Dice, Jaccard, pixel accuracy per image and their means. In the report's
-            overlays white is the truth, green the model.
+            overlays white is the truth, green the model. Jaccard is the mean per-image Jaccard (ISIC 2017's ranking);
+            the thresholded Jaccard is ISIC 2018's (an image's Jaccard below 0.65 counts as 0).
             """);
     }
 
@@ -89,20 +90,21 @@ public static class EvalCommand
             }
         }
         double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
+        double thresholdedJaccard = ChallengeMetrics.ThresholdedJaccard(rows.Select(r => r.Scores.Jaccard));
         double[] ms = rows.Select(r => r.Ms).Order().ToArray();
         if (report is not null)
         {
             WriteCsv(Path.Combine(report, "report.csv"), rows);
             Reports.EvalReport.Write(report, [("model", $"{spec.Manifest.Name} ({spec.OnnxPath})"), ("provider", segmenter.Provider.ToString()),
                 ("data", $"{data}, split '{split}'"), ("images", rows.Count.ToString(CultureInfo.InvariantCulture)),
-                ("mean", string.Create(CultureInfo.InvariantCulture, $"Dice {dice:F4}, Jaccard {jaccard:F4}, pixel accuracy {accuracy:F4}"))],
+                ("mean", string.Create(CultureInfo.InvariantCulture, $"Dice {dice:F4}, Jaccard {jaccard:F4}, thresholded Jaccard {thresholdedJaccard:F4}, pixel accuracy {accuracy:F4}"))],
                 [.. rows.Select(r => new Reports.EvalRow(r.Item.Id, r.Item.Id + ".png", r.Scores.Dice, r.Scores.Jaccard, r.Scores.Accuracy, r.Ms))]);
         }
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                model = spec.Manifest.Name, split, dice, jaccard, accuracy, images = rows.Count,
+                model = spec.Manifest.Name, split, dice, jaccard, thresholded_jaccard = thresholdedJaccard, accuracy, images = rows.Count,
                 inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, accuracy = r.Scores.Accuracy }),
             }, Json.Indented));
@@ -110,7 +112,7 @@ public static class EvalCommand
         else
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
+                $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
             if (report is not null)
                 Console.WriteLine($"report: {Path.Combine(report, "index.html")} (report.csv, dice-histogram.png, one overlay PNG per image)");
         }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace LiveSeg.Training;
 
-public enum Architecture { UNet, SegNet }
+public enum Architecture { UNet, SegNet, ResUNet }
 
 /// <summary>
 /// A segmentation network that can also write itself as an ONNX graph. Forward and export live side by side in each
@@ -55,22 +55,30 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
         nn.functional.batch_norm(x, _runningMean, _runningVar, _weight, _bias, training, 0.1, 1e-5);
 }
 
-/// <summary>conv 3x3 (no bias) → BatchNorm → ReLU; stride 1 or 2.</summary>
+/// <summary>conv k x k (no bias, k = 3 or 1) → BatchNorm → ReLU (optional); stride 1 or 2.</summary>
 public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
 {
     private readonly Conv2d _conv;
     private readonly BatchNorm _bn;
     private readonly long _stride;
+    private readonly long _kernel;
+    private readonly bool _relu;
 
-    public ConvBnRelu(string name, long cin, long cout, long stride = 1) : base(name)
+    public ConvBnRelu(string name, long cin, long cout, long stride = 1, long kernel = 3, bool relu = true) : base(name)
     {
         _stride = stride;
-        _conv = nn.Conv2d(cin, cout, 3, stride: stride, padding: 1, bias: false);
+        _kernel = kernel;
+        _relu = relu;
+        _conv = nn.Conv2d(cin, cout, kernel, stride: stride, padding: kernel / 2, bias: false);
         _bn = new BatchNorm(name + "_bn", cout);
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => nn.functional.relu(_bn.forward(_conv.forward(x)));
+    public override Tensor forward(Tensor x)
+    {
+        Tensor y = _bn.forward(_conv.forward(x));
+        return _relu ? nn.functional.relu(y) : y;
+    }
 
     /// <summary>BatchNorm folded into the convolution: w' = w·γ/√(σ²+ε), b' = β − μ·γ/√(σ²+ε).</summary>
     public string Export(OnnxGraphBuilder g, string input)
@@ -78,7 +86,7 @@ public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
         float[] w = Floats(_conv.weight!);
         float[] gamma = Floats(_bn.Weight), beta = Floats(_bn.Bias), mean = Floats(_bn.RunningMean), variance = Floats(_bn.RunningVar);
         long cout = _conv.weight!.shape[0], cin = _conv.weight.shape[1];
-        int perOut = (int)(cin * 9);
+        int perOut = (int)(cin * _kernel * _kernel);
         var bias = new float[cout];
         for (int o = 0; o < cout; o++)
         {
@@ -87,14 +95,45 @@ public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
                 w[o * perOut + k] *= scale;
             bias[o] = beta[o] - mean[o] * scale;
         }
-        string wName = g.AddInitializer(g.Name("w"), [cout, cin, 3, 3], w);
+        long pad = _kernel / 2;
+        string wName = g.AddInitializer(g.Name("w"), [cout, cin, _kernel, _kernel], w);
         string bName = g.AddInitializer(g.Name("b"), [cout], bias);
-        string conv = g.Op("Conv", [input, wName, bName], ("kernel_shape", new long[] { 3, 3 }), ("pads", new long[] { 1, 1, 1, 1 }),
+        string conv = g.Op("Conv", [input, wName, bName], ("kernel_shape", new long[] { _kernel, _kernel }), ("pads", new long[] { pad, pad, pad, pad }),
             ("strides", new long[] { _stride, _stride }));
-        return g.Op("Relu", [conv]);
+        return _relu ? g.Op("Relu", [conv]) : conv;
     }
 
     internal static float[] Floats(Tensor t) => t.detach().cpu().contiguous().data<float>().ToArray();
+}
+
+/// <summary>
+/// Residual block: ReLU(BN(conv3x3(ReLU(BN(conv3x3 x)))) + shortcut x), the shortcut a 1x1 conv + BN when the
+/// channel count changes. Exported as Conv/Relu/Conv/Add/Relu with BatchNorm folded.
+/// </summary>
+public sealed class ResBlock : nn.Module<Tensor, Tensor>, IExportable
+{
+    private readonly ConvBnRelu _a;
+    private readonly ConvBnRelu _b;
+    private readonly ConvBnRelu? _shortcut;
+
+    public ResBlock(string name, long cin, long cout) : base(name)
+    {
+        _a = new ConvBnRelu(name + "_a", cin, cout);
+        _b = new ConvBnRelu(name + "_b", cout, cout, relu: false);
+        if (cin != cout)
+            _shortcut = new ConvBnRelu(name + "_s", cin, cout, kernel: 1, relu: false);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) =>
+        nn.functional.relu(_b.forward(_a.forward(x)).add(_shortcut is null ? x : _shortcut.forward(x), Scalars.One));
+
+    public string Export(OnnxGraphBuilder g, string input)
+    {
+        string main = _b.Export(g, _a.Export(g, input));
+        string shortcut = _shortcut is null ? input : _shortcut.Export(g, input);
+        return g.Op("Relu", [g.Op("Add", [main, shortcut])]);
+    }
 }
 
 /// <summary>Two <see cref="ConvBnRelu"/>.</summary>
@@ -123,7 +162,7 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>, IExportable
 /// (the original SegNet unpools with the encoder's max-pool indices; here the decoder upsamples by nearest neighbour).
 /// Widths: stem 16 → 16, 32, 64, bottleneck 64.
 /// </summary>
-public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
+public sealed class SegmentationNet : SegmentationModel
 {
     private readonly ConvBnRelu _stem;
     private readonly DoubleConv _enc1;
@@ -135,9 +174,10 @@ public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
     private readonly DoubleConv _dec1;
     private readonly Conv2d _head;
 
-    public SegmentationNet(Architecture architecture) : base(architecture.ToString().ToLowerInvariant())
+    public SegmentationNet(Architecture architecture) : base(architecture)
     {
-        Architecture = architecture;
+        if (architecture == Architecture.ResUNet)
+            throw new ArgumentException("use ResUNet for the residual U-Net", nameof(architecture));
         bool skips = architecture == Architecture.UNet;
         _stem = new ConvBnRelu("stem", 3, 16, stride: 2);
         _enc1 = new DoubleConv("enc1", 16, 16);
@@ -150,8 +190,6 @@ public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
         _head = nn.Conv2d(16, 1, 1);
         RegisterComponents();
     }
-
-    public Architecture Architecture { get; }
 
     public override Tensor forward(Tensor x)
     {
@@ -167,11 +205,14 @@ public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
         return nn.functional.interpolate(logits, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
     }
 
-    private static Tensor Up(Tensor x) => nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
+    internal static Tensor Up(Tensor x) => nn.functional.interpolate(x, scale_factor: [2.0, 2.0], mode: InterpolationMode.Nearest);
 
     private static Tensor Join(Tensor up, Tensor skip, bool skips) => skips ? cat([up, skip], 1) : up;
 
-    public string Export(OnnxGraphBuilder g, string input)
+    private static string Join(OnnxGraphBuilder g, string up, string skip, bool skips) =>
+        skips ? g.Op("Concat", [up, skip], ("axis", 1L)) : up;
+
+    public override string Export(OnnxGraphBuilder g, string input)
     {
         bool skips = Architecture == Architecture.UNet;
         string e1 = _enc1.Export(g, _stem.Export(g, input));
@@ -186,21 +227,38 @@ public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
         string logits = g.Op("Conv", [d1, w, hb], ("kernel_shape", new long[] { 1, 1 }));
         return Up(g, logits, "linear");
     }
+}
 
-    private static string Pool(OnnxGraphBuilder g, string x) =>
+/// <summary>A trainable segmentation network that can write itself as ONNX: input [N,3,H,W] RGB 0..1, output [N,1,H,W] logits.</summary>
+public abstract class SegmentationModel : nn.Module<Tensor, Tensor>, IExportable
+{
+    protected SegmentationModel(Architecture architecture) : base(architecture.ToString().ToLowerInvariant())
+    {
+        Architecture = architecture;
+        Scalars.Touch(); // created outside any dispose scope
+    }
+
+    public Architecture Architecture { get; }
+
+    /// <summary>H and W must be multiples of this.</summary>
+    public virtual int SizeMultiple => 16;
+
+    public abstract string Export(OnnxGraphBuilder g, string input);
+
+    public static SegmentationModel Create(Architecture architecture) =>
+        architecture == Architecture.ResUNet ? new ResUNet() : new SegmentationNet(architecture);
+
+    internal static string Pool(OnnxGraphBuilder g, string x) =>
         g.Op("MaxPool", [x], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
 
     /// <summary>×2 resize matching torch: nearest (asymmetric, floor) or bilinear (half-pixel, align_corners=false).</summary>
-    private static string Up(OnnxGraphBuilder g, string x, string mode)
+    internal static string Up(OnnxGraphBuilder g, string x, string mode)
     {
         string scales = g.AddInitializer(g.Name("scales"), [4], [1f, 1f, 2f, 2f]);
         return mode == "nearest"
             ? g.Op("Resize", [x, "", scales], ("mode", "nearest"), ("coordinate_transformation_mode", "asymmetric"), ("nearest_mode", "floor"))
             : g.Op("Resize", [x, "", scales], ("mode", "linear"), ("coordinate_transformation_mode", "pytorch_half_pixel"));
     }
-
-    private static string Join(OnnxGraphBuilder g, string up, string skip, bool skips) =>
-        skips ? g.Op("Concat", [up, skip], ("axis", 1L)) : up;
 
     /// <summary>Writes the trained network (eval mode) as ONNX with input "image" [1,3,size,size] and output "logits" [1,1,size,size].</summary>
     public void ExportOnnx(string path, int size)
@@ -215,4 +273,99 @@ public sealed class SegmentationNet : nn.Module<Tensor, Tensor>, IExportable
     }
 
     public long ParameterCount => parameters().Sum(p => p.numel());
+
+    /// <summary>True when every parameter and buffer is finite (no NaN, no ±∞).</summary>
+    public bool AllFinite()
+    {
+        using var scope = NewDisposeScope();
+        return parameters().Concat(buffers()).All(t => t.isfinite().all().item<bool>());
+    }
+}
+
+/// <summary>
+/// Residual U-Net, the <c>nevus</c> model since ISIC 2017 training: more depth and width where the image is small
+/// (context for large lesions, stickers, rulers, vignettes) and light where it is large (speed). Stride-2 stem (16) →
+/// residual blocks at 1/2 (16), 1/4 (32), 1/8 (64), 1/16 (96) and a 1/32 bottleneck (160), 2x2 max-pooling between;
+/// decoder: nearest ×2, skip concatenation, double 3x3 conv (64, 32, 16, 16), 1x1 head, bilinear ×2 to the input.
+/// Input sides: multiples of 32.
+/// </summary>
+public sealed class ResUNet : SegmentationModel
+{
+    private readonly ConvBnRelu _stem;
+    private readonly ResBlock _enc1;
+    private readonly ResBlock _enc2;
+    private readonly ResBlock _enc3;
+    private readonly ResBlock _enc4;
+    private readonly ResBlock _bottleneck;
+    private readonly DoubleConv _dec4;
+    private readonly DoubleConv _dec3;
+    private readonly DoubleConv _dec2;
+    private readonly DoubleConv _dec1;
+    private readonly Conv2d _head;
+
+    public ResUNet() : base(Architecture.ResUNet)
+    {
+        _stem = new ConvBnRelu("stem", 3, 16, stride: 2);
+        _enc1 = new ResBlock("enc1", 16, 16);
+        _enc2 = new ResBlock("enc2", 16, 32);
+        _enc3 = new ResBlock("enc3", 32, 64);
+        _enc4 = new ResBlock("enc4", 64, 96);
+        _bottleneck = new ResBlock("bottleneck", 96, 160);
+        _dec4 = new DoubleConv("dec4", 160 + 96, 64);
+        _dec3 = new DoubleConv("dec3", 64 + 64, 32);
+        _dec2 = new DoubleConv("dec2", 32 + 32, 16);
+        _dec1 = new DoubleConv("dec1", 16 + 16, 16);
+        _head = nn.Conv2d(16, 1, 1);
+        RegisterComponents();
+    }
+
+    public override int SizeMultiple => 32;
+
+    public override Tensor forward(Tensor x)
+    {
+        Tensor e1 = _enc1.forward(_stem.forward(x));
+        Tensor e2 = _enc2.forward(nn.functional.max_pool2d(e1, 2));
+        Tensor e3 = _enc3.forward(nn.functional.max_pool2d(e2, 2));
+        Tensor e4 = _enc4.forward(nn.functional.max_pool2d(e3, 2));
+        Tensor b = _bottleneck.forward(nn.functional.max_pool2d(e4, 2));
+        Tensor d4 = _dec4.forward(cat([SegmentationNet.Up(b), e4], 1));
+        Tensor d3 = _dec3.forward(cat([SegmentationNet.Up(d4), e3], 1));
+        Tensor d2 = _dec2.forward(cat([SegmentationNet.Up(d3), e2], 1));
+        Tensor d1 = _dec1.forward(cat([SegmentationNet.Up(d2), e1], 1));
+        Tensor logits = _head.forward(d1);
+        return nn.functional.interpolate(logits, scale_factor: [2.0, 2.0], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    public override string Export(OnnxGraphBuilder g, string input)
+    {
+        string e1 = _enc1.Export(g, _stem.Export(g, input));
+        string e2 = _enc2.Export(g, Pool(g, e1));
+        string e3 = _enc3.Export(g, Pool(g, e2));
+        string e4 = _enc4.Export(g, Pool(g, e3));
+        string b = _bottleneck.Export(g, Pool(g, e4));
+        string d4 = _dec4.Export(g, g.Op("Concat", [Up(g, b, "nearest"), e4], ("axis", 1L)));
+        string d3 = _dec3.Export(g, g.Op("Concat", [Up(g, d4, "nearest"), e3], ("axis", 1L)));
+        string d2 = _dec2.Export(g, g.Op("Concat", [Up(g, d3, "nearest"), e2], ("axis", 1L)));
+        string d1 = _dec1.Export(g, g.Op("Concat", [Up(g, d2, "nearest"), e1], ("axis", 1L)));
+        string w = g.AddInitializer(g.Name("head_w"), [1, 16, 1, 1], ConvBnRelu.Floats(_head.weight!));
+        string hb = g.AddInitializer(g.Name("head_b"), [1], ConvBnRelu.Floats(_head.bias!));
+        string logits = g.Op("Conv", [d1, w, hb], ("kernel_shape", new long[] { 1, 1 }));
+        return Up(g, logits, "linear");
+    }
+}
+
+/// <summary>
+/// Scalars held for the life of the process and passed explicitly (alpha of add/sub, constants of the loss).
+/// TorchSharp turns a bare number into a temporary native Scalar; in long runs such temporaries were seen to be
+/// freed while still in use (random "toFloat" / "alpha must not be a floating point number" failures in add).
+/// </summary>
+internal static class Scalars
+{
+    public static readonly Scalar One = 1.0.ToScalar();
+    public static readonly Scalar Two = 2.0.ToScalar();
+    public static readonly Scalar MinusOne = (-1.0).ToScalar();
+
+    public static void Touch()
+    {
+    }
 }

@@ -5,17 +5,34 @@ using static TorchSharp.torch;
 
 namespace LiveSeg.Training;
 
-public sealed record TrainOptions(Architecture Architecture, int Size, int Epochs, int Batch, int Seed, double LearningRate, string CheckpointFolder, string? Resume);
+/// <summary>
+/// Training settings. <paramref name="LearningRate"/> is the peak; the schedule decays it (cosine, per step) to LearningRate/20 at epoch
+/// <paramref name="Epochs"/>. <paramref name="StopAfter"/> ends the run earlier without changing the schedule (a long schedule split into sessions).
+/// </summary>
+public sealed record TrainOptions(Architecture Architecture, int Size, int Epochs, int Batch, int Seed, double LearningRate, string CheckpointFolder, string? Resume,
+    bool Cosine = true, int? StopAfter = null);
 
-public sealed record EpochLog(int Epoch, double Loss, double ValDice, double Seconds);
+/// <summary>One training set and how often each of its images is drawn per epoch (2 = twice, 0.5 = a random half).</summary>
+public sealed record TrainSet(string Name, List<Sample> Samples, double Weight);
+
+/// <summary>One epoch: mean loss, learning rate at its end, combined val Dice (mean over the union of the val splits), each dataset's val Dice, seconds.</summary>
+public sealed record EpochLog(int Epoch, double Loss, double LearningRate, double ValDice, IReadOnlyDictionary<string, double> ValDiceByDataset, double Seconds);
 
 /// <summary>
-/// Trains a <see cref="SegmentationNet"/>: Adam, loss = binary cross-entropy (on logits) + soft Dice, batches drawn in a
-/// seeded random order, augmentation on train only. After each epoch the validation Dice (at the training size,
-/// threshold 0.5) picks the best checkpoint. Deterministic for a given seed, data and thread count.
+/// Trains a <see cref="SegmentationModel"/>: Adam, loss = binary cross-entropy (on logits) + soft Dice, cosine learning
+/// rate, batches drawn in a seeded random order from several datasets (each with a sampling weight), augmentation on
+/// train only. After each epoch the Dice on the union of all val splits (at the training size, threshold 0.5) picks
+/// the best checkpoint; each dataset's val Dice is logged too. Stops at the first non-finite loss. Augmentation and
+/// order depend only on (seed, epoch, position), so a resumed run draws what the uninterrupted run would have.
 /// </summary>
-public sealed class Trainer(TrainOptions o, List<Sample> train, List<Sample> val, Action<string> progress)
+public sealed class Trainer(TrainOptions o, IReadOnlyList<TrainSet> train, IReadOnlyList<Sample> val, Action<string> progress)
 {
+    /// <summary>One dataset, weight 1, for callers with a single dataset.</summary>
+    public Trainer(TrainOptions o, List<Sample> train, List<Sample> val, Action<string> progress)
+        : this(o, [new TrainSet("train", train, 1)], val, progress)
+    {
+    }
+
     public List<EpochLog> Log { get; } = [];
 
     public int BestEpoch { get; private set; }
@@ -24,90 +41,141 @@ public sealed class Trainer(TrainOptions o, List<Sample> train, List<Sample> val
 
     public string BestCheckpoint => Path.Combine(o.CheckpointFolder, "best.bin");
 
-    public SegmentationNet Run()
+    public string LastCheckpoint => Path.Combine(o.CheckpointFolder, "last.bin");
+
+    /// <summary>Draws per epoch: each dataset's images, each ⌊weight⌋ times plus a seeded random share for the fraction.</summary>
+    public static List<Sample> EpochDraws(IReadOnlyList<TrainSet> sets, int seed, int epoch)
+    {
+        var rng = new Random(TrainingData.Mix(seed, epoch, -1));
+        var draws = new List<Sample>();
+        foreach (var set in sets)
+        {
+            int whole = (int)Math.Floor(set.Weight);
+            for (int k = 0; k < whole; k++)
+                draws.AddRange(set.Samples);
+            int extra = (int)Math.Round((set.Weight - whole) * set.Samples.Count);
+            draws.AddRange(set.Samples.OrderBy(_ => rng.Next()).Take(extra));
+        }
+        return draws.OrderBy(_ => rng.Next()).ToList();
+    }
+
+    public SegmentationModel Run()
     {
         random.manual_seed(o.Seed);
-        var model = new SegmentationNet(o.Architecture);
+        var model = SegmentationModel.Create(o.Architecture);
+        if (o.Size % model.SizeMultiple != 0)
+            Throw.User($"--size {o.Size} must be a multiple of {model.SizeMultiple} for {o.Architecture}.");
         int start = 1;
         Directory.CreateDirectory(o.CheckpointFolder);
         if (o.Resume is not null)
         {
-            Throw.IfFileUnreadable(o.Resume, "checkpoint");
-            model.load(o.Resume);
-            string epochFile = o.Resume + ".epoch";
-            start = File.Exists(epochFile) ? int.Parse(File.ReadAllText(epochFile), CultureInfo.InvariantCulture) + 1 : 1;
-            progress($"resumed from {o.Resume} at epoch {start} (Adam moments start fresh)");
+            var info = Checkpoint.Load(model, o.Resume);
+            start = info.Epoch + 1;
+            if (File.Exists(BestCheckpoint))
+            {
+                var best = Checkpoint.ReadInfo(BestCheckpoint);
+                if (best.Epoch <= info.Epoch && best.Size == o.Size)
+                    (BestValDice, BestEpoch) = (best.ValDice, best.Epoch);
+            }
+            progress($"resumed from {o.Resume} (epoch {info.Epoch}, val Dice {info.ValDice:F4}) at epoch {start}; best so far {BestValDice:F4} at epoch {BestEpoch} (Adam moments start fresh)\n");
         }
         var optimizer = optim.Adam(model.parameters(), lr: o.LearningRate);
-        var order = new Random(o.Seed);
-        var augment = new Random(o.Seed + 1);
         int size = o.Size, batch = o.Batch;
+        int stepsPerEpoch = Math.Max(1, EpochDraws(train, o.Seed, 1).Count / batch);
         var images = new float[batch * 3 * size * size];
         var masks = new float[batch * size * size];
-        for (int epoch = start; epoch <= o.Epochs; epoch++)
+        int last = Math.Min(o.Epochs, o.StopAfter ?? o.Epochs);
+        for (int epoch = start; epoch <= last; epoch++)
         {
             var clock = Stopwatch.StartNew();
             model.train();
-            int[] perm = Enumerable.Range(0, train.Count).OrderBy(_ => order.Next()).ToArray();
-            int steps = perm.Length / batch; // the last partial batch is dropped (BatchNorm dislikes tiny batches)
-            double lossSum = 0;
+            var draws = EpochDraws(train, o.Seed, epoch);
+            int steps = draws.Count / batch; // the last partial batch is dropped (BatchNorm dislikes tiny batches)
+            double lossSum = 0, lr = o.LearningRate;
             for (int step = 0; step < steps; step++)
             {
+                lr = LearningRate(epoch - 1 + (double)step / stepsPerEpoch);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = lr;
                 using var scope = NewDisposeScope();
                 for (int b = 0; b < batch; b++)
-                    TrainingData.Fill(train[perm[step * batch + b]], augment, images, masks, b, size);
+                {
+                    int position = step * batch + b;
+                    TrainingData.Fill(draws[position], new Random(TrainingData.Mix(o.Seed, epoch, position)), images, masks, b, size);
+                }
                 Tensor x = tensor(images, [batch, 3, size, size]);
                 Tensor y = tensor(masks, [batch, 1, size, size]);
                 Tensor logits = model.forward(x);
                 Tensor loss = Loss(logits, y);
+                float value = loss.item<float>();
+                if (!float.IsFinite(value))
+                    throw new LiveSegException(string.Create(CultureInfo.InvariantCulture,
+                        $"training stopped: the loss became {value} at epoch {epoch}, step {step + 1} (learning rate {lr:G3}); no model was exported: lower --lr or resume from '{LastCheckpoint}'."),
+                        ExitCodes.Internal);
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
-                lossSum += loss.item<float>();
+                lossSum += value;
                 progress(string.Create(CultureInfo.InvariantCulture,
                     $"\repoch {epoch}/{o.Epochs} [{new string('#', (step + 1) * 20 / steps)}{new string('-', 20 - (step + 1) * 20 / steps)}] {step + 1}/{steps} loss {lossSum / (step + 1):F4}"));
             }
-            double valDice = Validate(model);
+            var (valDice, byDataset) = Validate(model);
+            if (!model.AllFinite())
+                throw new LiveSegException($"training stopped: the weights became non-finite in epoch {epoch}; no model was exported: lower --lr or resume from '{LastCheckpoint}'.", ExitCodes.Internal);
             bool best = valDice > BestValDice;
+            var info = new CheckpointInfo(o.Architecture.ToString(), size, epoch, valDice);
             if (best)
             {
                 (BestValDice, BestEpoch) = (valDice, epoch);
-                model.save(BestCheckpoint);
-                File.WriteAllText(BestCheckpoint + ".epoch", epoch.ToString(CultureInfo.InvariantCulture));
+                Checkpoint.Save(model, BestCheckpoint, info);
             }
-            string last = Path.Combine(o.CheckpointFolder, "last.bin");
-            model.save(last);
-            File.WriteAllText(last + ".epoch", epoch.ToString(CultureInfo.InvariantCulture));
-            Log.Add(new EpochLog(epoch, lossSum / Math.Max(1, steps), valDice, clock.Elapsed.TotalSeconds));
+            Checkpoint.Save(model, LastCheckpoint, info);
+            Log.Add(new EpochLog(epoch, lossSum / Math.Max(1, steps), lr, valDice, byDataset, clock.Elapsed.TotalSeconds));
+            string perSet = string.Join("  ", byDataset.Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:F4}")));
             progress(string.Create(CultureInfo.InvariantCulture,
-                $"\repoch {epoch}/{o.Epochs}  loss {lossSum / Math.Max(1, steps):F4}  val Dice {valDice:F4}{(best ? " (best)" : "")}  {clock.Elapsed.TotalSeconds:F1} s\n"));
+                $"\repoch {epoch}/{o.Epochs}  loss {lossSum / Math.Max(1, steps):F4}  lr {lr:G3}  val Dice {valDice:F4} ({perSet}){(best ? " (best)" : "")}  {clock.Elapsed.TotalSeconds:F1} s\n"));
         }
-        if (File.Exists(BestCheckpoint))
-            model.load(BestCheckpoint);
+        if (File.Exists(BestCheckpoint) && BestEpoch > 0)
+            Checkpoint.Load(model, BestCheckpoint);
         model.eval();
         return model;
+    }
+
+    /// <summary>The learning rate at fractional epoch <paramref name="t"/> (0-based): cosine from lr to lr/20 over all epochs, or constant.</summary>
+    public double LearningRate(double t)
+    {
+        if (!o.Cosine)
+            return o.LearningRate;
+        double floor = o.LearningRate / 20, progressFraction = Math.Clamp(t / o.Epochs, 0, 1);
+        return floor + 0.5 * (o.LearningRate - floor) * (1 + Math.Cos(Math.PI * progressFraction));
     }
 
     /// <summary>BCE on logits + (1 − soft Dice), averaged over the batch.</summary>
     public static Tensor Loss(Tensor logits, Tensor target)
     {
+        Scalars.Touch();
         Tensor bce = nn.functional.binary_cross_entropy_with_logits(logits, target);
         Tensor p = sigmoid(logits);
         Tensor inter = (p * target).sum([1, 2, 3]);
-        Tensor dice = (2 * inter + 1) / (p.sum([1, 2, 3]) + target.sum([1, 2, 3]) + 1);
-        return bce + (1 - dice).mean();
+        Tensor dice = inter.mul(Scalars.Two).add(Scalars.One, Scalars.One)
+            .div(p.sum([1, 2, 3]).add(target.sum([1, 2, 3]), Scalars.One).add(Scalars.One, Scalars.One));
+        return bce.add(dice.mean(), Scalars.MinusOne).add(Scalars.One, Scalars.One); // BCE + mean(1 − Dice)
     }
 
-    /// <summary>Mean Dice over the validation images at the training size, prediction thresholded at 0.5.</summary>
-    public double Validate(SegmentationNet model)
+    /// <summary>
+    /// Dice at the training size (whole frame squashed, as at inference), prediction thresholded at 0.5: the mean over
+    /// the union of all val images (what picks the best epoch) and the mean per dataset.
+    /// </summary>
+    public (double Combined, IReadOnlyDictionary<string, double> ByDataset) Validate(SegmentationModel model)
     {
+        var byDataset = new SortedDictionary<string, double>(StringComparer.Ordinal);
         if (val.Count == 0)
-            return 0;
+            return (0, byDataset);
         model.eval();
         int size = o.Size;
         var image = new float[3 * size * size];
         var mask = new float[size * size];
-        double sum = 0;
+        var sums = new Dictionary<string, (double Sum, int Count)>();
         using var noGrad = no_grad();
         foreach (var s in val)
         {
@@ -122,8 +190,12 @@ public sealed class Trainer(TrainOptions o, List<Sample> train, List<Sample> val
                 t += b ? 1 : 0;
                 both += a && b ? 1 : 0;
             }
-            sum += p + t == 0 ? 1 : 2.0 * both / (p + t);
+            double dice = p + t == 0 ? 1 : 2.0 * both / (p + t);
+            var (sum, count) = sums.GetValueOrDefault(s.Dataset);
+            sums[s.Dataset] = (sum + dice, count + 1);
         }
-        return sum / val.Count;
+        foreach (var (name, (sum, count)) in sums)
+            byDataset[name] = sum / count;
+        return (sums.Values.Sum(v => v.Sum) / val.Count, byDataset);
     }
 }

@@ -26,3 +26,27 @@ public readonly record struct MaskScores(double Dice, double Jaccard, double Acc
         return new MaskScores(dice, jaccard, predicted.Length == 0 ? 1 : (double)agree / predicted.Length, p, t, predicted.Length);
     }
 }
+
+/// <summary>Challenge scores over a set of images.</summary>
+public static class ChallengeMetrics
+{
+    /// <summary>ISIC 2018 Task 1's cut-off: an image whose Jaccard is below it counts as 0.</summary>
+    public const double JaccardCutoff = 0.65;
+
+    /// <summary>
+    /// ISIC 2018 Task 1's thresholded Jaccard: each image's Jaccard, set to 0 when below <paramref name="cutoff"/>
+    /// (0.65), then averaged over the images. (ISIC 2017 ranked by the plain mean per-image Jaccard.) 0 for no images.
+    /// </summary>
+    public static double ThresholdedJaccard(IEnumerable<double> perImageJaccard, double cutoff = JaccardCutoff)
+    {
+        ArgumentNullException.ThrowIfNull(perImageJaccard);
+        double sum = 0;
+        int n = 0;
+        foreach (double j in perImageJaccard)
+        {
+            sum += j < cutoff ? 0 : j;
+            n++;
+        }
+        return n == 0 ? 0 : sum / n;
+    }
+}

@@ -83,7 +83,7 @@ public sealed record ModelManifest
     private static readonly Dictionary<string, string[]> s_fields = new()
     {
         [""] = ["name", "license", "source", "sha256", "repair", "input", "output"],
-        ["input"] = ["name", "width", "height", "layout", "color", "resize", "scale", "mean", "std"],
+        ["input"] = ["name", "width", "height", "layout", "color", "resize", "scale", "mean", "std", "policy"],
         ["output"] = ["name", "layout", "activation", "channel", "cleanup"],
     };
 

@@ -1,0 +1,123 @@
+using System.Text;
+using System.Text.Json;
+
+namespace LiveSeg.Training;
+
+/// <summary>What a checkpoint records besides the weights.</summary>
+public sealed record CheckpointInfo(string Architecture, int Size, int Epoch, double ValDice);
+
+/// <summary>
+/// Training checkpoints: an 8-byte magic ("LSCKPT1\n"), a length-prefixed JSON header (<see cref="CheckpointInfo"/>)
+/// and the module's state in TorchSharp's own format. Written through <see cref="AtomicFile"/>, so a checkpoint is
+/// either the old one or the complete new one, never half written. Reading anything else is a one-line user error.
+/// </summary>
+public static class Checkpoint
+{
+    private static readonly byte[] s_magic = "LSCKPT1\n"u8.ToArray();
+
+    public static void Save(SegmentationModel model, string path, CheckpointInfo info) =>
+        AtomicFile.Write(path, tmp =>
+        {
+            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write);
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(s_magic);
+                byte[] header = JsonSerializer.SerializeToUtf8Bytes(info);
+                writer.Write(header.Length);
+                writer.Write(header);
+                model.save(writer);
+                writer.Flush();
+            }
+            stream.Flush(flushToDisk: true);
+        });
+
+    /// <summary>Reads only the header; throws a user error naming <paramref name="path"/> when it is not a checkpoint.</summary>
+    public static CheckpointInfo ReadInfo(string path)
+    {
+        Throw.IfFileUnreadable(path, "checkpoint");
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        return ReadHeader(reader, path);
+    }
+
+    /// <summary>Loads the weights of <paramref name="path"/> into <paramref name="model"/>; user errors for a file that is not a checkpoint of this architecture.</summary>
+    public static CheckpointInfo Load(SegmentationModel model, string path)
+    {
+        Throw.IfFileUnreadable(path, "checkpoint");
+        using var stream = File.OpenRead(path);
+        using var reader = new BinaryReader(stream);
+        var info = ReadHeader(reader, path);
+        string arch = model.Architecture.ToString();
+        if (!string.Equals(info.Architecture, arch, StringComparison.OrdinalIgnoreCase))
+            Throw.User($"checkpoint '{path}' holds a {info.Architecture} network, not {arch}: pass --arch {info.Architecture.ToLowerInvariant()} or another checkpoint.");
+        try
+        {
+            model.load(reader, strict: true);
+        }
+        catch (Exception e) when (e is not LiveSegException and not OutOfMemoryException)
+        {
+            Throw.User($"checkpoint '{path}' is damaged or does not match the {arch} network ({e.Message.Split('\n')[0]}).", e);
+        }
+        return info;
+    }
+
+    private static CheckpointInfo ReadHeader(BinaryReader reader, string path)
+    {
+        string notCheckpoint = $"'{path}' is not a liveseg training checkpoint: give best.bin or last.bin from a --checkpoints folder of 'liveseg train'.";
+        try
+        {
+            byte[] magic = reader.ReadBytes(s_magic.Length);
+            if (!magic.AsSpan().SequenceEqual(s_magic))
+                Throw.User(notCheckpoint);
+            int length = reader.ReadInt32();
+            if (length is <= 0 or > 1 << 16)
+                Throw.User(notCheckpoint);
+            return JsonSerializer.Deserialize<CheckpointInfo>(reader.ReadBytes(length)) ?? Throw.User<CheckpointInfo>(notCheckpoint);
+        }
+        catch (Exception e) when (e is EndOfStreamException or JsonException)
+        {
+            return Throw.User<CheckpointInfo>(notCheckpoint, e);
+        }
+    }
+}
+
+/// <summary>Writes a file completely under a temporary name in the target's folder, then renames it over the target.</summary>
+public static class AtomicFile
+{
+    /// <summary>
+    /// Calls <paramref name="write"/> with a temporary path (<c>target.tmp-PID</c>, same folder), then moves it over
+    /// <paramref name="target"/>. On any failure the temporary file is deleted and the target is left as it was.
+    /// </summary>
+    public static void Write(string target, Action<string> write)
+    {
+        string tmp = target + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        try
+        {
+            write(tmp);
+            if (!File.Exists(tmp))
+                throw new IOException($"nothing was written to '{tmp}'");
+            File.Move(tmp, target, overwrite: true);
+        }
+        catch
+        {
+            try
+            {
+                File.Delete(tmp);
+            }
+            catch (IOException)
+            {
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Writes <paramref name="text"/> to <paramref name="target"/> atomically (flushed to disk before the rename).</summary>
+    public static void WriteAllText(string target, string text) =>
+        Write(target, tmp =>
+        {
+            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write);
+            byte[] bytes = Encoding.UTF8.GetBytes(text);
+            stream.Write(bytes);
+            stream.Flush(flushToDisk: true);
+        });
+}
