@@ -44,6 +44,7 @@ public sealed class StageTests : IDisposable
         var clock = new FakeClock();
         using var stage = new SourceStage(new SourceOptions { Open = () => new CountingSource(90), Name = "clip", Realtime = true }, clock, CancellationToken.None);
         using var slot = new FrameSlot(1, 1);
+        clock.Advance(TimeSpan.FromSeconds(2)); // between opening and the first read (live mode's warm-up): no frame is late for it
         for (int i = 0; i < 30; i++)
             Assert.True(stage.Read(slot));
         // 30 frames at 30 fps: frame 29 is due at 29/30 s; reading on time skips nothing.

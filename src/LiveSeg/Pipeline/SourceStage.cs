@@ -53,7 +53,7 @@ public sealed class SourceStage : IDisposable
         _source = options.Open();
         (Width, Height, Fps, FrameCount) = (_source.Width, _source.Height, _source.Fps, _source.FrameCount);
         FpsWasGuessed = _source is VideoFileSource { FpsWasGuessed: true };
-        _start = clock.Now;
+        _start = -1; // the clock starts at the first read, not at opening (live mode warms up in between)
     }
 
     /// <summary>Frames the source announced when opened (0 when unknown).</summary>
@@ -99,6 +99,8 @@ public sealed class SourceStage : IDisposable
     /// <summary>Reads the next frame into <paramref name="slot"/>. False at the end of a file (not looped) or when stopped.</summary>
     public bool Read(FrameSlot slot)
     {
+        if (_start < 0)
+            _start = _clock.Now;
         while (!_stop.IsCancellationRequested)
         {
             if (_o.Realtime && !_o.IsCamera && !Pace())
