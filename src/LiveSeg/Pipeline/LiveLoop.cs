@@ -71,7 +71,7 @@ public sealed class LiveLoop : IDisposable
         bool backPressure = !options.Source.IsCamera && !options.Source.Realtime;
         _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
         _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
-        _view.WarmUp();
+        _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
     }
 
     public LiveControls Controls { get; }

@@ -54,14 +54,28 @@ public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveCon
         return timing;
     }
 
-    /// <summary>Black frames through every path (JIT, shader first use, HUD) before capture starts, so the first real frames are not late.</summary>
-    public void WarmUp()
+    /// <summary>
+    /// A black frame through every path before capture starts — each effect's program (llvmpipe compiles a shader at
+    /// its first draw, a stall of several frame periods), the HUD, the swap — so neither the first real frames nor the
+    /// first switch to another effect are late.
+    /// </summary>
+    public void WarmUp(int width, int height, int maskWidth, int maskHeight)
     {
         stats.Compute();
-        using var black = new FrameSlot(1, 1);
+        using var black = new FrameSlot(maskWidth, maskHeight);
+        black.Image.Create(height, width, OpenCvSharp.MatType.CV_8UC3);
+        black.Image.SetTo(OpenCvSharp.Scalar.Black);
+        black.Timing.Reset(Stopwatch.GetTimestamp());
+        EffectSettings chosen = compositor.Settings;
+        foreach (EffectKind effect in Enum.GetValues<EffectKind>())
+        {
+            compositor.Apply(chosen with { Effect = effect });
+            Draw(black, black, ready: true, recordFrame: false);
+        }
+        compositor.Apply(chosen);
         for (int i = 0; i < 2; i++)
         {
-            Draw(black, black, ready: false, recordFrame: false);
+            Draw(black, black, ready: true, recordFrame: false);
             window.SwapBuffers();
         }
     }
