@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using LiveSeg.IO;
 
 namespace LiveSeg.Training;
 
@@ -16,19 +17,15 @@ public static class Checkpoint
     private static readonly byte[] s_magic = "LSCKPT1\n"u8.ToArray();
 
     public static void Save(SegmentationModel model, string path, CheckpointInfo info) =>
-        AtomicFile.Write(path, tmp =>
+        AtomicFile.Write(path, "checkpoint", stream =>
         {
-            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write);
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(s_magic);
-                byte[] header = JsonSerializer.SerializeToUtf8Bytes(info);
-                writer.Write(header.Length);
-                writer.Write(header);
-                model.save(writer);
-                writer.Flush();
-            }
-            stream.Flush(flushToDisk: true);
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            writer.Write(s_magic);
+            byte[] header = JsonSerializer.SerializeToUtf8Bytes(info);
+            writer.Write(header.Length);
+            writer.Write(header);
+            model.save(writer);
+            writer.Flush();
         });
 
     /// <summary>Reads only the header; throws a user error naming <paramref name="path"/> when it is not a checkpoint.</summary>
@@ -79,45 +76,4 @@ public static class Checkpoint
             return Throw.User<CheckpointInfo>(notCheckpoint, e);
         }
     }
-}
-
-/// <summary>Writes a file completely under a temporary name in the target's folder, then renames it over the target.</summary>
-public static class AtomicFile
-{
-    /// <summary>
-    /// Calls <paramref name="write"/> with a temporary path (<c>target.tmp-PID</c>, same folder), then moves it over
-    /// <paramref name="target"/>. On any failure the temporary file is deleted and the target is left as it was.
-    /// </summary>
-    public static void Write(string target, Action<string> write)
-    {
-        string tmp = target + ".tmp-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        try
-        {
-            write(tmp);
-            if (!File.Exists(tmp))
-                throw new IOException($"nothing was written to '{tmp}'");
-            File.Move(tmp, target, overwrite: true);
-        }
-        catch
-        {
-            try
-            {
-                File.Delete(tmp);
-            }
-            catch (IOException)
-            {
-            }
-            throw;
-        }
-    }
-
-    /// <summary>Writes <paramref name="text"/> to <paramref name="target"/> atomically (flushed to disk before the rename).</summary>
-    public static void WriteAllText(string target, string text) =>
-        Write(target, tmp =>
-        {
-            using var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write);
-            byte[] bytes = Encoding.UTF8.GetBytes(text);
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        });
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using LiveSeg.Inference;
+using LiveSeg.IO;
 using LiveSeg.Metrics;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
@@ -152,13 +153,13 @@ public static class TrainCommand
             throw new LiveSegException("the trained weights are not all finite (NaN or infinity): no model was exported; lower --lr.", ExitCodes.Internal);
 
         double agreement = double.NaN;
-        AtomicFile.Write(output, tmp =>
+        AtomicFile.WriteThrough(output, "model", tmp =>
         {
             model.ExportOnnx(tmp, size);
             agreement = CheckExport(model, tmp, size, seed);
         });
         string name = Path.GetFileNameWithoutExtension(output);
-        AtomicFile.WriteAllText(Path.ChangeExtension(output, ".json"), Manifest(name, size, dataSpecs.Select(d => d.Name)));
+        AtomicFile.WriteAllText(Path.ChangeExtension(output, ".json"), "model manifest", Manifest(name, size, dataSpecs.Select(d => d.Name)));
         Console.WriteLine($"exported {output} (+ .json manifest); ONNX Runtime vs TorchSharp on random inputs: max |diff| {agreement:E2}");
         var summary = new
         {
@@ -174,7 +175,7 @@ public static class TrainCommand
                 val_dice_by_dataset = e.ValDiceByDataset.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 5)), seconds = Math.Round(e.Seconds, 1),
             }),
         };
-        AtomicFile.WriteAllText(Path.ChangeExtension(output, ".training.json"), JsonSerializer.Serialize(summary, s_json));
+        AtomicFile.WriteAllText(Path.ChangeExtension(output, ".training.json"), "training log", JsonSerializer.Serialize(summary, s_json));
         return ExitCodes.Ok;
     }
 

@@ -110,7 +110,7 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(2.0, log.RootElement.GetProperty("datasets")[1].GetProperty("weight").GetDouble());
         using var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(output, ".json")));
         Assert.Equal("area", manifest.RootElement.GetProperty("input").GetProperty("resize").GetString());
-        var leftovers = Directory.GetFiles(Path.GetDirectoryName(output)!, "*.tmp-*", SearchOption.AllDirectories);
+        var leftovers = Directory.GetFiles(Path.GetDirectoryName(output)!, "*tmp*", SearchOption.AllDirectories);
         Assert.Empty(leftovers);
         Assert.True(Checkpoint.ReadInfo(Path.ChangeExtension(output, ".checkpoints") + "/last.bin").Epoch == 3);
     }
@@ -239,7 +239,7 @@ public sealed class TrainingTests : IDisposable
         using var ya = a.forward(x);
         using var yb = b.forward(x);
         Assert.Equal(0f, (ya - yb).abs().max().item<float>());
-        Assert.Empty(Directory.GetFiles(_dir, "*.tmp-*"));
+        Assert.Empty(Directory.GetFiles(_dir, "*tmp*"));
     }
 
     [Fact]
@@ -247,14 +247,14 @@ public sealed class TrainingTests : IDisposable
     {
         string target = Path.Combine(_dir, "atomic.txt");
         File.WriteAllText(target, "old");
-        Assert.Throws<InvalidOperationException>(() => AtomicFile.Write(target, tmp =>
+        Assert.Throws<InvalidOperationException>(() => LiveSeg.IO.AtomicFile.WriteThrough(target, "test file", tmp =>
         {
             File.WriteAllText(tmp, "half");
             throw new InvalidOperationException("disk full");
         }));
         Assert.Equal("old", File.ReadAllText(target));
-        Assert.Empty(Directory.GetFiles(_dir, "atomic.txt.tmp-*"));
-        AtomicFile.WriteAllText(target, "new");
+        Assert.Empty(Directory.GetFiles(_dir, "*atomic.txt*tmp*"));
+        LiveSeg.IO.AtomicFile.WriteAllText(target, "test file", "new");
         Assert.Equal("new", File.ReadAllText(target));
     }
 

@@ -82,6 +82,27 @@ public sealed class AtomicFile : IDisposable
         file.Commit();
     }
 
+    /// <summary>
+    /// For writers that take a path (an ONNX exporter, a codec): <paramref name="writeToPath"/> writes the temporary
+    /// file, which is then renamed over <paramref name="target"/>; if it throws, the temporary file is deleted and the
+    /// target is left as it was.
+    /// </summary>
+    public static void WriteThrough(string target, string role, Action<string> writeToPath, bool followLinks = true)
+    {
+        using var file = new AtomicFile(target, role, followLinks);
+        try
+        {
+            writeToPath(file.TempPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Throw.User($"{role} '{target}' could not be written ({e.Message.TrimEnd('.')}): {KeptNote(file.Target)}.", e);
+        }
+        if (!File.Exists(file.TempPath))
+            throw new IOException($"{role} '{target}': nothing was written");
+        file.Commit();
+    }
+
     public static void WriteAllText(string target, string role, string text, bool followLinks = true) =>
         Write(target, role, s =>
         {

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
-using System.Security.Cryptography;
 using System.Text.Json;
 using LiveSeg.Inference;
 using LiveSeg.IO;
@@ -160,11 +159,8 @@ public static class ModelFetcher
         }
     }
 
-    public static string Hash(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
-    }
+    /// <summary>SHA-256 of a file, lower-case hex (the same hash manifests record).</summary>
+    public static string Hash(string path) => ModelManifest.HashFile(path);
 
     public static string Manifest(Source s, string onnxSha256) => JsonSerializer.Serialize(new
     {
