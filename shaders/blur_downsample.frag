@@ -4,7 +4,6 @@
 // blurred background (no halo). Block pixels past the frame edge repeat the edge.
 // Out: RGBA32F, ceil(frame / factor): rgb = mean((1 - m) * colour), a = mean(1 - m).
 #include "mask.glsl"
-uniform sampler2D u_frame;
 uniform int u_factor;
 layout(location = 0) out vec4 o_sum;
 

@@ -1,9 +1,8 @@
 #version 330 core
 // Effect "blur": background blurred, person sharp. The reduced, blurred weighted sums are upsampled bilinearly by the
 // texture unit (pixel centres aligned, as for the mask) and normalised: background = rgb / a. A small prior on the
-// pixel's own colour (1e-3) keeps it defined where no background is near. Out = mix(background, frame, mask).
+// pixel's own colour (1e-3) keeps it defined where no background is near. Out = mix(background, frame, matte(mask)).
 #include "mask.glsl"
-uniform sampler2D u_frame;
 uniform sampler2D u_blurred;   // RGBA32F reduced size, from blur_gaussian.frag; linear filtering
 uniform vec2 u_scale;          // reduced size / frame size
 uniform vec2 u_reducedSize;    // the used part of u_blurred (made once for the largest size a run may need)
@@ -17,5 +16,5 @@ void main() {
     vec3 c = texelFetch(u_frame, p, 0).rgb;
     float m = maskAt(gl_FragCoord.xy);
     vec3 background = (s.rgb + c * 1e-3) / (s.a + 1e-3);
-    o_color = vec4(mix(background, c, m), 1.0);
+    o_color = vec4(mix(background, c, matte(m)), 1.0);
 }

@@ -3,7 +3,6 @@
 // strength is max - min of inside() over a 3x3 ring of samples u_width pixels apart (positions clamped to the frame),
 // so the line is about 2 * u_width pixels wide and soft. Out = mix(frame, colour, edge).
 #include "mask.glsl"
-uniform sampler2D u_frame;
 uniform vec3 u_color;
 uniform int u_width;
 layout(location = 0) out vec4 o_color;

@@ -1,7 +1,6 @@
 #version 330 core
 // Effect "tint": a colour overlay on the foreground. Out = mix(frame, colour, mask * strength). Out: RGBA8.
 #include "mask.glsl"
-uniform sampler2D u_frame;
 uniform vec3 u_color;
 uniform float u_strength;
 layout(location = 0) out vec4 o_color;

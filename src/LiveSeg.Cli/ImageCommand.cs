@@ -24,6 +24,8 @@ public static class ImageCommand
         Required = true,
     };
 
+    private static readonly Option<string> s_refine = RefineOption.Create();
+
     private static readonly ModelOptions s_model = Commands.StillImageModel;
 
     private static readonly DeviceOptions s_device = Commands.Shared.Device;
@@ -38,6 +40,7 @@ public static class ImageCommand
         var command = new Command("image", Summary) { s_inputs, s_output };
         s_model.AddTo(command);
         s_device.AddTo(command, threads: false);
+        command.Add(s_refine);
         command.SetAction(Run);
         return Commands.Note(command, """
             For each NAME writes OUTDIR/NAME-overlay.png (the outline of the mask, area in the caption) and
@@ -73,7 +76,7 @@ public static class ImageCommand
         }
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
-        var images = new ImageSegmenter(segmenter);
+        var images = new ImageSegmenter(segmenter, Rendering.EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         int done = 0, skipped = 0;
         foreach (string file in names.Keys)
         {

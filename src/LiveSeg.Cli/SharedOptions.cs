@@ -67,6 +67,12 @@ internal sealed class EffectOptions
 
     public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask", 0.3f, 0f, 0.95f, "0 = off .. 0.95");
 
+    public Option<string> Refine { get; } = RefineOption.Create();
+
+    public Option<float> LightWrap { get; } = Opt.Float("--light-wrap", "replace: the background's light over the person's edge", 0.3f, 0f, 1f, "0 = off .. 1");
+
+    public Option<float> Feather { get; } = Opt.Float("--feather", "edge width: alpha = smoothstep(0.5-F, 0.5+F, mask)", 0f, 0f, 0.5f, "0 = off .. 0.5 (soft)");
+
     public Option<string?> Background { get; } = Opt.Text("--background",
         "replace: background image, scaled to cover (default: a soft gradient); live takes IMG[,IMG] and B cycles them", "IMAGE");
 
@@ -78,6 +84,9 @@ internal sealed class EffectOptions
         command.Add(Blur);
         command.Add(OutlineWidth);
         command.Add(Smooth);
+        command.Add(Refine);
+        command.Add(LightWrap);
+        command.Add(Feather);
         command.Add(Background);
     }
 
@@ -88,9 +97,19 @@ internal sealed class EffectOptions
         TintStrength = r.GetValue(Strength),
         BlurRadius = r.GetValue(Blur),
         OutlineWidth = r.GetValue(OutlineWidth),
+        Refine = EffectSettings.ParseRefine(r.GetValue(Refine)!),
+        LightWrap = r.GetValue(LightWrap),
+        Feather = r.GetValue(Feather),
     }.Validated();
 
     public MaskSettings ReadMask(ParseResult r) => new MaskSettings { Smoothing = r.GetValue(Smooth) }.Validated();
+}
+
+/// <summary>--refine: one definition for the compositing commands and for image / eval (which must measure what video shows).</summary>
+internal static class RefineOption
+{
+    public static Option<string> Create() => Opt.Checked("--refine", "mask upsampling: guided by the frame (fast guided filter), joint bilateral, or bilinear",
+        "guided|bilateral|off", v => EffectSettings.ParseRefine(v), "guided", ["guided", "bilateral", "off"]);
 }
 
 /// <summary>The options video, bench and live share: model, effect, device and threads, defined once.</summary>

@@ -39,6 +39,9 @@ public static class TrainCommand
                                 run may change --size: its best epoch is then chosen among the new size's epochs)
               --lr X            peak Adam learning rate, a finite number in (0, 1] (default 0.001)
               --lr-schedule S   cosine (default: per step from lr down to lr/20 at the last epoch) or constant
+              --ema D           keep an exponential moving average of the weights with decay D in [0.9, 1)
+                                (e.g. 0.995: about the last 200 steps); validation, best.bin and the export use
+                                the average, last.bin the raw weights (a resumed average restarts from them)
               --seed N          seed for weights, batch order and augmentation (default 1)
               --threads N       CPU threads for libtorch, 1..4 x cores (default: all cores)
               --checkpoints DIR where best.bin and last.bin go (default: FILE.checkpoints/)
@@ -75,7 +78,7 @@ public static class TrainCommand
         {
             ["--data"] = true, ["--arch"] = true, ["-o"] = true, ["--output"] = true, ["--size"] = true, ["--epochs"] = true,
             ["--batch"] = true, ["--lr"] = true, ["--lr-schedule"] = true, ["--seed"] = true, ["--threads"] = true, ["--checkpoints"] = true,
-            ["--resume"] = true, ["--preview"] = true, ["--stop-after"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
+            ["--resume"] = true, ["--preview"] = true, ["--stop-after"] = true, ["--ema"] = true, ["-h"] = false, ["--help"] = false, ["-v"] = false, ["--verbose"] = false,
         });
         if (cl.Has("--help"))
         {
@@ -118,6 +121,14 @@ public static class TrainCommand
             "constant" => false,
             string sch => throw cl.Error($"unknown --lr-schedule '{sch}': use cosine or constant"),
         };
+        double? ema = null;
+        if (cl.Has("--ema"))
+        {
+            float d = cl.GetFloat("--ema", 0.995f);
+            if (!(d is >= 0.9f and < 1f))
+                throw cl.Error($"--ema {cl.Get("--ema")} must be a decay from 0.9 to below 1 (e.g. 0.995)");
+            ema = d;
+        }
         int maxThreads = 4 * Environment.ProcessorCount;
         int threads = cl.GetInt("--threads", Environment.ProcessorCount);
         if (threads < 1 || threads > maxThreads)
@@ -145,7 +156,7 @@ public static class TrainCommand
             throw cl.Error($"only {draws} training draws per epoch for a batch of {batch}");
         Console.WriteLine($"{draws} draws per epoch ({draws / batch} steps of {batch}), {val.Count} val images in all, at {size}x{size}");
         var options = new TrainOptions(arch, size, epochs, batch, seed, lr,
-            cl.Get("--checkpoints") ?? Path.ChangeExtension(output, ".checkpoints"), resume, cosine, stopAfter);
+            cl.Get("--checkpoints") ?? Path.ChangeExtension(output, ".checkpoints"), resume, cosine, stopAfter, ema);
         var trainer = new Trainer(options, train, val, s => Console.Error.Write(s));
         using var model = trainer.Run();
         Console.WriteLine($"{arch}: {model.ParameterCount:N0} parameters; best combined val Dice {trainer.BestValDice:F4} at epoch {trainer.BestEpoch}; {clock.Elapsed.TotalMinutes:F1} min");
@@ -163,7 +174,7 @@ public static class TrainCommand
         Console.WriteLine($"exported {output} (+ .json manifest); ONNX Runtime vs TorchSharp on random inputs: max |diff| {agreement:E2}");
         var summary = new
         {
-            architecture = arch.ToString(), size, epochs, batch, seed, learning_rate = options.LearningRate, lr_schedule = cosine ? "cosine" : "constant", threads,
+            architecture = arch.ToString(), size, epochs, batch, seed, learning_rate = options.LearningRate, lr_schedule = cosine ? "cosine" : "constant", ema, threads,
             datasets = dataSpecs.Select(d => new { name = d.Name, folder = d.Folder, weight = d.Weight,
                 train = train.First(t => t.Name == d.Name).Samples.Count, val = val.Count(v => v.Dataset == d.Name) }),
             parameters = model.ParameterCount, best_epoch = trainer.BestEpoch, best_val_dice = trainer.BestValDice,

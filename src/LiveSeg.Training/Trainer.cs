@@ -8,9 +8,11 @@ namespace LiveSeg.Training;
 /// <summary>
 /// Training settings. <paramref name="LearningRate"/> is the peak; the schedule decays it (cosine, per step) to LearningRate/20 at epoch
 /// <paramref name="Epochs"/>. <paramref name="StopAfter"/> ends the run earlier without changing the schedule (a long schedule split into sessions).
+/// <paramref name="Ema"/>, when set, is the decay of an exponential moving average of the weights (and BatchNorm statistics) updated after
+/// every step: validation, the best checkpoint and the export then use the averaged network; last.bin keeps the raw weights.
 /// </summary>
 public sealed record TrainOptions(Architecture Architecture, int Size, int Epochs, int Batch, int Seed, double LearningRate, string CheckpointFolder, string? Resume,
-    bool Cosine = true, int? StopAfter = null);
+    bool Cosine = true, int? StopAfter = null, double? Ema = null);
 
 /// <summary>One training set and how often each of its images is drawn per epoch (2 = twice, 0.5 = a random half).</summary>
 public sealed record TrainSet(string Name, List<Sample> Samples, double Weight);
@@ -80,6 +82,13 @@ public sealed class Trainer(TrainOptions o, IReadOnlyList<TrainSet> train, IRead
             progress($"resumed from {o.Resume} (epoch {info.Epoch}, val Dice {info.ValDice:F4}) at epoch {start}; best so far {BestValDice:F4} at epoch {BestEpoch} (Adam moments start fresh)\n");
         }
         var optimizer = optim.Adam(model.parameters(), lr: o.LearningRate);
+        using var average = o.Ema is null ? null : SegmentationModel.Create(o.Architecture);
+        if (average is not null)
+        {
+            WeightAverage.CopyInto(average, model);
+            progress(string.Create(CultureInfo.InvariantCulture, $"weight average (EMA) with decay {o.Ema:G4}: validation, best.bin and the export use it; it starts from the {(o.Resume is null ? "initial" : "resumed")} weights\n"));
+        }
+        var evaluated = average ?? model;
         int size = o.Size, batch = o.Batch;
         int stepsPerEpoch = Math.Max(1, EpochDraws(train, o.Seed, 1).Count / batch);
         var images = new float[batch * 3 * size * size];
@@ -115,19 +124,21 @@ public sealed class Trainer(TrainOptions o, IReadOnlyList<TrainSet> train, IRead
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                if (average is not null)
+                    WeightAverage.Update(average, model, o.Ema!.Value);
                 lossSum += value;
                 progress(string.Create(CultureInfo.InvariantCulture,
                     $"\repoch {epoch}/{o.Epochs} [{new string('#', (step + 1) * 20 / steps)}{new string('-', 20 - (step + 1) * 20 / steps)}] {step + 1}/{steps} loss {lossSum / (step + 1):F4}"));
             }
-            var (valDice, byDataset) = Validate(model);
-            if (!model.AllFinite())
+            var (valDice, byDataset) = Validate(evaluated);
+            if (!evaluated.AllFinite())
                 throw new LiveSegException($"training stopped: the weights became non-finite in epoch {epoch}; no model was exported: lower --lr or resume from '{LastCheckpoint}'.", ExitCodes.Internal);
             bool best = valDice > BestValDice;
             var info = new CheckpointInfo(o.Architecture.ToString(), size, epoch, valDice);
             if (best)
             {
                 (BestValDice, BestEpoch) = (valDice, epoch);
-                Checkpoint.Save(model, BestCheckpoint, info);
+                Checkpoint.Save(evaluated, BestCheckpoint, info);
             }
             Checkpoint.Save(model, LastCheckpoint, info);
             Log.Add(new EpochLog(epoch, lossSum / Math.Max(1, steps), lr, valDice, byDataset, clock.Elapsed.TotalSeconds));

@@ -13,23 +13,28 @@ public sealed class CompositorTests : IDisposable
     private readonly EglContext _egl = new();
     private readonly ShaderLibrary _shaders = new();
 
-    public static TheoryData<EffectKind, int, int, int, int> Cases()
+    public static TheoryData<EffectKind, RefineKind, float, int, int, int, int> Cases()
     {
-        var data = new TheoryData<EffectKind, int, int, int, int>();
+        var data = new TheoryData<EffectKind, RefineKind, float, int, int, int, int>();
         foreach (EffectKind e in Enum.GetValues<EffectKind>())
         {
-            data.Add(e, 641, 479, 64, 48);  // odd frame, upsampled mask
-            data.Add(e, 1, 1, 1, 1);        // smallest frame
-            data.Add(e, 37, 23, 50, 50);    // mask larger than the frame
+            foreach (RefineKind r in Enum.GetValues<RefineKind>())
+            {
+                data.Add(e, r, 0f, 641, 479, 64, 48);  // odd frame, upsampled mask
+                data.Add(e, r, 0f, 1, 1, 1, 1);        // smallest frame
+                data.Add(e, r, 0f, 37, 23, 50, 50);    // mask larger than the frame
+            }
+            if (e is EffectKind.Blur or EffectKind.Replace)
+                data.Add(e, RefineKind.Guided, 0.2f, 641, 479, 64, 48); // feathered edge
         }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void GlCompositor_MatchesCpuReference_Within1Lsb(EffectKind effect, int width, int height, int maskWidth, int maskHeight)
+    public void GlCompositor_MatchesCpuReference_Within1Lsb(EffectKind effect, RefineKind refine, float feather, int width, int height, int maskWidth, int maskHeight)
     {
-        var settings = new EffectSettings { Effect = effect, BlurRadius = 9, OutlineWidth = 2 };
+        var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
         using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
@@ -52,14 +57,14 @@ public sealed class CompositorTests : IDisposable
             using var diff = new Mat();
             Cv2.Absdiff(a.Output, b.Output, diff);
             Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
-            Assert.True(max <= 1, $"{effect} {width}x{height} frame {frame}: GL differs from the CPU reference by {max} LSB");
+            Assert.True(max <= 1, $"{effect} refine {refine} feather {feather} {width}x{height} frame {frame}: GL differs from the CPU reference by {max} LSB");
         }
     }
 
     [Fact]
     public void GlCompositor_MaskEffect_ShowsTheMask()
     {
-        var settings = new EffectSettings { Effect = EffectKind.Mask };
+        var settings = new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off };
         using var gl = new GlCompositor(_egl.Gl, _shaders, 8, 4, 2, 1, settings);
         using var slot = new FrameSlot(2, 1);
         slot.Image.Create(4, 8, MatType.CV_8UC3);
@@ -75,7 +80,7 @@ public sealed class CompositorTests : IDisposable
     [Fact]
     public void GlCompositor_TwoFramesInFlight_CompleteInOrder()
     {
-        var settings = new EffectSettings { Effect = EffectKind.Mask };
+        var settings = new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off };
         using var gl = new GlCompositor(_egl.Gl, _shaders, 4, 4, 1, 1, settings);
         using var first = new FrameSlot(1, 1);
         using var second = new FrameSlot(1, 1);

@@ -28,7 +28,7 @@ public sealed class VideoCliTests : IDisposable
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal((Frames, Fps, Width, Height), Synthetic.Probe(output));
         Assert.Contains($"done: {Frames} frames", r.Stdout);
-        foreach (string stage in new[] { "decode", "preprocess", "inference", "postprocess", "upload", "composite", "readback", "encode", "end_to_end" })
+        foreach (string stage in new[] { "decode", "preprocess", "inference", "postprocess", "upload", "refine", "composite", "readback", "encode", "end_to_end" })
             Assert.Matches($@"(?m)^{stage}\s+\d", r.Stdout);
         foreach (int i in new[] { 0, Frames / 2, Frames - 1 })
         {

@@ -1,16 +1,19 @@
 using LiveSeg.Inference;
 using LiveSeg.Metrics;
+using LiveSeg.Rendering;
 using OpenCvSharp;
 
 namespace LiveSeg.Evaluation;
 
 /// <summary>
-/// Still images through a segmentation model: the mask at the image's own size (model mask upsampled bilinearly,
+/// Still images through a segmentation model: the mask at the image's own size (model mask upsampled bilinearly, or
+/// refined with the image as guide exactly as the video and live compositors do: <see cref="MaskRefiner"/>;
 /// thresholded at 0.5), an overlay with the outline, and the area. Used by <c>liveseg image</c> and <c>liveseg eval</c>.
 /// </summary>
-public sealed class ImageSegmenter(OnnxSegmenter segmenter)
+public sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine = RefineKind.Off)
 {
     private readonly float[] _mask = new float[segmenter.MaskWidth * segmenter.MaskHeight];
+    private readonly MaskRefiner _refiner = new(refine);
 
     public OnnxSegmenter Segmenter => segmenter;
 
@@ -20,15 +23,34 @@ public sealed class ImageSegmenter(OnnxSegmenter segmenter)
         var timing = new FrameTiming();
         segmenter.Segment(imageBgr, _mask, ref timing);
         inferenceMs = StageInfo.TicksToMs(timing.Ticks[(int)Stage.Inference]);
-        using var small = Mat.FromPixelData(segmenter.MaskHeight, segmenter.MaskWidth, MatType.CV_32FC1, _mask);
-        using var full = new Mat();
-        Cv2.Resize(small, full, imageBgr.Size(), 0, 0, InterpolationFlags.Linear);
+        using var full = Upsample(imageBgr);
         var binary = new Mat();
         Cv2.Threshold(full, full, 0.5, 255, ThresholdTypes.Binary);
         full.ConvertTo(binary, MatType.CV_8UC1);
         if (segmenter.Manifest.Cleanup == MaskCleanup.LargestComponent)
             KeepLargestFilled(binary);
         return binary;
+    }
+
+    /// <summary>The model's last mask at the image's size (CV_32FC1, 0..1): bilinear, or refined with the image as guide.</summary>
+    private Mat Upsample(Mat imageBgr)
+    {
+        int w = imageBgr.Width, h = imageBgr.Height;
+        if (_refiner.Kind == RefineKind.Off)
+        {
+            using var small = Mat.FromPixelData(segmenter.MaskHeight, segmenter.MaskWidth, MatType.CV_32FC1, _mask);
+            var bilinear = new Mat();
+            Cv2.Resize(small, bilinear, imageBgr.Size(), 0, 0, InterpolationFlags.Linear);
+            return bilinear;
+        }
+        var rgb = new float[w * h * 3];
+        CpuCompositor.ToRgbFloat(imageBgr, rgb);
+        _refiner.Prepare(rgb, w, h, _mask, segmenter.MaskWidth, segmenter.MaskHeight);
+        var refined = new float[w * h];
+        _refiner.Upsample(rgb, refined);
+        var full = new Mat(h, w, MatType.CV_32FC1);
+        full.SetArray(refined);
+        return full;
     }
 
     /// <summary>Keeps only the largest region of <paramref name="mask"/> (by outer contour area), with its holes filled.</summary>

@@ -11,6 +11,7 @@ public enum Stage
     Inference,
     Postprocess,
     Upload,
+    Refine,
     Composite,
     Readback,
     Encode,
@@ -26,11 +27,11 @@ public struct StageTicks
 
 public static class StageInfo
 {
-    public const int Count = 9;
+    public const int Count = 10;
 
     /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
     public static readonly string[] Names =
-        ["decode", "preprocess", "inference", "postprocess", "upload", "composite", "readback", "encode", "end_to_end"];
+        ["decode", "preprocess", "inference", "postprocess", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
 
     public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -26,6 +26,7 @@ public sealed unsafe class CpuCompositor : ICompositor
     private readonly float[] _weights;
     private readonly int _bw;             // blur: reduced size
     private readonly int _bh;
+    private readonly MaskRefiner _refiner;
     private int _pending;
 
     public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
@@ -33,6 +34,7 @@ public sealed unsafe class CpuCompositor : ICompositor
         (_w, _h, _mw, _mh, _s) = (width, height, maskWidth, maskHeight, settings);
         _frame = new float[width * height * 3];
         _weights = settings.BlurWeights();
+        _refiner = new MaskRefiner(settings.Refine);
         int f = settings.BlurFactor;
         (_bw, _bh) = ((width + f - 1) / f, (height + f - 1) / f);
         _sums1 = settings.Effect == EffectKind.Blur ? new float[_bw * _bh * 4] : [];
@@ -54,6 +56,8 @@ public sealed unsafe class CpuCompositor : ICompositor
         ToRgbFloat(slot.Image, _frame);
         t = slot.Timing.Add(Stage.Upload, t);
         _mask = slot.Mask;
+        _refiner.Prepare(_frame, _w, _h, _mask, _mw, _mh);
+        t = slot.Timing.Add(Stage.Refine, t);
         if (_s.Effect == EffectKind.Blur)
             Blur();
         if (slot.Output.Width != _w || slot.Output.Height != _h || slot.Output.Type() != MatType.CV_8UC3)
@@ -81,10 +85,13 @@ public sealed unsafe class CpuCompositor : ICompositor
                         float br = (BlurredAt(x, y, 0) + r * 1e-3f) / wsum;
                         float bgc = (BlurredAt(x, y, 1) + g * 1e-3f) / wsum;
                         float bb = (BlurredAt(x, y, 2) + b * 1e-3f) / wsum;
-                        (r, g, b) = (Mix(br, r, m), Mix(bgc, g, m), Mix(bb, b, m));
+                        float alpha = Matte(m);
+                        (r, g, b) = (Mix(br, r, alpha), Mix(bgc, g, alpha), Mix(bb, b, alpha));
                         break;
                     case EffectKind.Replace:
-                        (r, g, b) = (Mix(_background[i * 3], r, m), Mix(_background[i * 3 + 1], g, m), Mix(_background[i * 3 + 2], b, m));
+                        float wrap = _s.LightWrap * (1 - m), matte = Matte(m);
+                        float cr = _background[i * 3], cg = _background[i * 3 + 1], cb = _background[i * 3 + 2];
+                        (r, g, b) = (Mix(cr, Screen(r, cr * wrap), matte), Mix(cg, Screen(g, cg * wrap), matte), Mix(cb, Screen(b, cb * wrap), matte));
                         break;
                     case EffectKind.Outline:
                         float edge = OutlineEdge(x, y);
@@ -110,6 +117,12 @@ public sealed unsafe class CpuCompositor : ICompositor
     /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a.</summary>
     public static float Mix(float x, float y, float a) => x * (1 - a) + y * a;
 
+    /// <summary>Screen blend of <paramref name="light"/> over <paramref name="c"/>: 1 − (1 − c)(1 − light) (effect_replace.frag's light wrap).</summary>
+    public static float Screen(float c, float light) => 1 - (1 - c) * (1 - light);
+
+    /// <summary>mask.glsl matte: the feathered edge of blur and replace.</summary>
+    private float Matte(float m) => _s.Feather > 0 ? SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
+
     /// <summary>GLSL smoothstep.</summary>
     public static float SmoothStep(float e0, float e1, float x)
     {
@@ -120,9 +133,14 @@ public sealed unsafe class CpuCompositor : ICompositor
     /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
 
-    /// <summary>mask.glsl maskAt: bilinear, pixel centres aligned, edges repeated; pos in frame pixel-centre coordinates.</summary>
+    /// <summary>mask.glsl maskAt: refined (<see cref="MaskRefiner"/>) or bilinear; pos in frame pixel-centre coordinates.</summary>
     private float MaskAt(float px, float py)
     {
+        if (_refiner.Kind != RefineKind.Off)
+        {
+            int i = ((int)py * _w + (int)px) * 3;
+            return _refiner.At(px, py, MaskRefiner.Luma(_frame[i], _frame[i + 1], _frame[i + 2]));
+        }
         float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
         float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
         float wx = srcX - fx, wy = srcY - fy;
@@ -224,7 +242,8 @@ public sealed unsafe class CpuCompositor : ICompositor
         return hi - lo;
     }
 
-    private static void ToRgbFloat(Mat bgr, float[] rgb)
+    /// <summary>BGR bytes → RGB floats 0..1 (frame size x 3), as the GL texture unit reads RGBA8.</summary>
+    public static void ToRgbFloat(Mat bgr, float[] rgb)
     {
         int height = bgr.Height, width = bgr.Width;
         for (int y = 0; y < height; y++)

@@ -37,15 +37,34 @@ public readonly record struct EffectSettings
     /// <summary>Outline sample distance in pixels, 1..32 (line about twice as wide).</summary>
     public int OutlineWidth { get; init; }
 
+    /// <summary>How the model's mask is brought to the frame's resolution (default: guided by the frame).</summary>
+    public RefineKind Refine { get; init; }
+
+    /// <summary>replace: how strongly the new background's light spills over the person's edge, 0 (off) .. 1.</summary>
+    public float LightWrap { get; init; }
+
+    /// <summary>
+    /// Edge width of the matte, 0 (off: the mask as it is) .. 0.5: alpha = smoothstep(0.5 − F, 0.5 + F, mask). Small
+    /// values give a hard cut-out edge, 0.5 a soft one.
+    /// </summary>
+    public float Feather { get; init; }
+
     public EffectSettings()
     {
         Effect = EffectKind.Blur;
+        Refine = RefineKind.Guided;
+        LightWrap = 0.3f;
         TintStrength = 0.5f;
         BlurRadius = 12;
         OutlineWidth = 3;
     }
 
     public Rgb EffectiveColor => Color ?? new Rgb(0x20 / 255f, 0xe0 / 255f, 0x80 / 255f);
+
+    public static RefineKind ParseRefine(string value) =>
+        Enum.TryParse(value, ignoreCase: true, out RefineKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
+            ? k
+            : Throw.User<RefineKind>($"unknown refine mode '{value}': use guided, bilateral or off.");
 
     public static EffectKind ParseEffect(string value) =>
         Enum.TryParse(value, ignoreCase: true, out EffectKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
@@ -61,6 +80,12 @@ public readonly record struct EffectSettings
             Throw.User($"--outline-width {OutlineWidth} is out of range: use 1..32 pixels.");
         if (TintStrength is < 0f or > 1f || float.IsNaN(TintStrength))
             Throw.User($"--strength {TintStrength} is out of range: use 0..1.");
+        if (LightWrap is < 0f or > 1f || float.IsNaN(LightWrap))
+            Throw.User($"--light-wrap {LightWrap} is out of range: use 0 (off) .. 1.");
+        if (Feather is < 0f or > 0.5f || float.IsNaN(Feather))
+            Throw.User($"--feather {Feather} is out of range: use 0 (off) .. 0.5.");
+        if (!Enum.IsDefined(Refine))
+            Throw.User($"refine mode {Refine} is unknown: use guided, bilateral or off.");
         return this;
     }
 

@@ -3,8 +3,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The effect pass: frame RGBA8 + mask R32F (model size, upsampled in the shader by mask.glsl) [+ one extra texture:
-/// blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
+/// The effect pass: frame RGBA8 + mask R32F (model size, upsampled in the shader by mask.glsl, refined with the
+/// refine stage's result) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
 /// settings may change at run time, else only the one used); <see cref="Apply"/> picks the program and sets uniforms.
 /// </summary>
 public sealed class EffectStage : IDisposable
@@ -24,8 +24,9 @@ public sealed class EffectStage : IDisposable
             var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind));
             program.Use();
             gl.Uniform1(program.Uniform("u_mask"), 1);
-            if (kind != EffectKind.Mask)
-                gl.Uniform1(program.Uniform("u_frame"), 0);
+            gl.Uniform1(program.Uniform("u_frame"), 0);
+            gl.Uniform1(program.Uniform("u_refined"), 3);
+            gl.Uniform1(program.Uniform("u_rangeSigma"), MaskRefiner.RangeSigma);
             if (kind is EffectKind.Blur)
                 gl.Uniform1(program.Uniform("u_blurred"), 2);
             if (kind is EffectKind.Replace)
@@ -50,6 +51,11 @@ public sealed class EffectStage : IDisposable
         _current = _programs[(int)settings.Effect]
             ?? throw new InvalidOperationException($"effect {settings.Effect} was not built: make the compositor adjustable");
         _current.Use();
+        _gl.Uniform1(_current.Uniform("u_refine"), (int)settings.Refine);
+        if (settings.Effect is EffectKind.Blur or EffectKind.Replace)
+            _gl.Uniform1(_current.Uniform("u_feather"), settings.Feather);
+        if (settings.Effect is EffectKind.Replace)
+            _gl.Uniform1(_current.Uniform("u_lightWrap"), settings.LightWrap);
         Rgb color = settings.EffectiveColor;
         switch (settings.Effect)
         {
@@ -80,14 +86,18 @@ public sealed class EffectStage : IDisposable
         }
     }
 
-    /// <summary>Draws into <paramref name="target"/>. <paramref name="extra"/>: blurred sums (blur) or background (replace).</summary>
-    public void Render(RenderTarget target, Texture2D frame, Texture2D mask, Texture2D? extra)
+    /// <summary>
+    /// Draws into <paramref name="target"/>. <paramref name="extra"/>: blurred sums (blur) or background (replace);
+    /// <paramref name="refined"/>: the refine stage's result (unused when refinement is off).
+    /// </summary>
+    public void Render(RenderTarget target, Texture2D frame, Texture2D mask, Texture2D? extra, Texture2D? refined)
     {
         target.BindForDrawing();
         _current.Use();
         frame.Bind(0);
         mask.Bind(1);
         extra?.Bind(2);
+        refined?.Bind(3);
         _triangle.Draw();
     }
 

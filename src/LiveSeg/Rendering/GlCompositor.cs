@@ -7,8 +7,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The render stage of both compositions, on the GPU: upload → [blur] → effect (which upsamples the mask where it
-/// reads it) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
+/// The render stage of both compositions, on the GPU: upload → [refine] → [blur] → effect (which upsamples the mask
+/// where it reads it, guided by the refine stage's result) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
 /// targets — is made once on the GL thread and reused for every frame. An adjustable compositor (live mode) makes every
 /// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
 /// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
@@ -26,6 +26,7 @@ public sealed unsafe class GlCompositor : ICompositor
     private readonly BlurStage? _blur;
     private readonly Texture2D? _background;
     private readonly EffectStage _effect;
+    private readonly RefineStage? _refine;
     private int _maskWidth;
     private int _maskHeight;
     private int _submitted;
@@ -52,6 +53,8 @@ public sealed unsafe class GlCompositor : ICompositor
             using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
             SetBackground(cover);
         }
+        if (adjustable || settings.Refine != RefineKind.Off)
+            _refine = new RefineStage(gl, shaders, _triangle, maskWidth, maskHeight);
         _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
         Settings = settings;
         SetMaskSize(maskWidth, maskHeight);
@@ -75,6 +78,8 @@ public sealed unsafe class GlCompositor : ICompositor
     /// <summary>New effect settings: picks the effect's program and sets uniforms (nothing is built).</summary>
     public void Apply(EffectSettings settings)
     {
+        if (settings.Refine != RefineKind.Off && _refine is null)
+            throw new InvalidOperationException("this compositor has no refine stage (not adjustable, made with refinement off)");
         Settings = settings;
         _blur?.Apply(settings);
         _effect.Apply(settings, _blur);
@@ -96,6 +101,7 @@ public sealed unsafe class GlCompositor : ICompositor
         _maskHeight = maskHeight;
         _upload.EnsureMaskSize(maskWidth, maskHeight);
         _blur?.SetMaskSize(maskWidth, maskHeight);
+        _refine?.SetMaskSize(maskWidth, maskHeight);
         _effect.SetMaskSize(maskWidth, maskHeight);
         _effect.Apply(Settings, _blur); // leaves the current program in use with its uniforms
     }
@@ -112,10 +118,12 @@ public sealed unsafe class GlCompositor : ICompositor
             SetMaskSize(maskWidth, maskHeight);
         _upload.Upload(image, mask);
         t = timing.Add(Stage.Upload, t);
+        _refine?.Render(Settings.Refine, _upload.Frame, _upload.Mask);
+        t = timing.Add(Stage.Refine, t);
         if (Settings.Effect == EffectKind.Blur)
             _blur!.Render(_upload.Frame, _upload.Mask);
         RenderTarget output = _outputs[_submitted++ % Depth];
-        _effect.Render(output, _upload.Frame, _upload.Mask, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background);
+        _effect.Render(output, _upload.Frame, _upload.Mask, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background, _refine?.Result);
         timing.Add(Stage.Composite, t);
         return output;
     }
@@ -175,6 +183,7 @@ public sealed unsafe class GlCompositor : ICompositor
         foreach (var o in _outputs)
             o.Dispose();
         _effect.Dispose();
+        _refine?.Dispose();
         _background?.Dispose();
         _blur?.Dispose();
         _upload.Dispose();

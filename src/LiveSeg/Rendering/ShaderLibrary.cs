@@ -52,6 +52,9 @@ public static class ShaderFiles
     public const string MaskInclude = "mask.glsl";
     public const string BlurDownsample = "blur_downsample.frag";
     public const string BlurGaussian = "blur_gaussian.frag";
+    public const string RefineGuide = "refine_guide.frag";
+    public const string RefineBox = "refine_box.frag";
+    public const string RefineCoefficients = "refine_coeff.frag";
     public const string EffectMask = "effect_mask.frag";
     public const string EffectTint = "effect_tint.frag";
     public const string EffectBlur = "effect_blur.frag";

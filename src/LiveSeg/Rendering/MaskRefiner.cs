@@ -1,0 +1,201 @@
+namespace LiveSeg.Rendering;
+
+/// <summary>How the model's low-resolution mask is brought to the frame's resolution.</summary>
+public enum RefineKind
+{
+    /// <summary>Bilinear only: edges follow the model's grid.</summary>
+    Off,
+
+    /// <summary>Fast guided filter (He et al.), the frame's luma as guide: edges follow the frame's.</summary>
+    Guided,
+
+    /// <summary>Joint bilateral upsampling: each mask texel near the pixel weighted by distance and by how alike its luma is.</summary>
+    Bilateral,
+}
+
+/// <summary>
+/// Frame-guided mask upsampling on the CPU: the reference for shaders/refine_*.frag and mask.glsl (same formulas, same
+/// order, in float), used by the CPU compositor and by <c>liveseg image</c> / <c>liveseg eval</c>.
+/// <para>Guide: luma Y = 0.299 R + 0.587 G + 0.114 B of the frame (0..1). Step 1 (<see cref="Prepare"/>), at the mask's
+/// size: each mask texel gets the mean Y of the frame pixels it covers (integer bounds x0 = ⌊tx·w/mw⌋ ..
+/// max(x0+1, ⌊(tx+1)·w/mw⌋), clamped) → I', with the mask value p'.</para>
+/// <para>Guided: box means (radius <see cref="Radius"/> texels, the window cut at the borders) of I', p', I'², I'p'; per
+/// texel a = cov(I',p') / (var(I') + ε), b = mean p' − a·mean I'; box means of a and b → A, B. Per frame pixel:
+/// q = clamp(A·Y + B, 0, 1), A and B sampled bilinearly as the mask is.</para>
+/// <para>Bilateral: per frame pixel, the 4x4 mask texels around its bilinear position, each weighted by
+/// exp(−d²/2) (d: distance in texels) · (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w.</para>
+/// Allocation-free after construction; buffers grow only when the mask size does.
+/// </summary>
+public sealed class MaskRefiner
+{
+    /// <summary>Box radius of the guided filter, in mask texels.</summary>
+    public const int Radius = 2;
+
+    /// <summary>Guided filter regulariser ε (on luma variance, 0..1 scale).</summary>
+    public const float Epsilon = 1e-3f;
+
+    /// <summary>Bilateral range σ (luma, 0..1).</summary>
+    public const float RangeSigma = 0.08f;
+
+    /// <summary>Added to every bilateral range weight, so that a pixel unlike all its texels still gets their spatial mean.</summary>
+    public const float RangeFloor = 1e-4f;
+
+    private float[] _moments = [];   // mask size x 4: I', p', I'², I'p' (guided) or I', p' (bilateral uses 0 and 1)
+    private float[] _scratch = [];   // mask size x 4
+    private float[] _coefficients = []; // mask size x 4: A, B (guided)
+    private int _mw;
+    private int _mh;
+    private int _w;
+    private int _h;
+
+    public MaskRefiner(RefineKind kind) => Kind = kind;
+
+    public RefineKind Kind { get; }
+
+    /// <summary>GLSL's luma weights, on 0..1 channels.</summary>
+    public static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
+
+    /// <summary>
+    /// Step 1 (and for guided, the coefficients) for one frame: <paramref name="rgb"/> is the frame, RGB 0..1, frame
+    /// size x 3; <paramref name="mask"/> the model's mask, <paramref name="mw"/> x <paramref name="mh"/>.
+    /// </summary>
+    public void Prepare(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    {
+        if (Kind == RefineKind.Off)
+            return;
+        (_w, _h) = (width, height);
+        if (mw * mh * 4 > _moments.Length)
+        {
+            _moments = new float[mw * mh * 4];
+            _scratch = new float[mw * mh * 4];
+            _coefficients = new float[mw * mh * 4];
+        }
+        (_mw, _mh) = (mw, mh);
+        for (int ty = 0; ty < mh; ty++)
+        {
+            var (y0, y1) = Span(ty, height, mh);
+            for (int tx = 0; tx < mw; tx++)
+            {
+                var (x0, x1) = Span(tx, width, mw);
+                float sum = 0;
+                for (int y = y0; y < y1; y++)
+                {
+                    for (int x = x0; x < x1; x++)
+                    {
+                        int i = (y * width + x) * 3;
+                        sum += Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
+                    }
+                }
+                float guide = sum / ((x1 - x0) * (y1 - y0));
+                float p = mask[ty * mw + tx];
+                int o = (ty * mw + tx) * 4;
+                (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
+            }
+        }
+        if (Kind != RefineKind.Guided)
+            return;
+        BoxMean(_moments, _scratch, 1, 0);
+        BoxMean(_scratch, _coefficients, 0, 1);
+        for (int t = 0; t < mw * mh; t++)
+        {
+            int o = t * 4;
+            float meanI = _coefficients[o], meanP = _coefficients[o + 1], corrII = _coefficients[o + 2], corrIp = _coefficients[o + 3];
+            float a = (corrIp - meanI * meanP) / (corrII - meanI * meanI + Epsilon);
+            float b = meanP - a * meanI;
+            (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (a, b, 0, 0);
+        }
+        BoxMean(_moments, _scratch, 1, 0);
+        BoxMean(_scratch, _coefficients, 0, 1);
+    }
+
+    /// <summary>The frame rows (or columns) mask texel <paramref name="t"/> covers: [first, end), never empty.</summary>
+    public static (int First, int End) Span(int t, int frameSize, int maskSize)
+    {
+        int first = Math.Min((int)((long)t * frameSize / maskSize), frameSize - 1);
+        int end = Math.Min(Math.Max(first + 1, (int)((long)(t + 1) * frameSize / maskSize)), frameSize);
+        return (first, end);
+    }
+
+    /// <summary>refine_box.frag: the mean over the 2·Radius+1 texels along (dx, dy) that lie inside the mask, 4 channels.</summary>
+    private void BoxMean(float[] src, float[] dst, int dx, int dy)
+    {
+        for (int y = 0; y < _mh; y++)
+        {
+            for (int x = 0; x < _mw; x++)
+            {
+                float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                int n = 0;
+                for (int k = -Radius; k <= Radius; k++)
+                {
+                    int qx = x + dx * k, qy = y + dy * k;
+                    if (qx < 0 || qy < 0 || qx >= _mw || qy >= _mh)
+                        continue;
+                    int q = (qy * _mw + qx) * 4;
+                    s0 += src[q];
+                    s1 += src[q + 1];
+                    s2 += src[q + 2];
+                    s3 += src[q + 3];
+                    n++;
+                }
+                int o = (y * _mw + x) * 4;
+                float inv = 1f / n;
+                (dst[o], dst[o + 1], dst[o + 2], dst[o + 3]) = (s0 * inv, s1 * inv, s2 * inv, s3 * inv);
+            }
+        }
+    }
+
+    /// <summary>The refined mask at frame pixel centre (px, py) whose luma is <paramref name="luma"/> (after <see cref="Prepare"/>).</summary>
+    public float At(float px, float py, float luma)
+    {
+        float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
+        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
+        if (Kind == RefineKind.Guided)
+        {
+            float wx = srcX - fx, wy = srcY - fy;
+            int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
+            int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
+            float a = Bilinear(0, x0, x1, y0, y1, wx, wy), b = Bilinear(1, x0, x1, y0, y1, wx, wy);
+            return Math.Clamp(a * luma + b, 0f, 1f);
+        }
+        float sum = 0, weights = 0;
+        for (int j = -1; j <= 2; j++)
+        {
+            int ty = Math.Clamp((int)fy + j, 0, _mh - 1);
+            float ddy = fy + j - srcY;
+            for (int i = -1; i <= 2; i++)
+            {
+                int tx = Math.Clamp((int)fx + i, 0, _mw - 1);
+                float ddx = fx + i - srcX;
+                int o = (ty * _mw + tx) * 4;
+                float dl = luma - _moments[o];
+                float w = MathF.Exp(-0.5f * (ddx * ddx + ddy * ddy)) * (MathF.Exp(-dl * dl * (0.5f / (RangeSigma * RangeSigma))) + RangeFloor);
+                sum += w * _moments[o + 1];
+                weights += w;
+            }
+        }
+        return sum / weights;
+    }
+
+    private float Bilinear(int c, int x0, int x1, int y0, int y1, float wx, float wy)
+    {
+        float top = CpuCompositor.Mix(_coefficients[(y0 * _mw + x0) * 4 + c], _coefficients[(y0 * _mw + x1) * 4 + c], wx);
+        float bottom = CpuCompositor.Mix(_coefficients[(y1 * _mw + x0) * 4 + c], _coefficients[(y1 * _mw + x1) * 4 + c], wx);
+        return CpuCompositor.Mix(top, bottom, wy);
+    }
+
+    /// <summary>
+    /// The refined mask of a whole image into <paramref name="output"/> (frame size): for still images (<c>liveseg
+    /// image</c>, <c>liveseg eval</c>), after <see cref="Prepare"/>.
+    /// </summary>
+    public void Upsample(ReadOnlySpan<float> rgb, Span<float> output)
+    {
+        for (int y = 0; y < _h; y++)
+        {
+            for (int x = 0; x < _w; x++)
+            {
+                int i = (y * _w + x) * 3;
+                output[y * _w + x] = At(x + 0.5f, y + 0.5f, Luma(rgb[i], rgb[i + 1], rgb[i + 2]));
+            }
+        }
+    }
+}
