@@ -65,7 +65,7 @@ internal sealed class EffectOptions
 
     public Option<int> OutlineWidth { get; } = Opt.Int("--outline-width", "outline sample distance in pixels", 3, 1, 32);
 
-    public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask", 0.3f, 0f, 0.95f, "0 = off .. 0.95");
+    public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask where the picture is still (none where it moves)", 0.9f, 0f, 0.95f, "0 = off .. 0.95");
 
     public Option<string> Refine { get; } = RefineOption.Create();
 
@@ -108,8 +108,8 @@ internal sealed class EffectOptions
 /// <summary>--refine: one definition for the compositing commands and for image / eval (which must measure what video shows).</summary>
 internal static class RefineOption
 {
-    public static Option<string> Create() => Opt.Checked("--refine", "mask upsampling: guided by the frame (fast guided filter), joint bilateral, or bilinear",
-        "guided|bilateral|off", v => EffectSettings.ParseRefine(v), "guided", ["guided", "bilateral", "off"]);
+    public static Option<string> Create() => Opt.Checked("--refine", "mask upsampling guided by the frame: joint bilateral, fast guided filter, or off (bilinear)",
+        "bilateral|guided|off", v => EffectSettings.ParseRefine(v), "bilateral", ["bilateral", "guided", "off"]);
 }
 
 /// <summary>The options video, bench and live share: model, effect, device and threads, defined once.</summary>

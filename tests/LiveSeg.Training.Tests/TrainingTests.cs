@@ -348,3 +348,25 @@ public sealed class TrainingTests : IDisposable
         }
     }
 }
+
+public class WeightAverageTests
+{
+    [Fact]
+    public void Update_MovesEveryWeightTowardsTheTrainedOnesByOneMinusDecay()
+    {
+        TorchSharp.torch.random.manual_seed(3);
+        using var trained = SegmentationModel.Create(Architecture.UNet);
+        TorchSharp.torch.random.manual_seed(4);
+        using var average = SegmentationModel.Create(Architecture.UNet);
+        var before = average.parameters().First().data<float>().ToArray();
+        var target = trained.parameters().First().data<float>().ToArray();
+        WeightAverage.Update(average, trained, 0.75);
+        var after = average.parameters().First().data<float>().ToArray();
+        Assert.NotEqual(before, target);
+        for (int i = 0; i < after.Length; i++)
+            Assert.Equal(0.75f * before[i] + 0.25f * target[i], after[i], 5);
+        WeightAverage.CopyInto(average, trained);
+        Assert.Equal(target, average.parameters().First().data<float>().ToArray());
+        Assert.Throws<ArgumentOutOfRangeException>(() => WeightAverage.Update(average, trained, 1.0));
+    }
+}

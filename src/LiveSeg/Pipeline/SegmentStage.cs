@@ -69,7 +69,7 @@ public sealed class SegmentStage : IDisposable
         segmenter.Segment(slot.Image, slot.ImageArray, slot.Mask, ref slot.Timing);
         long t = Stopwatch.GetTimestamp();
         _smoother.Keep = _smoothing;
-        _smoother.Apply(slot.Mask);
+        _smoother.Apply(slot.Mask, segmenter.MaskWidth, segmenter.MaskHeight, slot.Image);
         slot.Timing.Add(Stage.Postprocess, t);
     }
 

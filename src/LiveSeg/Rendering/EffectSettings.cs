@@ -37,7 +37,7 @@ public readonly record struct EffectSettings
     /// <summary>Outline sample distance in pixels, 1..32 (line about twice as wide).</summary>
     public int OutlineWidth { get; init; }
 
-    /// <summary>How the model's mask is brought to the frame's resolution (default: guided by the frame).</summary>
+    /// <summary>How the model's mask is brought to the frame's resolution (default: joint bilateral, guided by the frame).</summary>
     public RefineKind Refine { get; init; }
 
     /// <summary>replace: how strongly the new background's light spills over the person's edge, 0 (off) .. 1.</summary>
@@ -52,7 +52,7 @@ public readonly record struct EffectSettings
     public EffectSettings()
     {
         Effect = EffectKind.Blur;
-        Refine = RefineKind.Guided;
+        Refine = RefineKind.Bilateral;
         LightWrap = 0.3f;
         TintStrength = 0.5f;
         BlurRadius = 12;

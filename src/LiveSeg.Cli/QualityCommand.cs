@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using LiveSeg.Capture;
+using LiveSeg.Evaluation;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using LiveSeg.Rendering;
+using OpenCvSharp;
+
+namespace LiveSeg.Cli;
+
+/// <summary>
+/// <c>liveseg quality CLIP...</c>: how steady the masks are. For each clip: the flicker of the raw model mask, the
+/// temporally smoothed mask, the refined mask and the refined smoothed mask (what video and live show), and the lag
+/// smoothing adds.
+/// </summary>
+public static class QualityCommand
+{
+    private static readonly Argument<string[]> s_inputs = new("CLIP") { Description = "video files to measure", Arity = ArgumentArity.OneOrMore };
+
+    private static readonly Option<int> s_frames = Opt.Int("--frames", "frames per clip (from the start)", 300, 2, 100_000);
+
+    private static readonly Option<bool> s_json = Opt.Flag("--json", "print one JSON object per clip instead of the table");
+
+    private static readonly ModelOptions s_model = Commands.Shared.Model;
+
+    private static readonly DeviceOptions s_device = Commands.Shared.Device;
+
+    private static readonly Option<float> s_smooth = Commands.Shared.Effect.Smooth;
+
+    private static readonly Option<string> s_refine = Commands.Shared.Effect.Refine;
+
+    /// <summary>One line for the command list (also what the root help shows).</summary>
+    public const string Summary = "mask steadiness of clips: flicker raw / smoothed / refined, and the lag smoothing adds";
+
+    public static Command Build()
+    {
+        var command = new Command("quality", Summary) { s_inputs, s_frames };
+        s_model.AddTo(command);
+        s_device.AddTo(command, threads: false);
+        command.Add(s_smooth);
+        command.Add(s_refine);
+        command.Add(s_json);
+        command.SetAction(Run);
+        return Commands.Note(command, $"""
+            Flicker = mean |mask change| between consecutive frames over the pixels whose frame did not change (luma
+            moved less than 3/255), in thousandths of full scale, with the mask at the frame's size: mask changes that
+            nothing in the picture explains. Four masks: raw (model, bilinear), smoothed (--smooth), refined
+            (--refine, no smoothing) and refined + smoothed (what video and live show). Lag: the delay smoothing adds,
+            in frames (centroid of the cross-correlation of mask changes, minus the raw stream's own; exponential
+            smoothing with weight w adds about w / (1 - w)). Reads the clips only; writes nothing.
+            """);
+    }
+
+    private sealed record ClipQuality(string Clip, int Frames, int Width, int Height, double Raw, double Smoothed, double Refined,
+        double RefinedSmoothed, double StaticShare, double LagFrames);
+
+    private static int Run(ParseResult cl)
+    {
+        string[] clips = cl.GetValue(s_inputs)!;
+        int maxFrames = cl.GetValue(s_frames);
+        bool json = cl.GetValue(s_json);
+        var refine = EffectSettings.ParseRefine(cl.GetValue(s_refine)!);
+        var mask = new MaskSettings { Smoothing = cl.GetValue(s_smooth) }.Validated();
+        foreach (string clip in clips)
+            Throw.IfFileUnreadable(clip, "input video");
+        var spec = s_model.Resolve(cl);
+        using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
+        if (!json)
+        {
+            Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; smoothing {mask.Smoothing.ToString(CultureInfo.InvariantCulture)}; refine {refine.ToString().ToLowerInvariant()}; flicker in 1/1000 of full scale");
+            Console.WriteLine($"{"clip",-36} {"frames",6} {"raw",7} {"smoothed",9} {"refined",8} {"refined+smoothed",17} {"ratio",6} {"lag",6}");
+        }
+        foreach (string clip in clips)
+        {
+            var q = Measure(clip, segmenter, mask.Smoothing, refine, maxFrames);
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    clip = q.Clip, frames = q.Frames, width = q.Width, height = q.Height, model = spec.Manifest.Name, smoothing = mask.Smoothing,
+                    refine = refine.ToString().ToLowerInvariant(), flicker_raw = q.Raw, flicker_smoothed = q.Smoothed, flicker_refined = q.Refined,
+                    flicker_refined_smoothed = q.RefinedSmoothed, ratio = q.RefinedSmoothed / q.Raw, static_share = q.StaticShare, lag_frames = q.LagFrames,
+                }));
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(q.Clip),-36} {q.Frames,6} {q.Raw * 1000,7:F2} {q.Smoothed * 1000,9:F2} {q.Refined * 1000,8:F2} {q.RefinedSmoothed * 1000,17:F2} {q.RefinedSmoothed / q.Raw,6:F2} {q.LagFrames,6:F2}"));
+            }
+        }
+        if (!json)
+            Console.WriteLine("ratio = refined+smoothed / raw; lag in frames");
+        return ExitCodes.Ok;
+    }
+
+    private static ClipQuality Measure(string clip, OnnxSegmenter segmenter, float smoothing, RefineKind refine, int maxFrames)
+    {
+        using var source = new VideoFileSource(clip);
+        int w = source.Width, h = source.Height, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, pixels = w * h;
+        var smoother = new TemporalSmoother(mw * mh, smoothing);
+        var refiner = new MaskRefiner(refine);
+        var meters = new[] { new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels) };
+        var lag = new LagMeter(mw * mh);
+        var raw = new float[mw * mh];
+        var smoothed = new float[mw * mh];
+        var rgb = new float[pixels * 3];
+        var luma = new float[pixels];
+        var full = new float[pixels];
+        using var frame = new Mat();
+        using var upsampled = new Mat();
+        int frames = 0;
+        using var progress = new ProgressBar(() => Volatile.Read(ref frames), Math.Min(maxFrames, source.FrameCount > 0 ? source.FrameCount : maxFrames));
+        while (frames < maxFrames && source.Read(frame))
+        {
+            var timing = new FrameTiming();
+            segmenter.Segment(frame, raw, ref timing);
+            raw.CopyTo(smoothed, 0);
+            smoother.Apply(smoothed, mw, mh, frame);
+            lag.Add(raw, smoothed);
+            CpuCompositor.ToRgbFloat(frame, rgb);
+            for (int i = 0; i < pixels; i++)
+                luma[i] = MaskRefiner.Luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
+            Bilinear(raw, mw, mh, upsampled, w, h, full);
+            meters[0].Add(luma, full);
+            Bilinear(smoothed, mw, mh, upsampled, w, h, full);
+            meters[1].Add(luma, full);
+            Refined(refiner, rgb, w, h, raw, mw, mh, upsampled, full);
+            meters[2].Add(luma, full);
+            Refined(refiner, rgb, w, h, smoothed, mw, mh, upsampled, full);
+            meters[3].Add(luma, full);
+            Interlocked.Increment(ref frames);
+        }
+        return new ClipQuality(clip, frames, w, h, meters[0].Flicker, meters[1].Flicker, meters[2].Flicker, meters[3].Flicker,
+            meters[0].StaticShare, lag.Frames);
+    }
+
+    /// <summary>The mask at frame size as the compositor shows it: refined, or bilinear when refinement is off.</summary>
+    private static void Refined(MaskRefiner refiner, float[] rgb, int w, int h, float[] mask, int mw, int mh, Mat upsampled, float[] output)
+    {
+        if (refiner.Kind == RefineKind.Off)
+        {
+            Bilinear(mask, mw, mh, upsampled, w, h, output);
+            return;
+        }
+        refiner.Prepare(rgb, w, h, mask, mw, mh);
+        refiner.Upsample(rgb, output);
+    }
+
+    /// <summary>mask.glsl's bilinear upsampling (OpenCV INTER_LINEAR: pixel centres aligned) into <paramref name="output"/>.</summary>
+    private static void Bilinear(float[] mask, int mw, int mh, Mat upsampled, int w, int h, float[] output)
+    {
+        using var small = Mat.FromPixelData(mh, mw, MatType.CV_32FC1, mask);
+        Cv2.Resize(small, upsampled, new Size(w, h), 0, 0, InterpolationFlags.Linear);
+        upsampled.GetArray(out float[] values);
+        values.CopyTo(output, 0);
+    }
+}
