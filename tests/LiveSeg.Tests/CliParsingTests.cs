@@ -111,7 +111,10 @@ public sealed class CliParsingTests : IDisposable
         var r = Parse("video", "in.mp4", "-o", "out.mp4");
         Assert.Empty(r.Errors);
         var effect = Commands.Shared.Effect.Read(r);
-        Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.3f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
+        Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.9f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
+        Assert.Equal((LiveSeg.Rendering.RefineKind.Bilateral, 0.3f, 0f), (effect.Refine, effect.LightWrap, effect.Feather));
+        Assert.Equal(new LiveSeg.Inference.MaskSettings().Smoothing, Commands.Shared.Effect.ReadMask(r).Smoothing);
+        Assert.Equal(new LiveSeg.Rendering.EffectSettings().Refine, effect.Refine);
         Assert.Equal("body", r.GetValue(Commands.Shared.Model.Model));
         Assert.Equal("nevus", Parse("eval", "--data", "d").GetValue<string>("--model"));
         Assert.Equal("nevus", Parse("image", "a.png", "-o", "out").GetValue<string>("--model"));
