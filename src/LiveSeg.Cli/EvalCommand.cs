@@ -68,7 +68,7 @@ public static class EvalCommand
         }
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
-        var refine = EffectSettings.ParseRefine(cl.GetValue(s_refine)!);
+        var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         var images = new ImageSegmenter(segmenter, refine);
         if (!json)
             Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {items.Count} images of split '{split}' in {data}; mask upsampling: {RefineName(refine)}");

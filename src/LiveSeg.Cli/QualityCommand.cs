@@ -61,7 +61,7 @@ public static class QualityCommand
         string[] clips = cl.GetValue(s_inputs)!;
         int maxFrames = cl.GetValue(s_frames);
         bool json = cl.GetValue(s_json);
-        var refine = EffectSettings.ParseRefine(cl.GetValue(s_refine)!);
+        var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         var mask = new MaskSettings { Smoothing = cl.GetValue(s_smooth) }.Validated();
         foreach (string clip in clips)
             Throw.IfFileUnreadable(clip, "input video");

@@ -108,8 +108,8 @@ internal sealed class EffectOptions
 /// <summary>--refine: one definition for the compositing commands and for image / eval (which must measure what video shows).</summary>
 internal static class RefineOption
 {
-    public static Option<string> Create() => Opt.Checked("--refine", "mask upsampling guided by the frame: joint bilateral, fast guided filter, or off (bilinear)",
-        "bilateral|guided|off", v => EffectSettings.ParseRefine(v), "bilateral", ["bilateral", "guided", "off"]);
+    public static Option<string> Create() => Opt.Checked("--refine", "mask edges guided by the frame: auto (bilateral on a GPU, off on software OpenGL; image/eval: bilateral), joint bilateral, fast guided filter, or off (bilinear)",
+        "auto|bilateral|guided|off", v => EffectSettings.ParseRefine(v), "auto", ["auto", "bilateral", "guided", "off"]);
 }
 
 /// <summary>The options video, bench and live share: model, effect, device and threads, defined once.</summary>

@@ -157,25 +157,19 @@ public class MaskRefinerTests
         Assert.Equal(RefineKind.Off, off.Kind);
     }
 
-    [Fact]
-    public void Span_CoversEveryFramePixelOnce_AndIsNeverEmpty()
+    [Theory]
+    [InlineData(641, 64)]
+    [InlineData(37, 50)]
+    [InlineData(1, 1)]
+    [InlineData(1280, 256)]
+    public void Centre_IsThePixelAtTheTexelCentre_InsideTheFrame(int frame, int mask)
     {
-        foreach (var (frame, mask) in new[] { (641, 64), (37, 50), (1, 1), (1280, 256) })
+        for (int t = 0; t < mask; t++)
         {
-            int covered = 0, previousEnd = 0;
-            for (int t = 0; t < mask; t++)
-            {
-                var (first, end) = MaskRefiner.Span(t, frame, mask);
-                Assert.True(end > first);
-                if (frame >= mask)
-                {
-                    Assert.Equal(previousEnd, first);
-                    covered += end - first;
-                }
-                previousEnd = end;
-            }
-            if (frame >= mask)
-                Assert.Equal(frame, covered);
+            var (centre, before) = MaskRefiner.Centre(t, frame, mask);
+            Assert.InRange(centre, 0, frame - 1);
+            Assert.Equal(Math.Max(centre - 1, 0), before);
+            Assert.Equal(Math.Min((int)Math.Floor((t + 0.5) * frame / mask), frame - 1), centre);
         }
     }
 }

@@ -57,10 +57,10 @@ public sealed class TemporalSmoother(int length, float keep)
         byte* data = (byte*)frameBgr.Data;
         for (int ty = 0; ty < maskHeight; ty++)
         {
-            int y0 = Math.Min((int)((ty + 0.5) * h / maskHeight), h - 1), y1 = Math.Max(y0 - 1, 0);
+            var (y0, y1) = LiveSeg.Rendering.MaskRefiner.Centre(ty, h, maskHeight);
             for (int tx = 0; tx < maskWidth; tx++)
             {
-                int x0 = Math.Min((int)((tx + 0.5) * w / maskWidth), w - 1), x1 = Math.Max(x0 - 1, 0);
+                var (x0, x1) = LiveSeg.Rendering.MaskRefiner.Centre(tx, w, maskWidth);
                 byte* a = data + y0 * step, b = data + y1 * step;
                 float sum = Luma(a + x0 * 3) + Luma(a + x1 * 3) + Luma(b + x0 * 3) + Luma(b + x1 * 3);
                 _luma[ty * maskWidth + tx] = sum * (0.25f / 255f);

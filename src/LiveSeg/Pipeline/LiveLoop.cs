@@ -82,7 +82,7 @@ public sealed class LiveLoop : IDisposable
 
     public GlfwWindow Window => _window;
 
-    public string RendererDescription => $"{_window.Renderer} (GLFW window)";
+    public string RendererDescription => $"{_window.Renderer} (GLFW window); {_compositor.RefineDescription}";
 
     /// <summary>Displayed frames' timings (end to end = capture → swap), the newest <see cref="SummaryFrames"/>.</summary>
     public MetricsRecorder Recorder => _recorder;

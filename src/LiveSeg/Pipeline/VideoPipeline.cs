@@ -65,7 +65,7 @@ public sealed class VideoPipeline : IDisposable
     public OnnxSegmenter Segmenter => _segment.Segmenter;
 
     /// <summary>GL renderer string and EGL platform, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via EGL surfaceless".</summary>
-    public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}";
+    public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}; {_compositor.RefineDescription}";
 
     public int ExpectedFrames { get; }
 

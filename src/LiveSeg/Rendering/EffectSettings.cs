@@ -37,7 +37,7 @@ public readonly record struct EffectSettings
     /// <summary>Outline sample distance in pixels, 1..32 (line about twice as wide).</summary>
     public int OutlineWidth { get; init; }
 
-    /// <summary>How the model's mask is brought to the frame's resolution (default: joint bilateral, guided by the frame).</summary>
+    /// <summary>How the model's mask is brought to the frame's resolution (default auto: joint bilateral on a GPU, bilinear on software OpenGL).</summary>
     public RefineKind Refine { get; init; }
 
     /// <summary>replace: how strongly the new background's light spills over the person's edge, 0 (off) .. 1.</summary>
@@ -52,7 +52,7 @@ public readonly record struct EffectSettings
     public EffectSettings()
     {
         Effect = EffectKind.Blur;
-        Refine = RefineKind.Bilateral;
+        Refine = RefineKind.Auto;
         LightWrap = 0.3f;
         TintStrength = 0.5f;
         BlurRadius = 12;
@@ -64,7 +64,7 @@ public readonly record struct EffectSettings
     public static RefineKind ParseRefine(string value) =>
         Enum.TryParse(value, ignoreCase: true, out RefineKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
             ? k
-            : Throw.User<RefineKind>($"unknown refine mode '{value}': use guided, bilateral or off.");
+            : Throw.User<RefineKind>($"unknown refine mode '{value}': use auto, bilateral, guided or off.");
 
     public static EffectKind ParseEffect(string value) =>
         Enum.TryParse(value, ignoreCase: true, out EffectKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
@@ -85,7 +85,7 @@ public readonly record struct EffectSettings
         if (Feather is < 0f or > 0.5f || float.IsNaN(Feather))
             Throw.User($"--feather {Feather} is out of range: use 0 (off) .. 0.5.");
         if (!Enum.IsDefined(Refine))
-            Throw.User($"refine mode {Refine} is unknown: use guided, bilateral or off.");
+            Throw.User($"refine mode {Refine} is unknown: use auto, bilateral, guided or off.");
         return this;
     }
 

@@ -5,7 +5,8 @@ namespace LiveSeg.Rendering;
 /// <summary>
 /// The effect pass: frame RGBA8 + mask R32F (model size, upsampled in the shader by mask.glsl, refined with the
 /// refine stage's result) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
-/// settings may change at run time, else only the one used); <see cref="Apply"/> picks the program and sets uniforms.
+/// settings may change at run time, else only the one used), compiled for the run's refine mode (a compile-time
+/// variant, so bilinear costs nothing extra); <see cref="Apply"/> picks the program and sets uniforms.
 /// </summary>
 public sealed class EffectStage : IDisposable
 {
@@ -14,19 +15,23 @@ public sealed class EffectStage : IDisposable
     private readonly int _width;
     private readonly int _height;
     private readonly ShaderProgram?[] _programs = new ShaderProgram?[Enum.GetValues<EffectKind>().Length];
+    private readonly RefineKind _refine;
     private ShaderProgram _current;
 
     public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings, bool allEffects)
     {
-        (_gl, _triangle, _width, _height) = (gl, triangle, width, height);
+        (_gl, _triangle, _width, _height, _refine) = (gl, triangle, width, height, settings.Refine);
         foreach (EffectKind kind in allEffects ? Enum.GetValues<EffectKind>() : [settings.Effect])
         {
-            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind));
+            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind), $"#define REFINE {(int)settings.Refine}\n");
             program.Use();
             gl.Uniform1(program.Uniform("u_mask"), 1);
-            gl.Uniform1(program.Uniform("u_frame"), 0);
-            gl.Uniform1(program.Uniform("u_refined"), 3);
-            gl.Uniform1(program.Uniform("u_rangeSigma"), MaskRefiner.RangeSigma);
+            if (kind != EffectKind.Mask || settings.Refine != RefineKind.Off)
+                gl.Uniform1(program.Uniform("u_frame"), 0);
+            if (settings.Refine != RefineKind.Off)
+                gl.Uniform1(program.Uniform("u_refined"), 3);
+            if (settings.Refine == RefineKind.Bilateral)
+                gl.Uniform1(program.Uniform("u_rangeSigma"), MaskRefiner.RangeSigma);
             if (kind is EffectKind.Blur)
                 gl.Uniform1(program.Uniform("u_blurred"), 2);
             if (kind is EffectKind.Replace)
@@ -50,8 +55,9 @@ public sealed class EffectStage : IDisposable
     {
         _current = _programs[(int)settings.Effect]
             ?? throw new InvalidOperationException($"effect {settings.Effect} was not built: make the compositor adjustable");
+        if (settings.Refine != _refine)
+            throw new InvalidOperationException($"the effect programs were built for refine {_refine}, not {settings.Refine}");
         _current.Use();
-        _gl.Uniform1(_current.Uniform("u_refine"), (int)settings.Refine);
         if (settings.Effect is EffectKind.Blur or EffectKind.Replace)
             _gl.Uniform1(_current.Uniform("u_feather"), settings.Feather);
         if (settings.Effect is EffectKind.Replace)

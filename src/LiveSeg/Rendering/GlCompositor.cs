@@ -40,6 +40,8 @@ public sealed unsafe class GlCompositor : ICompositor
         int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
         if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
             Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
+        AskedRefine = settings.Refine;
+        settings = settings with { Refine = RefineChoice.For(settings.Refine, gl.GetStringS(StringName.Renderer) ?? "") };
         _triangle = new FullScreenTriangle(gl);
         _upload = new UploadStage(gl, width, height);
         for (int i = 0; i < Depth; i++)
@@ -53,7 +55,7 @@ public sealed unsafe class GlCompositor : ICompositor
             using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
             SetBackground(cover);
         }
-        if (adjustable || settings.Refine != RefineKind.Off)
+        if (settings.Refine != RefineKind.Off)
             _refine = new RefineStage(gl, shaders, _triangle, maskWidth, maskHeight);
         _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
         Settings = settings;
@@ -75,11 +77,16 @@ public sealed unsafe class GlCompositor : ICompositor
 
     public EffectSettings Settings { get; private set; }
 
-    /// <summary>New effect settings: picks the effect's program and sets uniforms (nothing is built).</summary>
+    /// <summary>The refine mode asked for (maybe auto); <see cref="Settings"/> holds the one in use.</summary>
+    public RefineKind AskedRefine { get; }
+
+    /// <summary>For the header line: how mask edges are made in this run.</summary>
+    public string RefineDescription => RefineChoice.Describe(AskedRefine, Settings.Refine);
+
+    /// <summary>New effect settings: picks the effect's program and sets uniforms (nothing is built). The refine mode stays the run's.</summary>
     public void Apply(EffectSettings settings)
     {
-        if (settings.Refine != RefineKind.Off && _refine is null)
-            throw new InvalidOperationException("this compositor has no refine stage (not adjustable, made with refinement off)");
+        settings = settings with { Refine = Settings.Refine };
         Settings = settings;
         _blur?.Apply(settings);
         _effect.Apply(settings, _blur);

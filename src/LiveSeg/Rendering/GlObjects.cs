@@ -99,11 +99,12 @@ public sealed class ShaderProgram : IDisposable
 {
     private readonly GL _gl;
 
-    public ShaderProgram(GL gl, ShaderLibrary library, string vertexFile, string fragmentFile)
+    /// <param name="defines">Lines (<c>#define NAME value\n</c>) put after the fragment shader's #version: a compile-time variant.</param>
+    public ShaderProgram(GL gl, ShaderLibrary library, string vertexFile, string fragmentFile, string defines = "")
     {
         _gl = gl;
         uint vs = Compile(ShaderType.VertexShader, vertexFile, library.Source(vertexFile));
-        uint fs = Compile(ShaderType.FragmentShader, fragmentFile, library.Source(fragmentFile));
+        uint fs = Compile(ShaderType.FragmentShader, fragmentFile, library.Source(fragmentFile, defines));
         Handle = gl.CreateProgram();
         gl.AttachShader(Handle, vs);
         gl.AttachShader(Handle, fs);

@@ -11,19 +11,51 @@ public enum RefineKind
 
     /// <summary>Joint bilateral upsampling: each mask texel near the pixel weighted by distance and by how alike its luma is.</summary>
     Bilateral,
+
+    /// <summary>
+    /// Bilateral where OpenGL runs on a GPU; off on a software renderer (Mesa llvmpipe/softpipe, SwiftShader), where the
+    /// per-pixel work costs ~15 ms a 720p frame. Still images (image, eval: no OpenGL) use bilateral.
+    /// </summary>
+    Auto,
+}
+
+/// <summary>What <see cref="RefineKind.Auto"/> becomes.</summary>
+public static class RefineChoice
+{
+    /// <summary>True for OpenGL renderers that run shaders on the CPU.</summary>
+    public static bool IsSoftware(string renderer) =>
+        renderer.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase) || renderer.Contains("softpipe", StringComparison.OrdinalIgnoreCase)
+        || renderer.Contains("SwiftShader", StringComparison.OrdinalIgnoreCase) || renderer.Contains("swrast", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The mode a compositor on <paramref name="renderer"/> uses for <paramref name="asked"/>.</summary>
+    public static RefineKind For(RefineKind asked, string renderer) =>
+        asked != RefineKind.Auto ? asked : IsSoftware(renderer) ? RefineKind.Off : RefineKind.Bilateral;
+
+    /// <summary>Still images (no OpenGL): auto is bilateral.</summary>
+    public static RefineKind ForStill(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Bilateral : asked;
+
+    /// <summary>How the header line names the mode a run uses.</summary>
+    public static string Describe(RefineKind asked, RefineKind used) => used switch
+    {
+        RefineKind.Off when asked == RefineKind.Auto => "edges bilinear (software OpenGL; --refine bilateral to force)",
+        RefineKind.Off => "edges bilinear",
+        RefineKind.Guided => "edges guided by the frame (fast guided filter)",
+        _ => "edges guided by the frame (joint bilateral)",
+    };
 }
 
 /// <summary>
 /// Frame-guided mask upsampling on the CPU: the reference for shaders/refine_*.frag and mask.glsl (same formulas, same
 /// order, in float), used by the CPU compositor and by <c>liveseg image</c> / <c>liveseg eval</c>.
 /// <para>Guide: luma Y = 0.299 R + 0.587 G + 0.114 B of the frame (0..1). Step 1 (<see cref="Prepare"/>), at the mask's
-/// size: each mask texel gets the mean Y of the frame pixels it covers (integer bounds x0 = ⌊tx·w/mw⌋ ..
-/// max(x0+1, ⌊(tx+1)·w/mw⌋), clamped) → I', with the mask value p'.</para>
+/// size: each mask texel gets the mean Y of the 2x2 frame pixels at its centre (<see cref="Centre"/>) → I', with the
+/// mask value p'.</para>
 /// <para>Guided: box means (radius <see cref="Radius"/> texels, the window cut at the borders) of I', p', I'², I'p'; per
 /// texel a = cov(I',p') / (var(I') + ε), b = mean p' − a·mean I'; box means of a and b → A, B. Per frame pixel:
 /// q = clamp(A·Y + B, 0, 1), A and B sampled bilinearly as the mask is.</para>
-/// <para>Bilateral: per frame pixel, the 4x4 mask texels around its bilinear position, each weighted by
-/// exp(−d²/2) (d: distance in texels) · (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w.</para>
+/// <para>Bilateral: per frame pixel, the 2x2 mask texels of its bilinear position, each weighted by its bilinear
+/// weight · (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w. Where the 2x2 block of texels starting at the
+/// first one agrees within 1/512 (flagged in step 1; most of the frame), the plain bilinear value.</para>
 /// Allocation-free after construction; buffers grow only when the mask size does.
 /// </summary>
 public sealed class MaskRefiner
@@ -37,6 +69,9 @@ public sealed class MaskRefiner
     /// <summary>Bilateral range σ (luma, 0..1).</summary>
     public const float RangeSigma = 0.08f;
 
+    /// <summary>Bilateral: where the 2x2 block of mask texels starting at a pixel's first texel agree within this (1/512), the pixel gets the plain bilinear value.</summary>
+    public const float UniformBelow = 1f / 512f;
+
     /// <summary>Added to every bilateral range weight, so that a pixel unlike all its texels still gets their spatial mean.</summary>
     public const float RangeFloor = 1e-4f;
 
@@ -48,7 +83,7 @@ public sealed class MaskRefiner
     private int _w;
     private int _h;
 
-    public MaskRefiner(RefineKind kind) => Kind = kind;
+    public MaskRefiner(RefineKind kind) => Kind = RefineChoice.ForStill(kind);
 
     public RefineKind Kind { get; }
 
@@ -73,23 +108,24 @@ public sealed class MaskRefiner
         (_mw, _mh) = (mw, mh);
         for (int ty = 0; ty < mh; ty++)
         {
-            var (y0, y1) = Span(ty, height, mh);
+            var (cy, dy) = Centre(ty, height, mh);
             for (int tx = 0; tx < mw; tx++)
             {
-                var (x0, x1) = Span(tx, width, mw);
-                float sum = 0;
-                for (int y = y0; y < y1; y++)
-                {
-                    for (int x = x0; x < x1; x++)
-                    {
-                        int i = (y * width + x) * 3;
-                        sum += Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
-                    }
-                }
-                float guide = sum / ((x1 - x0) * (y1 - y0));
+                var (cx, dx) = Centre(tx, width, mw);
+                float guide = (LumaAt(rgb, width, cx, cy) + LumaAt(rgb, width, dx, cy) + LumaAt(rgb, width, cx, dy) + LumaAt(rgb, width, dx, dy)) * 0.25f;
                 float p = mask[ty * mw + tx];
                 int o = (ty * mw + tx) * 4;
-                (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
+                if (Kind == RefineKind.Bilateral)
+                {
+                    int ux = Math.Min(tx + 1, mw - 1), uy = Math.Min(ty + 1, mh - 1);
+                    float pb = mask[ty * mw + ux], pc = mask[uy * mw + tx], pd = mask[uy * mw + ux];
+                    float spread = MathF.Max(MathF.Max(p, pb), MathF.Max(pc, pd)) - MathF.Min(MathF.Min(p, pb), MathF.Min(pc, pd));
+                    (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, spread < UniformBelow ? 1 : 0, 0);
+                }
+                else
+                {
+                    (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
+                }
             }
         }
         if (Kind != RefineKind.Guided)
@@ -108,12 +144,20 @@ public sealed class MaskRefiner
         BoxMean(_scratch, _coefficients, 0, 1);
     }
 
-    /// <summary>The frame rows (or columns) mask texel <paramref name="t"/> covers: [first, end), never empty.</summary>
-    public static (int First, int End) Span(int t, int frameSize, int maskSize)
+    /// <summary>
+    /// The frame column (or row) at mask texel <paramref name="t"/>'s centre, ⌊(2t + 1)·frame / (2·mask)⌋ clamped, and
+    /// the one before it (clamped at 0): the guide reads the 2x2 pixels there.
+    /// </summary>
+    public static (int Centre, int Before) Centre(int t, int frameSize, int maskSize)
     {
-        int first = Math.Min((int)((long)t * frameSize / maskSize), frameSize - 1);
-        int end = Math.Min(Math.Max(first + 1, (int)((long)(t + 1) * frameSize / maskSize)), frameSize);
-        return (first, end);
+        int c = Math.Min((int)((2L * t + 1) * frameSize / (2L * maskSize)), frameSize - 1);
+        return (c, Math.Max(c - 1, 0));
+    }
+
+    private static float LumaAt(ReadOnlySpan<float> rgb, int width, int x, int y)
+    {
+        int i = (y * width + x) * 3;
+        return Luma(rgb[i], rgb[i + 1], rgb[i + 2]);
     }
 
     /// <summary>refine_box.frag: the mean over the 2·Radius+1 texels along (dx, dy) that lie inside the mask, 4 channels.</summary>
@@ -157,24 +201,35 @@ public sealed class MaskRefiner
             float a = Bilinear(0, x0, x1, y0, y1, wx, wy), b = Bilinear(1, x0, x1, y0, y1, wx, wy);
             return Math.Clamp(a * luma + b, 0f, 1f);
         }
-        float sum = 0, weights = 0;
-        for (int j = -1; j <= 2; j++)
         {
-            int ty = Math.Clamp((int)fy + j, 0, _mh - 1);
-            float ddy = fy + j - srcY;
-            for (int i = -1; i <= 2; i++)
-            {
-                int tx = Math.Clamp((int)fx + i, 0, _mw - 1);
-                float ddx = fx + i - srcX;
-                int o = (ty * _mw + tx) * 4;
-                float dl = luma - _moments[o];
-                float w = MathF.Exp(-0.5f * (ddx * ddx + ddy * ddy)) * (MathF.Exp(-dl * dl * (0.5f / (RangeSigma * RangeSigma))) + RangeFloor);
-                sum += w * _moments[o + 1];
-                weights += w;
-            }
+            int x0 = Math.Clamp((int)fx, 0, _mw - 1), y0 = Math.Clamp((int)fy, 0, _mh - 1);
+            int a = (y0 * _mw + x0) * 4;
+            if (_moments[a + 2] > 0.5f)
+                return BilinearMask(srcX, srcY);
+            float wx = srcX - fx, wy = srcY - fy, k = 0.5f / (RangeSigma * RangeSigma);
+            int x1 = Math.Clamp((int)fx + 1, 0, _mw - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
+            int b = (y0 * _mw + x1) * 4, c = (y1 * _mw + x0) * 4, d = (y1 * _mw + x1) * 4;
+            float wa = (1 - wx) * (1 - wy) * Range(luma, _moments[a], k);
+            float wb = wx * (1 - wy) * Range(luma, _moments[b], k);
+            float wc = (1 - wx) * wy * Range(luma, _moments[c], k);
+            float wd = wx * wy * Range(luma, _moments[d], k);
+            return (wa * _moments[a + 1] + wb * _moments[b + 1] + wc * _moments[c + 1] + wd * _moments[d + 1]) / (wa + wb + wc + wd);
         }
-        return sum / weights;
     }
+
+    /// <summary>The plain bilinear mask at source position (srcX, srcY) (mask.glsl's texture fetch).</summary>
+    private float BilinearMask(float srcX, float srcY)
+    {
+        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
+        float wx = srcX - fx, wy = srcY - fy;
+        int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
+        int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
+        float top = CpuCompositor.Mix(_moments[(y0 * _mw + x0) * 4 + 1], _moments[(y0 * _mw + x1) * 4 + 1], wx);
+        float bottom = CpuCompositor.Mix(_moments[(y1 * _mw + x0) * 4 + 1], _moments[(y1 * _mw + x1) * 4 + 1], wx);
+        return CpuCompositor.Mix(top, bottom, wy);
+    }
+
+    private static float Range(float luma, float guide, float k) => MathF.Exp(-(luma - guide) * (luma - guide) * k) + RangeFloor;
 
     private float Bilinear(int c, int x0, int x1, int y0, int y1, float wx, float wy)
     {

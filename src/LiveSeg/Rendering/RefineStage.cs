@@ -14,6 +14,7 @@ public sealed class RefineStage : IDisposable
     private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;
     private readonly ShaderProgram _guide;
+    private readonly ShaderProgram _bilateralGuide;
     private readonly ShaderProgram _box;
     private readonly ShaderProgram _coefficients;
     private readonly int _uDirection;
@@ -25,6 +26,10 @@ public sealed class RefineStage : IDisposable
     {
         (_gl, _triangle) = (gl, triangle);
         _guide = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineGuide);
+        _bilateralGuide = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineGuide, "#define BILATERAL 1\n");
+        _bilateralGuide.Use();
+        gl.Uniform1(_bilateralGuide.Uniform("u_frame"), 0);
+        gl.Uniform1(_bilateralGuide.Uniform("u_mask"), 1);
         _box = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineBox);
         _coefficients = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineCoefficients);
         _guide.Use();
@@ -59,7 +64,7 @@ public sealed class RefineStage : IDisposable
     {
         if (kind == RefineKind.Off)
             return;
-        _guide.Use();
+        (kind == RefineKind.Guided ? _guide : _bilateralGuide).Use();
         (kind == RefineKind.Guided ? _first : _result).BindForDrawing();
         frame.Bind(0);
         mask.Bind(1);
@@ -88,6 +93,7 @@ public sealed class RefineStage : IDisposable
     public void Dispose()
     {
         _guide.Dispose();
+        _bilateralGuide.Dispose();
         _box.Dispose();
         _coefficients.Dispose();
         _first?.Dispose();

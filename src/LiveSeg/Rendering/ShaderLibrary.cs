@@ -18,16 +18,19 @@ public sealed class ShaderLibrary
 
     /// <summary>
     /// The source of <paramref name="file"/>, with each line <c>#include "name"</c> replaced by the text of shaders/name
-    /// (one level: shared GLSL such as mask.glsl; GLSL itself has no include).
+    /// (one level: shared GLSL such as mask.glsl; GLSL itself has no include), and <paramref name="defines"/> (lines
+    /// such as <c>#define REFINE 1</c>) right after the <c>#version</c> line: compile-time variants of one file.
     /// </summary>
-    public string Source(string file)
+    public string Source(string file, string defines = "")
     {
         string text = Read(file);
         var sb = new System.Text.StringBuilder();
         foreach (string line in text.Split('\n'))
         {
             string trimmed = line.Trim();
-            if (trimmed.StartsWith("#include \"", StringComparison.Ordinal) && trimmed.EndsWith('"'))
+            if (trimmed.StartsWith("#version", StringComparison.Ordinal))
+                sb.Append(line).Append('\n').Append(defines);
+            else if (trimmed.StartsWith("#include \"", StringComparison.Ordinal) && trimmed.EndsWith('"'))
                 sb.Append(Read(trimmed["#include \"".Length..^1])).Append('\n');
             else
                 sb.Append(line).Append('\n');
