@@ -1,8 +1,7 @@
 #version 330 core
 // Mask refinement, pass 1 (MaskRefiner.Prepare): at the mask's size, the guide I' = mean luma of the 2x2 frame pixels
 // at the mask texel's centre (c = ((2t + 1) * frame) / (2 * mask), then c and c - 1, clamped to the frame), and the
-// mask value p. Out: RGBA32F mask size: (I', p, I'^2, I' p) for the guided filter; for bilateral (BILATERAL defined)
-// (I', p, flag, 0), flag = 1 when the mask texels t, t + (1,0), t + (0,1), t + (1,1) (clamped) agree within 1/512.
+// mask value p. Out: RGBA32F mask size: (I', p, I'^2, I' p) (the bilateral pass reads only I' and p).
 uniform sampler2D u_frame;   // RGBA8 frame size
 uniform sampler2D u_mask;    // R32F mask size
 layout(location = 0) out vec4 o_moments;
@@ -19,14 +18,5 @@ void main() {
     ivec2 d = max(c - 1, ivec2(0));
     float guide = (luma(c) + luma(ivec2(d.x, c.y)) + luma(ivec2(c.x, d.y)) + luma(d)) * 0.25;
     float p = texelFetch(u_mask, t, 0).r;
-#ifdef BILATERAL
-    ivec2 u = min(t + 1, mask - 1);
-    float pb = texelFetch(u_mask, ivec2(u.x, t.y), 0).r;
-    float pc = texelFetch(u_mask, ivec2(t.x, u.y), 0).r;
-    float pd = texelFetch(u_mask, u, 0).r;
-    float spread = max(max(p, pb), max(pc, pd)) - min(min(p, pb), min(pc, pd));
-    o_moments = vec4(guide, p, spread < 1.0 / 512.0 ? 1.0 : 0.0, 0.0);
-#else
     o_moments = vec4(guide, p, guide * guide, guide * p);
-#endif
 }

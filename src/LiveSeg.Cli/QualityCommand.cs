@@ -144,8 +144,7 @@ public static class QualityCommand
             Bilinear(mask, mw, mh, upsampled, w, h, output);
             return;
         }
-        refiner.Prepare(rgb, w, h, mask, mw, mh);
-        refiner.Upsample(rgb, output);
+        refiner.RefineToFrame(rgb, w, h, mask, mw, mh).AsSpan(0, w * h).CopyTo(output);
     }
 
     /// <summary>mask.glsl's bilinear upsampling (OpenCV INTER_LINEAR: pixel centres aligned) into <paramref name="output"/>.</summary>

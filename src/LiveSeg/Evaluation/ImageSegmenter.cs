@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using LiveSeg.Inference;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
@@ -45,11 +46,9 @@ public sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine = 
         }
         var rgb = new float[w * h * 3];
         CpuCompositor.ToRgbFloat(imageBgr, rgb);
-        _refiner.Prepare(rgb, w, h, _mask, segmenter.MaskWidth, segmenter.MaskHeight);
-        var refined = new float[w * h];
-        _refiner.Upsample(rgb, refined);
+        float[] refined = _refiner.RefineToFrame(rgb, w, h, _mask, segmenter.MaskWidth, segmenter.MaskHeight);
         var full = new Mat(h, w, MatType.CV_32FC1);
-        full.SetArray(refined);
+        Marshal.Copy(refined, 0, full.Data, w * h);
         return full;
     }
 

@@ -15,8 +15,10 @@ public sealed unsafe class CpuCompositor : ICompositor
 {
     private readonly int _w;
     private readonly int _h;
-    private readonly int _mw;
-    private readonly int _mh;
+    private int _mw;                     // the mask in use: the model's, or the refined one (half the frame's size)
+    private int _mh;
+    private readonly int _modelMaskWidth;
+    private readonly int _modelMaskHeight;
     private readonly EffectSettings _s;
     private float[] _mask = [];           // the slot's mask (model size) while compositing it
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
@@ -31,7 +33,7 @@ public sealed unsafe class CpuCompositor : ICompositor
 
     public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
     {
-        (_w, _h, _mw, _mh, _s) = (width, height, maskWidth, maskHeight, settings);
+        (_w, _h, _modelMaskWidth, _modelMaskHeight, _s) = (width, height, maskWidth, maskHeight, settings);
         _frame = new float[width * height * 3];
         _weights = settings.BlurWeights();
         _refiner = new MaskRefiner(settings.Refine);
@@ -55,8 +57,12 @@ public sealed unsafe class CpuCompositor : ICompositor
         long t = Stopwatch.GetTimestamp();
         ToRgbFloat(slot.Image, _frame);
         t = slot.Timing.Add(Stage.Upload, t);
-        _mask = slot.Mask;
-        _refiner.Prepare(_frame, _w, _h, _mask, _mw, _mh);
+        (_mask, _mw, _mh) = (slot.Mask, _modelMaskWidth, _modelMaskHeight);
+        if (_refiner.Kind != RefineKind.Off)
+        {
+            _mask = _refiner.Refine(_frame, _w, _h, slot.Mask, _mw, _mh);
+            (_mw, _mh) = MaskRefiner.RefinedSize(_w, _h);
+        }
         t = slot.Timing.Add(Stage.Refine, t);
         if (_s.Effect == EffectKind.Blur)
             Blur();
@@ -133,21 +139,22 @@ public sealed unsafe class CpuCompositor : ICompositor
     /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
 
-    /// <summary>mask.glsl maskAt: refined (<see cref="MaskRefiner"/>) or bilinear; pos in frame pixel-centre coordinates.</summary>
-    private float MaskAt(float px, float py)
+    /// <summary>mask.glsl maskAt: the mask in use (model or refined), bilinear, pixel centres aligned, edges repeated; pos in frame pixel-centre coordinates.</summary>
+    private float MaskAt(float px, float py) => SampleBilinear(_mask, _mw, _mh, _w, _h, px, py);
+
+    /// <summary>
+    /// mask.glsl's bilinear sample of a <paramref name="mw"/> x <paramref name="mh"/> mask at frame position (px, py) of a
+    /// <paramref name="w"/> x <paramref name="h"/> frame: pixel centres aligned (as OpenCV INTER_LINEAR), edges repeated.
+    /// </summary>
+    public static float SampleBilinear(float[] mask, int mw, int mh, int w, int h, float px, float py)
     {
-        if (_refiner.Kind != RefineKind.Off)
-        {
-            int i = ((int)py * _w + (int)px) * 3;
-            return _refiner.At(px, py, MaskRefiner.Luma(_frame[i], _frame[i + 1], _frame[i + 2]));
-        }
-        float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
+        float srcX = px * ((float)mw / w) - 0.5f, srcY = py * ((float)mh / h) - 0.5f;
         float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
         float wx = srcX - fx, wy = srcY - fy;
-        int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
-        int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
-        float top = Mix(_mask[y0 * _mw + x0], _mask[y0 * _mw + x1], wx);
-        float bottom = Mix(_mask[y1 * _mw + x0], _mask[y1 * _mw + x1], wx);
+        int x0 = Math.Clamp((int)fx, 0, mw - 1), x1 = Math.Clamp((int)fx + 1, 0, mw - 1);
+        int y0 = Math.Clamp((int)fy, 0, mh - 1), y1 = Math.Clamp((int)fy + 1, 0, mh - 1);
+        float top = Mix(mask[y0 * mw + x0], mask[y0 * mw + x1], wx);
+        float bottom = Mix(mask[y1 * mw + x0], mask[y1 * mw + x1], wx);
         return Mix(top, bottom, wy);
     }
 

@@ -3,10 +3,9 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The effect pass: frame RGBA8 + mask R32F (model size, upsampled in the shader by mask.glsl, refined with the
-/// refine stage's result) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
-/// settings may change at run time, else only the one used), compiled for the run's refine mode (a compile-time
-/// variant, so bilinear costs nothing extra); <see cref="Apply"/> picks the program and sets uniforms.
+/// The effect pass: frame RGBA8 + mask R32F (model size, or the refine stage's half-frame-size result; upsampled in
+/// the shader by mask.glsl) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
+/// settings may change at run time, else only the one used); <see cref="Apply"/> picks the program and sets uniforms.
 /// </summary>
 public sealed class EffectStage : IDisposable
 {
@@ -15,23 +14,18 @@ public sealed class EffectStage : IDisposable
     private readonly int _width;
     private readonly int _height;
     private readonly ShaderProgram?[] _programs = new ShaderProgram?[Enum.GetValues<EffectKind>().Length];
-    private readonly RefineKind _refine;
     private ShaderProgram _current;
 
     public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings, bool allEffects)
     {
-        (_gl, _triangle, _width, _height, _refine) = (gl, triangle, width, height, settings.Refine);
+        (_gl, _triangle, _width, _height) = (gl, triangle, width, height);
         foreach (EffectKind kind in allEffects ? Enum.GetValues<EffectKind>() : [settings.Effect])
         {
-            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind), $"#define REFINE {(int)settings.Refine}\n");
+            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind));
             program.Use();
             gl.Uniform1(program.Uniform("u_mask"), 1);
-            if (kind != EffectKind.Mask || settings.Refine != RefineKind.Off)
+            if (kind != EffectKind.Mask)
                 gl.Uniform1(program.Uniform("u_frame"), 0);
-            if (settings.Refine != RefineKind.Off)
-                gl.Uniform1(program.Uniform("u_refined"), 3);
-            if (settings.Refine == RefineKind.Bilateral)
-                gl.Uniform1(program.Uniform("u_rangeSigma"), MaskRefiner.RangeSigma);
             if (kind is EffectKind.Blur)
                 gl.Uniform1(program.Uniform("u_blurred"), 2);
             if (kind is EffectKind.Replace)
@@ -55,8 +49,6 @@ public sealed class EffectStage : IDisposable
     {
         _current = _programs[(int)settings.Effect]
             ?? throw new InvalidOperationException($"effect {settings.Effect} was not built: make the compositor adjustable");
-        if (settings.Refine != _refine)
-            throw new InvalidOperationException($"the effect programs were built for refine {_refine}, not {settings.Refine}");
         _current.Use();
         if (settings.Effect is EffectKind.Blur or EffectKind.Replace)
             _gl.Uniform1(_current.Uniform("u_feather"), settings.Feather);
@@ -93,17 +85,16 @@ public sealed class EffectStage : IDisposable
     }
 
     /// <summary>
-    /// Draws into <paramref name="target"/>. <paramref name="extra"/>: blurred sums (blur) or background (replace);
-    /// <paramref name="refined"/>: the refine stage's result (unused when refinement is off).
+    /// Draws into <paramref name="target"/>. <paramref name="mask"/>: the model's mask or the refined one;
+    /// <paramref name="extra"/>: blurred sums (blur) or background (replace).
     /// </summary>
-    public void Render(RenderTarget target, Texture2D frame, Texture2D mask, Texture2D? extra, Texture2D? refined)
+    public void Render(RenderTarget target, Texture2D frame, Texture2D mask, Texture2D? extra)
     {
         target.BindForDrawing();
         _current.Use();
         frame.Bind(0);
         mask.Bind(1);
         extra?.Bind(2);
-        refined?.Bind(3);
         _triangle.Draw();
     }
 

@@ -7,8 +7,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// The render stage of both compositions, on the GPU: upload → [refine] → [blur] → effect (which upsamples the mask
-/// where it reads it, guided by the refine stage's result) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
+/// The render stage of both compositions, on the GPU: upload → [refine: the mask at half the frame's size, guided by
+/// the frame] → [blur] → effect (which upsamples the mask where it reads it) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
 /// targets — is made once on the GL thread and reused for every frame. An adjustable compositor (live mode) makes every
 /// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
 /// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
@@ -56,7 +56,7 @@ public sealed unsafe class GlCompositor : ICompositor
             SetBackground(cover);
         }
         if (settings.Refine != RefineKind.Off)
-            _refine = new RefineStage(gl, shaders, _triangle, maskWidth, maskHeight);
+            _refine = new RefineStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings.Refine);
         _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
         Settings = settings;
         SetMaskSize(maskWidth, maskHeight);
@@ -107,9 +107,11 @@ public sealed unsafe class GlCompositor : ICompositor
         _maskWidth = maskWidth;
         _maskHeight = maskHeight;
         _upload.EnsureMaskSize(maskWidth, maskHeight);
-        _blur?.SetMaskSize(maskWidth, maskHeight);
         _refine?.SetMaskSize(maskWidth, maskHeight);
-        _effect.SetMaskSize(maskWidth, maskHeight);
+        // What blur and effect read as their mask: the model's, or the refined one at half the frame's size.
+        var (usedWidth, usedHeight) = _refine is null ? (maskWidth, maskHeight) : MaskRefiner.RefinedSize(_width, _height);
+        _blur?.SetMaskSize(usedWidth, usedHeight);
+        _effect.SetMaskSize(usedWidth, usedHeight);
         _effect.Apply(Settings, _blur); // leaves the current program in use with its uniforms
     }
 
@@ -125,12 +127,17 @@ public sealed unsafe class GlCompositor : ICompositor
             SetMaskSize(maskWidth, maskHeight);
         _upload.Upload(image, mask);
         t = timing.Add(Stage.Upload, t);
-        _refine?.Render(Settings.Refine, _upload.Frame, _upload.Mask);
+        Texture2D used = _upload.Mask;
+        if (_refine is not null)
+        {
+            _refine.Render(_upload.Frame, _upload.Mask);
+            used = _refine.Result;
+        }
         t = timing.Add(Stage.Refine, t);
         if (Settings.Effect == EffectKind.Blur)
-            _blur!.Render(_upload.Frame, _upload.Mask);
+            _blur!.Render(_upload.Frame, used);
         RenderTarget output = _outputs[_submitted++ % Depth];
-        _effect.Render(output, _upload.Frame, _upload.Mask, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background, _refine?.Result);
+        _effect.Render(output, _upload.Frame, used, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background);
         timing.Add(Stage.Composite, t);
         return output;
     }

@@ -45,17 +45,20 @@ public static class RefineChoice
 }
 
 /// <summary>
-/// Frame-guided mask upsampling on the CPU: the reference for shaders/refine_*.frag and mask.glsl (same formulas, same
-/// order, in float), used by the CPU compositor and by <c>liveseg image</c> / <c>liveseg eval</c>.
-/// <para>Guide: luma Y = 0.299 R + 0.587 G + 0.114 B of the frame (0..1). Step 1 (<see cref="Prepare"/>), at the mask's
-/// size: each mask texel gets the mean Y of the 2x2 frame pixels at its centre (<see cref="Centre"/>) → I', with the
-/// mask value p'.</para>
+/// Frame-guided mask refinement on the CPU: the reference for shaders/refine_*.frag (same formulas, same order, in
+/// float), used by the CPU compositor and by <c>liveseg image</c> / <c>eval</c> / <c>quality</c>.
+/// <para>The refined mask is made at half the frame's resolution (<see cref="RefinedSize"/>: ⌈w/2⌉ x ⌈h/2⌉, each texel
+/// a 2x2 block of frame pixels) and then upsampled bilinearly like any mask (mask.glsl): edges land within a pixel of
+/// the frame's while the per-pixel work, the costly part on software OpenGL, is a quarter of the frame's.</para>
+/// <para>Guide: luma Y = 0.299 R + 0.587 G + 0.114 B of the frame (0..1). Step 1, at the mask's size: each mask texel
+/// gets the mean Y of the 2x2 frame pixels at its centre (<see cref="Centre"/>) → I', with the mask value p'. Each
+/// refined texel's own guide Y is the mean luma of its 2x2 block (clamped at the frame's edge), its position the
+/// block's centre (2t + 1 in frame pixel-centre coordinates).</para>
 /// <para>Guided: box means (radius <see cref="Radius"/> texels, the window cut at the borders) of I', p', I'², I'p'; per
-/// texel a = cov(I',p') / (var(I') + ε), b = mean p' − a·mean I'; box means of a and b → A, B. Per frame pixel:
-/// q = clamp(A·Y + B, 0, 1), A and B sampled bilinearly as the mask is.</para>
-/// <para>Bilateral: per frame pixel, the 2x2 mask texels of its bilinear position, each weighted by its bilinear
-/// weight · (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w. Where the 2x2 block of texels starting at the
-/// first one agrees within 1/512 (flagged in step 1; most of the frame), the plain bilinear value.</para>
+/// texel a = cov(I',p') / (var(I') + ε), b = mean p' − a·mean I'; box means of a and b → A, B; refined
+/// q = clamp(A·Y + B, 0, 1), A and B sampled bilinearly at the texel's position.</para>
+/// <para>Bilateral: the 2x2 mask texels of the position's bilinear footprint, each weighted by its bilinear weight ·
+/// (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w.</para>
 /// Allocation-free after construction; buffers grow only when the mask size does.
 /// </summary>
 public sealed class MaskRefiner
@@ -69,15 +72,14 @@ public sealed class MaskRefiner
     /// <summary>Bilateral range σ (luma, 0..1).</summary>
     public const float RangeSigma = 0.08f;
 
-    /// <summary>Bilateral: where the 2x2 block of mask texels starting at a pixel's first texel agree within this (1/512), the pixel gets the plain bilinear value.</summary>
-    public const float UniformBelow = 1f / 512f;
-
-    /// <summary>Added to every bilateral range weight, so that a pixel unlike all its texels still gets their spatial mean.</summary>
+    /// <summary>Added to every bilateral range weight, so that a texel unlike all its mask texels still gets their spatial mean.</summary>
     public const float RangeFloor = 1e-4f;
 
-    private float[] _moments = [];   // mask size x 4: I', p', I'², I'p' (guided) or I', p' (bilateral uses 0 and 1)
-    private float[] _scratch = [];   // mask size x 4
+    private float[] _moments = [];      // mask size x 4: I', p', I'², I'p'
+    private float[] _scratch = [];      // mask size x 4
     private float[] _coefficients = []; // mask size x 4: A, B (guided)
+    private float[] _refined = [];      // refined size
+    private float[] _full = [];         // frame size (still images)
     private int _mw;
     private int _mh;
     private int _w;
@@ -90,14 +92,51 @@ public sealed class MaskRefiner
     /// <summary>GLSL's luma weights, on 0..1 channels.</summary>
     public static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
 
+    /// <summary>The refined mask's size for a frame: ⌈w/2⌉ x ⌈h/2⌉.</summary>
+    public static (int Width, int Height) RefinedSize(int width, int height) => ((width + 1) / 2, (height + 1) / 2);
+
     /// <summary>
-    /// Step 1 (and for guided, the coefficients) for one frame: <paramref name="rgb"/> is the frame, RGB 0..1, frame
-    /// size x 3; <paramref name="mask"/> the model's mask, <paramref name="mw"/> x <paramref name="mh"/>.
+    /// The refined mask of one frame at <see cref="RefinedSize"/> (valid until the next call): <paramref name="rgb"/>
+    /// is the frame, RGB 0..1, frame size x 3; <paramref name="mask"/> the model's mask, <paramref name="mw"/> x <paramref name="mh"/>.
     /// </summary>
-    public void Prepare(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    public float[] Refine(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
     {
         if (Kind == RefineKind.Off)
-            return;
+            throw new InvalidOperationException("refinement is off");
+        Prepare(rgb, width, height, mask, mw, mh);
+        var (rw, rh) = RefinedSize(width, height);
+        if (_refined.Length < rw * rh)
+            _refined = new float[rw * rh];
+        for (int ty = 0; ty < rh; ty++)
+        {
+            int y0 = Math.Min(2 * ty, height - 1), y1 = Math.Min(2 * ty + 1, height - 1);
+            for (int tx = 0; tx < rw; tx++)
+            {
+                int x0 = Math.Min(2 * tx, width - 1), x1 = Math.Min(2 * tx + 1, width - 1);
+                float y = (LumaAt(rgb, width, x0, y0) + LumaAt(rgb, width, x1, y0) + LumaAt(rgb, width, x0, y1) + LumaAt(rgb, width, x1, y1)) * 0.25f;
+                _refined[ty * rw + tx] = At(2 * tx + 1, 2 * ty + 1, y);
+            }
+        }
+        return _refined;
+    }
+
+    /// <summary>Still images: the refined mask upsampled bilinearly to the frame's size (valid until the next call).</summary>
+    public float[] RefineToFrame(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    {
+        float[] refined = Refine(rgb, width, height, mask, mw, mh);
+        var (rw, rh) = RefinedSize(width, height);
+        if (_full.Length < width * height)
+            _full = new float[width * height];
+        for (int y = 0; y < height; y++)
+        {
+            for (int x = 0; x < width; x++)
+                _full[y * width + x] = CpuCompositor.SampleBilinear(refined, rw, rh, width, height, x + 0.5f, y + 0.5f);
+        }
+        return _full;
+    }
+
+    private void Prepare(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    {
         (_w, _h) = (width, height);
         if (mw * mh * 4 > _moments.Length)
         {
@@ -115,17 +154,7 @@ public sealed class MaskRefiner
                 float guide = (LumaAt(rgb, width, cx, cy) + LumaAt(rgb, width, dx, cy) + LumaAt(rgb, width, cx, dy) + LumaAt(rgb, width, dx, dy)) * 0.25f;
                 float p = mask[ty * mw + tx];
                 int o = (ty * mw + tx) * 4;
-                if (Kind == RefineKind.Bilateral)
-                {
-                    int ux = Math.Min(tx + 1, mw - 1), uy = Math.Min(ty + 1, mh - 1);
-                    float pb = mask[ty * mw + ux], pc = mask[uy * mw + tx], pd = mask[uy * mw + ux];
-                    float spread = MathF.Max(MathF.Max(p, pb), MathF.Max(pc, pd)) - MathF.Min(MathF.Min(p, pb), MathF.Min(pc, pd));
-                    (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, spread < UniformBelow ? 1 : 0, 0);
-                }
-                else
-                {
-                    (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
-                }
+                (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
             }
         }
         if (Kind != RefineKind.Guided)
@@ -188,8 +217,8 @@ public sealed class MaskRefiner
         }
     }
 
-    /// <summary>The refined mask at frame pixel centre (px, py) whose luma is <paramref name="luma"/> (after <see cref="Prepare"/>).</summary>
-    public float At(float px, float py, float luma)
+    /// <summary>The refined mask at frame position (px, py) whose guide luma is <paramref name="luma"/> (after <see cref="Prepare"/>).</summary>
+    private float At(float px, float py, float luma)
     {
         float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
         float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
@@ -204,8 +233,6 @@ public sealed class MaskRefiner
         {
             int x0 = Math.Clamp((int)fx, 0, _mw - 1), y0 = Math.Clamp((int)fy, 0, _mh - 1);
             int a = (y0 * _mw + x0) * 4;
-            if (_moments[a + 2] > 0.5f)
-                return BilinearMask(srcX, srcY);
             float wx = srcX - fx, wy = srcY - fy, k = 0.5f / (RangeSigma * RangeSigma);
             int x1 = Math.Clamp((int)fx + 1, 0, _mw - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
             int b = (y0 * _mw + x1) * 4, c = (y1 * _mw + x0) * 4, d = (y1 * _mw + x1) * 4;
@@ -217,18 +244,6 @@ public sealed class MaskRefiner
         }
     }
 
-    /// <summary>The plain bilinear mask at source position (srcX, srcY) (mask.glsl's texture fetch).</summary>
-    private float BilinearMask(float srcX, float srcY)
-    {
-        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
-        float wx = srcX - fx, wy = srcY - fy;
-        int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
-        int y0 = Math.Clamp((int)fy, 0, _mh - 1), y1 = Math.Clamp((int)fy + 1, 0, _mh - 1);
-        float top = CpuCompositor.Mix(_moments[(y0 * _mw + x0) * 4 + 1], _moments[(y0 * _mw + x1) * 4 + 1], wx);
-        float bottom = CpuCompositor.Mix(_moments[(y1 * _mw + x0) * 4 + 1], _moments[(y1 * _mw + x1) * 4 + 1], wx);
-        return CpuCompositor.Mix(top, bottom, wy);
-    }
-
     private static float Range(float luma, float guide, float k) => MathF.Exp(-(luma - guide) * (luma - guide) * k) + RangeFloor;
 
     private float Bilinear(int c, int x0, int x1, int y0, int y1, float wx, float wy)
@@ -236,21 +251,5 @@ public sealed class MaskRefiner
         float top = CpuCompositor.Mix(_coefficients[(y0 * _mw + x0) * 4 + c], _coefficients[(y0 * _mw + x1) * 4 + c], wx);
         float bottom = CpuCompositor.Mix(_coefficients[(y1 * _mw + x0) * 4 + c], _coefficients[(y1 * _mw + x1) * 4 + c], wx);
         return CpuCompositor.Mix(top, bottom, wy);
-    }
-
-    /// <summary>
-    /// The refined mask of a whole image into <paramref name="output"/> (frame size): for still images (<c>liveseg
-    /// image</c>, <c>liveseg eval</c>), after <see cref="Prepare"/>.
-    /// </summary>
-    public void Upsample(ReadOnlySpan<float> rgb, Span<float> output)
-    {
-        for (int y = 0; y < _h; y++)
-        {
-            for (int x = 0; x < _w; x++)
-            {
-                int i = (y * _w + x) * 3;
-                output[y * _w + x] = At(x + 0.5f, y + 0.5f, Luma(rgb[i], rgb[i + 1], rgb[i + 2]));
-            }
-        }
     }
 }

@@ -3,87 +3,110 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// Frame-guided mask refinement on the GPU, at the mask's size (cheap: 256x256 whatever the frame): frame RGBA8 + mask
-/// R32F → <see cref="Result"/> (RGBA32F, mask size), which mask.glsl's maskAt turns into the refined mask at each
-/// frame pixel. Guided: refine_guide.frag (guide and moments), refine_box.frag twice (means), refine_coeff.frag
-/// (a, b), refine_box.frag twice (mean a, b). Bilateral: refine_guide.frag only. Off: nothing. The CPU reference is
-/// <see cref="MaskRefiner"/>. Programs are made once; targets again only when the mask size changes (a model swap).
+/// Frame-guided mask refinement on the GPU: frame RGBA8 + model mask R32F → <see cref="Result"/>, the refined mask (R32F,
+/// half the frame's size, linear filtering), which the blur and effect passes then read as their mask. At the mask's
+/// size (cheap whatever the frame): refine_guide.frag (guide and moments); guided adds refine_box.frag twice (means),
+/// refine_coeff.frag (a, b) and refine_box.frag twice (mean a, b). Then refine_apply.frag at half the frame's size.
+/// The CPU reference is <see cref="MaskRefiner"/>. Programs and the result are made once; the mask-size targets again
+/// only when the mask size changes (a model swap).
 /// </summary>
 public sealed class RefineStage : IDisposable
 {
     private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;
+    private readonly RefineKind _kind;
     private readonly ShaderProgram _guide;
-    private readonly ShaderProgram _bilateralGuide;
-    private readonly ShaderProgram _box;
-    private readonly ShaderProgram _coefficients;
+    private readonly ShaderProgram? _box;
+    private readonly ShaderProgram? _coefficients;
+    private readonly ShaderProgram _apply;
     private readonly int _uDirection;
+    private readonly RenderTarget _result;
+    private readonly int _frameWidth;
+    private readonly int _frameHeight;
     private RenderTarget _first = null!;
     private RenderTarget _second = null!;
-    private RenderTarget _result = null!;
+    private RenderTarget _terms = null!;
 
-    public RefineStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int maskWidth, int maskHeight)
+    public RefineStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int frameWidth, int frameHeight, int maskWidth, int maskHeight, RefineKind kind)
     {
-        (_gl, _triangle) = (gl, triangle);
+        if (kind is not (RefineKind.Guided or RefineKind.Bilateral))
+            throw new ArgumentException($"no refine stage for {kind}", nameof(kind));
+        (_gl, _triangle, _kind, _frameWidth, _frameHeight) = (gl, triangle, kind, frameWidth, frameHeight);
+        bool guided = kind == RefineKind.Guided;
         _guide = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineGuide);
-        _bilateralGuide = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineGuide, "#define BILATERAL 1\n");
-        _bilateralGuide.Use();
-        gl.Uniform1(_bilateralGuide.Uniform("u_frame"), 0);
-        gl.Uniform1(_bilateralGuide.Uniform("u_mask"), 1);
-        _box = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineBox);
-        _coefficients = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineCoefficients);
         _guide.Use();
         gl.Uniform1(_guide.Uniform("u_frame"), 0);
         gl.Uniform1(_guide.Uniform("u_mask"), 1);
-        _box.Use();
-        gl.Uniform1(_box.Uniform("u_source"), 0);
-        gl.Uniform1(_box.Uniform("u_radius"), MaskRefiner.Radius);
-        _uDirection = _box.Uniform("u_direction");
-        _coefficients.Use();
-        gl.Uniform1(_coefficients.Uniform("u_means"), 0);
-        gl.Uniform1(_coefficients.Uniform("u_epsilon"), MaskRefiner.Epsilon);
+        if (guided)
+        {
+            _box = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineBox);
+            _box.Use();
+            gl.Uniform1(_box.Uniform("u_source"), 0);
+            gl.Uniform1(_box.Uniform("u_radius"), MaskRefiner.Radius);
+            _uDirection = _box.Uniform("u_direction");
+            _coefficients = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineCoefficients);
+            _coefficients.Use();
+            gl.Uniform1(_coefficients.Uniform("u_means"), 0);
+            gl.Uniform1(_coefficients.Uniform("u_epsilon"), MaskRefiner.Epsilon);
+        }
+        _apply = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.RefineApply, guided ? "#define GUIDED 1\n" : "#define BILATERAL 1\n");
+        _apply.Use();
+        gl.Uniform1(_apply.Uniform("u_frame"), 0);
+        gl.Uniform1(_apply.Uniform("u_refined"), 2);
+        gl.Uniform1(_apply.Uniform("u_mask"), 1);
+        if (!guided)
+            gl.Uniform1(_apply.Uniform("u_rangeSigma"), MaskRefiner.RangeSigma);
+        var (rw, rh) = MaskRefiner.RefinedSize(frameWidth, frameHeight);
+        _result = new RenderTarget(gl, rw, rh, InternalFormat.R32f, linear: true);
         SetMaskSize(maskWidth, maskHeight);
     }
 
-    /// <summary>Guided: (A, B) per mask texel, filtered linearly; bilateral: (I', p), read with texelFetch.</summary>
+    /// <summary>The refined mask, R32F, <see cref="MaskRefiner.RefinedSize"/> of the frame, linear filtering.</summary>
     public Texture2D Result => _result.Texture;
 
     public void SetMaskSize(int maskWidth, int maskHeight)
     {
-        if (_result is not null && _result.Width == maskWidth && _result.Height == maskHeight)
+        if (_terms is not null && _terms.Width == maskWidth && _terms.Height == maskHeight)
             return;
         _first?.Dispose();
         _second?.Dispose();
-        _result?.Dispose();
+        _terms?.Dispose();
         _first = new RenderTarget(_gl, maskWidth, maskHeight, InternalFormat.Rgba32f);
         _second = new RenderTarget(_gl, maskWidth, maskHeight, InternalFormat.Rgba32f);
-        _result = new RenderTarget(_gl, maskWidth, maskHeight, InternalFormat.Rgba32f, linear: true);
+        _terms = new RenderTarget(_gl, maskWidth, maskHeight, InternalFormat.Rgba32f, linear: true);
+        _apply.Use();
+        _gl.Uniform2(_apply.Uniform("u_maskScale"), (float)maskWidth / _frameWidth, (float)maskHeight / _frameHeight);
     }
 
-    public void Render(RefineKind kind, Texture2D frame, Texture2D mask)
+    public void Render(Texture2D frame, Texture2D mask)
     {
-        if (kind == RefineKind.Off)
-            return;
-        (kind == RefineKind.Guided ? _guide : _bilateralGuide).Use();
-        (kind == RefineKind.Guided ? _first : _result).BindForDrawing();
+        _guide.Use();
+        (_kind == RefineKind.Guided ? _first : _terms).BindForDrawing();
         frame.Bind(0);
         mask.Bind(1);
         _triangle.Draw();
-        if (kind != RefineKind.Guided)
-            return;
-        Box(_first, _second, 1, 0);
-        Box(_second, _first, 0, 1);
-        _coefficients.Use();
-        _second.BindForDrawing();
-        _first.Texture.Bind(0);
+        if (_kind == RefineKind.Guided)
+        {
+            Box(_first, _second, 1, 0);
+            Box(_second, _first, 0, 1);
+            _coefficients!.Use();
+            _second.BindForDrawing();
+            _first.Texture.Bind(0);
+            _triangle.Draw();
+            Box(_second, _first, 1, 0);
+            Box(_first, _terms, 0, 1);
+        }
+        _apply.Use();
+        _result.BindForDrawing();
+        frame.Bind(0);
+        mask.Bind(1);
+        _terms.Texture.Bind(2);
         _triangle.Draw();
-        Box(_second, _first, 1, 0);
-        Box(_first, _result, 0, 1);
     }
 
     private void Box(RenderTarget source, RenderTarget target, int dx, int dy)
     {
-        _box.Use();
+        _box!.Use();
         _gl.Uniform2(_uDirection, dx, dy);
         target.BindForDrawing();
         source.Texture.Bind(0);
@@ -93,11 +116,12 @@ public sealed class RefineStage : IDisposable
     public void Dispose()
     {
         _guide.Dispose();
-        _bilateralGuide.Dispose();
-        _box.Dispose();
-        _coefficients.Dispose();
+        _box?.Dispose();
+        _coefficients?.Dispose();
+        _apply.Dispose();
+        _result.Dispose();
         _first?.Dispose();
         _second?.Dispose();
-        _result?.Dispose();
+        _terms?.Dispose();
     }
 }

@@ -58,6 +58,7 @@ public static class ShaderFiles
     public const string RefineGuide = "refine_guide.frag";
     public const string RefineBox = "refine_box.frag";
     public const string RefineCoefficients = "refine_coeff.frag";
+    public const string RefineApply = "refine_apply.frag";
     public const string EffectMask = "effect_mask.frag";
     public const string EffectTint = "effect_tint.frag";
     public const string EffectBlur = "effect_blur.frag";
