@@ -65,7 +65,7 @@ internal sealed class EffectOptions
 
     public Option<int> OutlineWidth { get; } = Opt.Int("--outline-width", "outline sample distance in pixels", 3, 1, 32);
 
-    public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask where the picture is still (none where it moves)", 0.9f, 0f, 0.95f, "0 = off .. 0.95");
+    public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask where the picture is still (none where it moves)", 0.95f, 0f, 0.98f, "0 = off .. 0.98");
 
     public Option<string> Refine { get; } = RefineOption.Create();
 

@@ -111,7 +111,7 @@ public sealed class CliParsingTests : IDisposable
         var r = Parse("video", "in.mp4", "-o", "out.mp4");
         Assert.Empty(r.Errors);
         var effect = Commands.Shared.Effect.Read(r);
-        Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.9f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
+        Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.95f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
         Assert.Equal((LiveSeg.Rendering.RefineKind.Auto, 0.3f, 0f), (effect.Refine, effect.LightWrap, effect.Feather));
         Assert.Equal(new LiveSeg.Inference.MaskSettings().Smoothing, Commands.Shared.Effect.ReadMask(r).Smoothing);
         Assert.Equal(new LiveSeg.Rendering.EffectSettings().Refine, effect.Refine);
@@ -144,7 +144,7 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("video in.mp4 -o o.mp4 --blur 33", "--blur 33 is out of range: use 1..32")]
     [InlineData("video in.mp4 -o o.mp4 --blur abc", "option '--blur' needs a whole number, not 'abc'")]
     [InlineData("video in.mp4 -o o.mp4 --outline-width 40", "--outline-width 40 is out of range")]
-    [InlineData("video in.mp4 -o o.mp4 --smooth 0.96", "--smooth 0.96 is out of range")]
+    [InlineData("video in.mp4 -o o.mp4 --smooth 0.99", "--smooth 0.99 is out of range")]
     [InlineData("video in.mp4 -o o.mp4 --strength 1.5", "--strength 1.5 is out of range: use 0..1")]
     [InlineData("video in.mp4 -o o.mp4 --strength NaN", "option '--strength' needs a number, not 'NaN'")]
     [InlineData("video in.mp4 -o o.mp4 --threads 100000", "--threads 100000 is out of range")]

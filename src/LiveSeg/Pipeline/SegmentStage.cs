@@ -36,7 +36,7 @@ public sealed class SegmentStage : IDisposable
 
     public int MaskHeight => Segmenter.MaskHeight;
 
-    /// <summary>Temporal smoothing weight, 0..0.95 (live mode's +/- changes it).</summary>
+    /// <summary>Temporal smoothing weight, 0..0.98 (live mode's +/- changes it).</summary>
     public float Smoothing
     {
         get => _smoothing;
