@@ -73,7 +73,7 @@ public sealed class LiveKeysTests : IDisposable
     [SkippableFact]
     public void EffectKeys_SwitchTheEffect_PlusMinusChangeItsSetting_AndSmoothingForMask()
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Blur });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Blur, Refine = RefineKind.Off });
         Show(loop, 2);
         for (int k = 0; k < 5; k++)
         {
@@ -99,7 +99,7 @@ public sealed class LiveKeysTests : IDisposable
     [SkippableFact]
     public void ModelBackgroundHudHelpFullScreenAndQuitKeys()
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint, Refine = RefineKind.Off });
         Show(loop, 2);
         Press(loop, LiveAction.NextModel);
         Show(loop, 2);
@@ -128,14 +128,14 @@ public sealed class LiveKeysTests : IDisposable
     [SkippableFact]
     public void ScreenshotKey_SavesExactlyTheFrameShown()
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Replace });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off });
         Press(loop, LiveAction.Hud); // no HUD: the whole window must equal the CPU reference
         Show(loop, 3);
         Press(loop, LiveAction.Screenshot);
         loop.Finish();
         string shot = Directory.GetFiles(_dir.Path, "liveseg-*.png").Single();
         using var image = Cv2.ImRead(shot);
-        using var expected = Reference(new EffectSettings { Effect = EffectKind.Replace });
+        using var expected = Reference(new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off });
         using var diff = new Mat();
         Cv2.Absdiff(image, expected, diff);
         Cv2.MinMaxLoc(diff.Reshape(1), out double _, out double worst);
@@ -145,7 +145,7 @@ public sealed class LiveKeysTests : IDisposable
     [SkippableFact]
     public void RecordKey_RecordsOnlyNewFrames_AtAConstantRate()
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Tint, Refine = RefineKind.Off });
         Show(loop, 2);
         Press(loop, LiveAction.Record);
         Assert.NotNull(loop.Controls.Recording);
@@ -159,7 +159,7 @@ public sealed class LiveKeysTests : IDisposable
         Assert.Equal(frames, probe.Frames);
         Assert.True(frames > 0);
         using var first = Synthetic.ReadFrame(path, 0);
-        using var expected = Reference(new EffectSettings { Effect = EffectKind.Tint });
+        using var expected = Reference(new EffectSettings { Effect = EffectKind.Tint, Refine = RefineKind.Off });
         using var diff = new Mat();
         Cv2.Absdiff(first, expected, diff);
         Assert.True(Cv2.Mean(diff).Val0 < 8, "the recording holds the composited frame (mp4v, lossy)");

@@ -87,7 +87,7 @@ public sealed class LiveCliTests : IDisposable
             Cv2.ImWrite(bgPath, bg);
         string shot = _dir.File("shot.png");
         var r = Cli.Run(XvfbRun("live", "--input", input, "--model", model, "--effect", "replace", "--background", bgPath,
-            "--smooth", "0", "--sync", "--no-vsync", "--frames", "20", "--screenshot", shot));
+            "--smooth", "0", "--refine", "off", "--sync", "--no-vsync", "--frames", "20", "--screenshot", shot));
         Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
         Assert.True(r.Stdout.Contains("shown 20 frames", StringComparison.Ordinal), r.Stdout);
 
@@ -153,7 +153,7 @@ public sealed class LiveCliTests : IDisposable
         var timing = new LiveSeg.Metrics.FrameTiming();
         seg.Segment(slot.Image, slot.Mask, ref timing);
         using var bg = Cv2.ImRead(background);
-        using var cpu = new CpuCompositor(Width, Height, seg.MaskWidth, seg.MaskHeight, new EffectSettings { Effect = EffectKind.Replace }, bg);
+        using var cpu = new CpuCompositor(Width, Height, seg.MaskWidth, seg.MaskHeight, new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off }, bg);
         cpu.Submit(slot);
         cpu.Complete(slot);
         return slot.Output.Clone();

@@ -36,7 +36,7 @@ public sealed unsafe class CpuCompositor : ICompositor
         (_w, _h, _modelMaskWidth, _modelMaskHeight, _s) = (width, height, maskWidth, maskHeight, settings);
         _frame = new float[width * height * 3];
         _weights = settings.BlurWeights();
-        _refiner = new MaskRefiner(settings.Refine);
+        _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
         int f = settings.BlurFactor;
         (_bw, _bh) = ((width + f - 1) / f, (height + f - 1) / f);
         _sums1 = settings.Effect == EffectKind.Blur ? new float[_bw * _bh * 4] : [];

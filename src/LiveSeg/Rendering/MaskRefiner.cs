@@ -31,7 +31,10 @@ public static class RefineChoice
     public static RefineKind For(RefineKind asked, string renderer) =>
         asked != RefineKind.Auto ? asked : IsSoftware(renderer) ? RefineKind.Off : RefineKind.Bilateral;
 
-    /// <summary>Still images (no OpenGL): auto is bilateral.</summary>
+    /// <summary>The CPU compositor renders in software, like llvmpipe: auto is off.</summary>
+    public static RefineKind ForCpuRenderer(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Off : asked;
+
+    /// <summary>Still images (image, eval, quality: no per-frame budget): auto is bilateral.</summary>
     public static RefineKind ForStill(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Bilateral : asked;
 
     /// <summary>How the header line names the mode a run uses.</summary>
