@@ -9,8 +9,17 @@ public enum DeviceChoice { Auto, Cpu, Cuda, TensorRT }
 public sealed record ProviderChoice(InferenceSession Session, string Provider, string Report);
 
 /// <summary>
-/// Creates an ONNX Runtime session on the best execution provider that loads. <c>auto</c> tries TensorRT → CUDA → CPU
-/// and reports why each skipped provider did not load; a forced provider that cannot load is a user error.
+/// How a provider is set up and tried: appending it to the session options, and the first run (warm-up) that proves it
+/// works. Replaceable so that tests can inject a failure at either point on a machine without a GPU.
+/// </summary>
+internal sealed record ProviderHooks(Action<DeviceChoice, SessionOptions> Append, Action<DeviceChoice, InferenceSession, long[]?> WarmUp);
+
+/// <summary>
+/// Creates an ONNX Runtime session on the best execution provider that loads <em>and runs</em>: <c>auto</c> tries
+/// TensorRT → CUDA → CPU, each proven by one warm-up inference on zeros (a CUDA or TensorRT failure there — missing
+/// kernel, out of memory, a cuDNN mismatch — falls back to the next provider instead of failing the run), and reports
+/// why each skipped provider did not load or run; a forced provider that cannot is a user error. TensorRT keeps its
+/// built engines in a cache folder (<see cref="TensorRtCacheFolder"/>), FP16 where the card has it.
 /// </summary>
 public static partial class ExecutionProviders
 {
@@ -40,7 +49,11 @@ public static partial class ExecutionProviders
         _ => Throw.User<DeviceChoice>($"unknown device '{value}': use auto, cpu, cuda or tensorrt."),
     };
 
-    public static ProviderChoice CreateSession(string modelPath, DeviceChoice device, int intraOpThreads)
+    /// <param name="imageShape">The image input's shape as the manifest gives it (for the GPU providers' warm-up; symbolic dimensions otherwise count as 1).</param>
+    public static ProviderChoice CreateSession(string modelPath, DeviceChoice device, int intraOpThreads, long[]? imageShape = null) =>
+        CreateSession(modelPath, device, intraOpThreads, imageShape, new ProviderHooks(Append, WarmUp));
+
+    internal static ProviderChoice CreateSession(string modelPath, DeviceChoice device, int intraOpThreads, long[]? imageShape, ProviderHooks hooks)
     {
         _ = s_env.Value;
         DeviceChoice[] order = device switch
@@ -58,23 +71,11 @@ public static partial class ExecutionProviders
                 IntraOpNumThreads = intraOpThreads,
                 InterOpNumThreads = 1,
             };
+            InferenceSession session;
             try
             {
-                if (candidate == DeviceChoice.TensorRT)
-                {
-                    options.AppendExecutionProvider_Tensorrt(0);
-                    options.AppendExecutionProvider_CUDA(0); // nodes TensorRT cannot take run on CUDA, not the CPU
-                }
-                else if (candidate == DeviceChoice.Cuda)
-                {
-                    options.AppendExecutionProvider_CUDA(0);
-                }
-                var session = new InferenceSession(modelPath, options);
-                string name = NameOf(candidate);
-                string report = skipped.Count == 0
-                    ? $"execution provider: {name}{(device == DeviceChoice.Auto ? " (first choice)" : " (as asked)")}"
-                    : $"execution provider: {name} ({string.Join("; ", skipped)})";
-                return new ProviderChoice(session, name, report);
+                hooks.Append(candidate, options);
+                session = new InferenceSession(modelPath, options);
             }
             catch (OnnxRuntimeException e)
             {
@@ -85,9 +86,96 @@ public static partial class ExecutionProviders
                 if (device != DeviceChoice.Auto)
                     Throw.User($"device '{NameOf(candidate).ToLowerInvariant()}' cannot be used: {reason}. Install the CUDA 13 / cuDNN 9{(candidate == DeviceChoice.TensorRT ? " / TensorRT 10" : "")} libraries, or use --device auto or cpu.", e);
                 skipped.Add($"{NameOf(candidate)} unavailable: {reason}");
+                continue;
             }
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                if (candidate != DeviceChoice.Cpu) // the CPU needs no proof: the segmenter's own first run reports model errors
+                    hooks.WarmUp(candidate, session, imageShape);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                session.Dispose();
+                options.Dispose();
+                string reason = $"failed at its first run ({FirstLine(e.Message)})";
+                if (device != DeviceChoice.Auto)
+                    Throw.User($"device '{NameOf(candidate).ToLowerInvariant()}' loaded but {reason}: check the CUDA / cuDNN versions ('liveseg doctor'), or use --device auto or cpu.", e);
+                skipped.Add($"{NameOf(candidate)} {reason}");
+                continue;
+            }
+            string name = NameOf(candidate);
+            string built = candidate == DeviceChoice.TensorRT
+                ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"; engine cache {TensorRtCacheFolder}, first run {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds:F1} s")
+                : "";
+            string report = skipped.Count == 0
+                ? $"execution provider: {name}{(device == DeviceChoice.Auto ? " (first choice)" : " (as asked)")}{built}"
+                : $"execution provider: {name} ({string.Join("; ", skipped)}){built}";
+            return new ProviderChoice(session, name, report);
         }
         throw new InvalidOperationException("unreachable: the CPU provider either loads or throws");
+    }
+
+    /// <summary>
+    /// Where TensorRT keeps the engines it builds (and its timing cache), so that a second start or a live model swap
+    /// does not rebuild them: $LIVESEG_TRT_CACHE, else $XDG_CACHE_HOME/liveseg/tensorrt (~/.cache/liveseg/tensorrt).
+    /// </summary>
+    public static string TensorRtCacheFolder =>
+        Environment.GetEnvironmentVariable("LIVESEG_TRT_CACHE") is { Length: > 0 } set ? set
+        : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "liveseg", "tensorrt");
+
+    /// <summary>The TensorRT options LiveSeg sets: engine and timing caches in <see cref="TensorRtCacheFolder"/>, FP16 where supported.</summary>
+    public static Dictionary<string, string> TensorRtOptions() => new()
+    {
+        ["device_id"] = "0",
+        ["trt_engine_cache_enable"] = "1",
+        ["trt_engine_cache_path"] = TensorRtCacheFolder,
+        ["trt_timing_cache_enable"] = "1",
+        ["trt_timing_cache_path"] = TensorRtCacheFolder,
+        ["trt_fp16_enable"] = "1", // TensorRT uses FP16 kernels only where the GPU has fast FP16; elsewhere FP32
+    };
+
+    private static void Append(DeviceChoice candidate, SessionOptions options)
+    {
+        if (candidate == DeviceChoice.TensorRT)
+        {
+            Directory.CreateDirectory(TensorRtCacheFolder);
+            using var trt = new OrtTensorRTProviderOptions();
+            trt.UpdateOptions(TensorRtOptions());
+            options.AppendExecutionProvider_Tensorrt(trt);
+            options.AppendExecutionProvider_CUDA(0); // nodes TensorRT cannot take run on CUDA, not the CPU
+        }
+        else if (candidate == DeviceChoice.Cuda)
+        {
+            options.AppendExecutionProvider_CUDA(0);
+        }
+    }
+
+    /// <summary>One inference on zeros (symbolic dimensions taken as 1): proves the provider runs the model, and builds TensorRT's engine.</summary>
+    internal static void WarmUp(DeviceChoice candidate, InferenceSession session, long[]? imageShape)
+    {
+        var names = new List<string>();
+        var values = new List<OrtValue>();
+        try
+        {
+            foreach (var (name, meta) in session.InputMetadata)
+            {
+                if (meta.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+                    return; // not an image model LiveSeg runs: the segmenter reports it; nothing to prove here
+                long[] shape = imageShape is not null && session.InputMetadata.Count == 1 ? imageShape : [.. meta.Dimensions.Select(d => d > 0 ? (long)d : 1L)];
+                names.Add(name);
+                values.Add(OrtValue.CreateTensorValueFromMemory(new float[shape.Aggregate(1L, (a, b) => a * b)], shape));
+            }
+            using var runOptions = new RunOptions();
+            using var results = session.Run(runOptions, names, values, session.OutputNames);
+        }
+        finally
+        {
+            foreach (var v in values)
+                v.Dispose();
+        }
     }
 
     public static string NameOf(DeviceChoice d) => d switch
@@ -105,14 +193,13 @@ public static partial class ExecutionProviders
     };
 
     /// <summary>
-    /// Why a provider did not load, in a few words: the first library it needs that cannot be loaded here
-    /// ("libcuda.so.1 not found: no NVIDIA driver"), else ORT's own first line.
+    /// Why a provider did not load, in a few words: the first library it needs that cannot be loaded here, in the
+    /// order the driver, CUDA, cuDNN/TensorRT ("libcuda.so.1 not found (no NVIDIA driver)"), else the library ORT's
+    /// message names, else ORT's own first line.
     /// </summary>
     public static string Reason(string message, DeviceChoice provider = DeviceChoice.Cpu)
     {
-        Match m = MissingLibrary().Match(message);
-        if (m.Success)
-            return $"{m.Groups[1].Value} not found";
+        // The driver first: without it every other missing library is beside the point.
         if (s_requiredLibraries.TryGetValue(provider, out string[]? libraries))
         {
             foreach (string lib in libraries)
@@ -122,7 +209,8 @@ public static partial class ExecutionProviders
                 System.Runtime.InteropServices.NativeLibrary.Free(handle);
             }
         }
-        return FirstLine(message);
+        Match m = MissingLibrary().Match(message);
+        return m.Success ? $"{m.Groups[1].Value} not found" : FirstLine(message);
     }
 
     private static string FirstLine(string message)

@@ -25,7 +25,9 @@ public sealed class OnnxSegmenter : IDisposable
     public OnnxSegmenter(ModelSpec spec, DeviceChoice device, int intraOpThreads = 0)
     {
         Manifest = spec.Manifest;
-        var choice = ExecutionProviders.CreateSession(spec.OnnxPath, device, intraOpThreads);
+        var m = spec.Manifest;
+        long[] imageShape = m.InputLayout == TensorLayout.Nchw ? [1, 3, m.Height, m.Width] : [1, m.Height, m.Width, 3];
+        var choice = ExecutionProviders.CreateSession(spec.OnnxPath, device, intraOpThreads, imageShape);
         _session = choice.Session;
         Provider = choice.Provider;
         ProviderReport = choice.Report;
