@@ -27,7 +27,7 @@ public static class Commands
         ("video", VideoCommand.Summary, VideoCommand.Build), ("live", LiveCommand.Summary, LiveCommand.Build),
         ("cameras", CamerasSummary, Cameras), ("bench", BenchCommand.Summary, BenchCommand.Build),
         ("image", ImageCommand.Summary, ImageCommand.Build), ("eval", EvalCommand.Summary, EvalCommand.Build),
-        ("quality", QualityCommand.Summary, QualityCommand.Build),
+        ("quality", QualityCommand.Summary, QualityCommand.Build), ("doctor", DoctorCommand.Summary, DoctorCommand.Build),
         ("train", TrainSummary, Train), ("models", ModelsCommand.Summary, ModelsCommand.Build),
     ];
 
