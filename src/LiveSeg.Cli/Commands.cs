@@ -28,6 +28,7 @@ public static class Commands
         ("cameras", CamerasSummary, Cameras), ("bench", BenchCommand.Summary, BenchCommand.Build),
         ("image", ImageCommand.Summary, ImageCommand.Build), ("eval", EvalCommand.Summary, EvalCommand.Build),
         ("quality", QualityCommand.Summary, QualityCommand.Build), ("doctor", DoctorCommand.Summary, DoctorCommand.Build),
+        ("parity", ParityCommand.Summary, ParityCommand.Build),
         ("train", TrainSummary, Train), ("models", ModelsCommand.Summary, ModelsCommand.Build),
     ];
 

@@ -20,6 +20,32 @@ public sealed class VideoCliTests : IDisposable
     }
 
     [Fact]
+    public void Parity_CpuAgainstCpu_IsExact_AndSaysSo()
+    {
+        var r = Cli.Run("parity", _input, "--model", _model, "--device", "cpu", "--frames", "5", "--json");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout);
+        Assert.Equal(5, doc.RootElement.GetProperty("frames").GetInt32());
+        Assert.Equal(0.0, doc.RootElement.GetProperty("max_abs_diff").GetDouble());
+        Assert.Equal(1.0, doc.RootElement.GetProperty("worst_iou").GetDouble());
+        Assert.True(doc.RootElement.GetProperty("ok").GetBoolean());
+    }
+
+    [Fact]
+    public void Quality_PrintsFlickerForEachMaskAndTheLag()
+    {
+        var r = Cli.Run("quality", _input, "--model", _model, "--frames", "12", "--json");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout.Trim());
+        var q = doc.RootElement;
+        Assert.Equal(12, q.GetProperty("frames").GetInt32());
+        foreach (string name in new[] { "flicker_raw", "flicker_smoothed", "flicker_refined", "flicker_refined_smoothed" })
+            Assert.InRange(q.GetProperty(name).GetDouble(), 0, 1);
+        Assert.Equal("bilateral", q.GetProperty("refine").GetString()); // auto, for a measurement without OpenGL
+        Assert.True(q.TryGetProperty("lag_frames", out _));
+    }
+
+    [Fact]
     public void Video_MaskEffect_SameGeometryAndMaskWhereTheSquareIs()
     {
         string output = _dir.File("mask.mkv");
