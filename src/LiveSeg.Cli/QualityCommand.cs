@@ -80,20 +80,25 @@ public static class QualityCommand
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     clip = q.Clip, frames = q.Frames, width = q.Width, height = q.Height, model = spec.Manifest.Name, smoothing = mask.Smoothing,
-                    refine = refine.ToString().ToLowerInvariant(), flicker_raw = q.Raw, flicker_smoothed = q.Smoothed, flicker_refined = q.Refined,
-                    flicker_refined_smoothed = q.RefinedSmoothed, ratio = q.RefinedSmoothed / q.Raw, static_share = q.StaticShare, lag_frames = q.LagFrames,
+                    refine = refine.ToString().ToLowerInvariant(), flicker_raw = Finite(q.Raw), flicker_smoothed = Finite(q.Smoothed), flicker_refined = Finite(q.Refined),
+                    flicker_refined_smoothed = Finite(q.RefinedSmoothed), ratio = Finite(q.RefinedSmoothed / q.Raw), static_share = Finite(q.StaticShare), lag_frames = Finite(q.LagFrames),
                 }));
             }
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(q.Clip),-36} {q.Frames,6} {q.Raw * 1000,7:F2} {q.Smoothed * 1000,9:F2} {q.Refined * 1000,8:F2} {q.RefinedSmoothed * 1000,17:F2} {q.RefinedSmoothed / q.Raw,6:F2} {q.LagFrames,6:F2}"));
+                    $"{Path.GetFileName(q.Clip),-36} {q.Frames,6} {Cell(q.Raw * 1000),7} {Cell(q.Smoothed * 1000),9} {Cell(q.Refined * 1000),8} {Cell(q.RefinedSmoothed * 1000),17} {Cell(q.RefinedSmoothed / q.Raw),6} {Cell(q.LagFrames),6}"));
             }
         }
         if (!json)
-            Console.WriteLine("ratio = refined+smoothed / raw; lag in frames");
+            Console.WriteLine("ratio = refined+smoothed / raw; lag in frames; n/a: too few frames, or nothing flickered or moved");
         return ExitCodes.Ok;
     }
+
+    /// <summary>JSON has no NaN or infinity: a figure that cannot be had (too few frames, nothing moved) is null.</summary>
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+
+    private static string Cell(double v) => double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
     private static ClipQuality Measure(string clip, OnnxSegmenter segmenter, float smoothing, RefineKind refine, int maxFrames)
     {
