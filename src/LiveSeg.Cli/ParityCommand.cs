@@ -60,15 +60,8 @@ public static class ParityCommand
             var timing = new FrameTiming();
             asked.Segment(frame, a, ref timing);
             cpu.Segment(frame, b, ref timing);
-            long both = 0, either = 0;
-            for (int i = 0; i < a.Length; i++)
-            {
-                maxDiff = Math.Max(maxDiff, Math.Abs(a[i] - b[i]));
-                bool p = a[i] >= 0.5f, q = b[i] >= 0.5f;
-                both += p && q ? 1 : 0;
-                either += p || q ? 1 : 0;
-            }
-            double iou = either == 0 ? 1 : (double)both / either;
+            var (diff, iou) = LiveSeg.Models.ParityCheck.Compare(a, b);
+            maxDiff = Math.Max(maxDiff, diff);
             worstIou = Math.Min(worstIou, iou);
             iouSum += iou;
             n++;

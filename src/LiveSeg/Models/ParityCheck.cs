@@ -48,16 +48,7 @@ public static class ParityCheck
             using var flat = output.Reshape(1, 1);
             flat.GetArray(out float[] cv);
 
-            double diff = 0;
-            int inter = 0, union = 0;
-            for (int p = 0; p < ort.Length; p++)
-            {
-                diff = Math.Max(diff, Math.Abs(ort[p] - cv[p]));
-                bool a = ort[p] >= 0.5f, b = cv[p] >= 0.5f;
-                inter += a && b ? 1 : 0;
-                union += a || b ? 1 : 0;
-            }
-            double iou = union == 0 ? 1 : (double)inter / union;
+            var (diff, iou) = Compare(ort, cv);
             if (diff >= maxDiff)
                 (maxDiff, worst) = (diff, i);
             minIoU = Math.Min(minIoU, iou);
@@ -65,6 +56,23 @@ public static class ParityCheck
         var o = LatencySummary.Of("ort", ortMs);
         var c = LatencySummary.Of("cv", cvMs);
         return new ParityResult(Path.GetFileNameWithoutExtension(onnxPath), frames.Count, framesFrom, maxDiff, minIoU, worst, o.P50, o.P95, c.P50, c.P95);
+    }
+
+    /// <summary>Two masks of one frame (0..1 values): the largest |difference| and the IoU of the masks thresholded at 0.5 (1 when both are empty).</summary>
+    public static (double MaxAbsDiff, double IoU) Compare(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        if (a.Length != b.Length)
+            throw new ArgumentException($"masks of {a.Length} and {b.Length} values");
+        double diff = 0;
+        long inter = 0, union = 0;
+        for (int p = 0; p < a.Length; p++)
+        {
+            diff = Math.Max(diff, Math.Abs(a[p] - b[p]));
+            bool x = a[p] >= 0.5f, y = b[p] >= 0.5f;
+            inter += x && y ? 1 : 0;
+            union += x || y ? 1 : 0;
+        }
+        return (diff, union == 0 ? 1 : (double)inter / union);
     }
 
     /// <summary>
