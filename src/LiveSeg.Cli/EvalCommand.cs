@@ -34,7 +34,7 @@ public static class EvalCommand
     private static readonly DeviceOptions s_device = Commands.Shared.Device;
 
     /// <summary>One line for the command list (also what the root help shows).</summary>
-    public const string Summary = "Dice / Jaccard / accuracy of a model on a labelled split (PH2 layout)";
+    public const string Summary = "Dice / Jaccard / boundary F / accuracy of a model on a labelled split (PH2 layout)";
 
     public static Command Build()
     {

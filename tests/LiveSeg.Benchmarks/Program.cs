@@ -1,0 +1,124 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Rendering;
+using OpenCvSharp;
+
+namespace LiveSeg.Benchmarks;
+
+/// <summary>
+/// Per-stage micro-benchmarks at 640x480, 1280x720 and 1920x1080, with allocations (MemoryDiagnoser), run by hand:
+///   dotnet run -c Release --project tests/LiveSeg.Benchmarks -- --filter '*'
+///   dotnet run -c Release --project tests/LiveSeg.Benchmarks -- --filter '*Composite*'
+/// A short job (3 warm-ups, 8 iterations) keeps a full run to a few minutes on a 2-core machine; the machine is shared,
+/// so compare rows of one run. Results: docs/benchmarks.md, "Stage micro-benchmarks".
+/// </summary>
+public static class Program
+{
+    public static void Main(string[] args) =>
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args,
+            DefaultConfig.Instance.AddJob(Job.ShortRun.WithWarmupCount(3).WithIterationCount(8).WithLaunchCount(1)).WithOptions(ConfigOptions.JoinSummary));
+}
+
+/// <summary>A frame with a person-like blob and its 256x256 mask, at a given size.</summary>
+public abstract class FrameBenchmark
+{
+    public const int MaskSize = 256;
+
+    [Params("640x480", "1280x720", "1920x1080")]
+    public string Size { get; set; } = "640x480";
+
+    protected int Width { get; private set; }
+
+    protected int Height { get; private set; }
+
+    protected FrameSlot Slot { get; private set; } = null!;
+
+    protected float[] Rgb { get; private set; } = [];
+
+    protected void MakeFrame()
+    {
+        string[] wh = Size.Split('x');
+        (Width, Height) = (int.Parse(wh[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(wh[1], System.Globalization.CultureInfo.InvariantCulture));
+        Slot = new FrameSlot(MaskSize, MaskSize);
+        Slot.Image.Create(Height, Width, MatType.CV_8UC3);
+        Cv2.Randu(Slot.Image, new Scalar(0, 0, 0), new Scalar(255, 255, 255));
+        Cv2.Ellipse(Slot.Image, new Point(Width / 2, Height * 2 / 3), new Size(Width / 5, Height / 2), 0, 0, 360, new Scalar(40, 120, 220), -1);
+        for (int y = 0; y < MaskSize; y++)
+        {
+            for (int x = 0; x < MaskSize; x++)
+            {
+                float dx = (x - MaskSize / 2f) / (MaskSize / 5f), dy = (y - MaskSize * 2 / 3f) / (MaskSize / 2f);
+                Slot.Mask[y * MaskSize + x] = Math.Clamp((1 - MathF.Sqrt(dx * dx + dy * dy)) * 8, 0, 1);
+            }
+        }
+        Rgb = new float[Width * Height * 3];
+        CpuCompositor.ToRgbFloat(Slot.Image, Rgb);
+    }
+}
+
+/// <summary>The GL compositor (EGL: llvmpipe here, the GPU's driver on a GPU machine): upload + [refine] + effect + read-back, one frame.</summary>
+[MemoryDiagnoser]
+public class CompositeBenchmarks : FrameBenchmark
+{
+    private EglContext _egl = null!;
+    private GlCompositor _gl = null!;
+
+    [Params(EffectKind.Blur, EffectKind.Replace, EffectKind.Mask)]
+    public EffectKind Effect { get; set; }
+
+    [Params(RefineKind.Off, RefineKind.Bilateral, RefineKind.Guided)]
+    public RefineKind Refine { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        MakeFrame();
+        _egl = new EglContext();
+        _gl = new GlCompositor(_egl.Gl, new ShaderLibrary(), Width, Height, MaskSize, MaskSize, new EffectSettings { Effect = Effect, Refine = Refine });
+    }
+
+    [Benchmark]
+    public void Composite()
+    {
+        _gl.Submit(Slot);
+        _gl.Complete(Slot); // waits for the GPU (read-back), so the row is the whole GL cost of a frame
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _gl.Dispose();
+        _egl.Dispose();
+    }
+}
+
+/// <summary>CPU stages: the refinement's CPU reference (still images) and the motion-aware smoother.</summary>
+[MemoryDiagnoser]
+public class CpuStageBenchmarks : FrameBenchmark
+{
+    private MaskRefiner _bilateral = null!;
+    private TemporalSmoother _smoother = null!;
+    private readonly float[] _mask = new float[MaskSize * MaskSize];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        MakeFrame();
+        _bilateral = new MaskRefiner(RefineKind.Bilateral);
+        _smoother = new TemporalSmoother(MaskSize * MaskSize, 0.95f);
+    }
+
+    [Benchmark]
+    public float[] RefineBilateralCpu() => _bilateral.Refine(Rgb, Width, Height, Slot.Mask, MaskSize, MaskSize);
+
+    [Benchmark]
+    public void MotionAwareSmoothing()
+    {
+        Slot.Mask.CopyTo(_mask, 0);
+        _smoother.Apply(_mask, MaskSize, MaskSize, Slot.Image);
+    }
+}
