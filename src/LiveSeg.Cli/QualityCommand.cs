@@ -64,7 +64,9 @@ public static class QualityCommand
         var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         var mask = new MaskSettings { Smoothing = cl.GetValue(s_smooth) }.Validated();
         foreach (string clip in clips)
-            Throw.IfFileUnreadable(clip, "input video");
+        {
+            using var probe = new VideoFileSource(clip); // every clip decodes, before any figure is printed
+        }
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
         if (!json)
