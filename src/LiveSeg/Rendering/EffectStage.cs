@@ -4,8 +4,9 @@ namespace LiveSeg.Rendering;
 
 /// <summary>
 /// The effect pass: frame RGBA8 + mask R32F (model size, or the refine stage's half-frame-size result; upsampled in
-/// the shader by mask.glsl) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per effect, made once (every effect when the
-/// settings may change at run time, else only the one used); <see cref="Apply"/> picks the program and sets uniforms.
+/// the shader by mask.glsl) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per
+/// effect, made once (every effect when the settings may change at run time, else only the one used);
+/// <see cref="Apply"/> picks the program and sets uniforms.
 /// </summary>
 public sealed class EffectStage : IDisposable
 {

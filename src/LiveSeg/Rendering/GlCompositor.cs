@@ -8,8 +8,9 @@ namespace LiveSeg.Rendering;
 
 /// <summary>
 /// The render stage of both compositions, on the GPU: upload → [refine: the mask at half the frame's size, guided by
-/// the frame] → [blur] → effect (which upsamples the mask where it reads it) → output target → read-back (file mode) or present (window). Every GL object — programs, textures,
-/// targets — is made once on the GL thread and reused for every frame. An adjustable compositor (live mode) makes every
+/// the frame] → [blur] → effect (which upsamples the mask where it reads it) → output target → read-back (file mode)
+/// or present (window). Every GL object — programs, textures, targets — is made once on the GL thread and reused for
+/// every frame. An adjustable compositor (live mode) makes every
 /// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
 /// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
 /// </summary>
