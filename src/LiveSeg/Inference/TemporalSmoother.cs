@@ -24,6 +24,9 @@ public sealed class TemporalSmoother(int length, float keep)
     private readonly float[] _luma = new float[length];
     private readonly float[] _previousLuma = new float[length];
     private bool _hasPrevious;
+    private bool _hasLuma;
+    private int[] _columns = [];   // per mask column: the byte offsets of the two frame pixels it reads
+    private int _columnsForWidth = -1;
 
     /// <summary>Weight of the previous mask, 0 (off) ..0.95; may change between frames.</summary>
     public float Keep { get; set; } = keep;
@@ -52,22 +55,39 @@ public sealed class TemporalSmoother(int length, float keep)
     {
         if (maskWidth * maskHeight != _previous.Length)
             throw new ArgumentException($"mask of {maskWidth}x{maskHeight} for a smoother of {_previous.Length} texels");
-        int w = frameBgr.Width, h = frameBgr.Height;
-        long step = frameBgr.Step();
-        byte* data = (byte*)frameBgr.Data;
-        for (int ty = 0; ty < maskHeight; ty++)
+        if (Keep <= 0f)
         {
-            var (y0, y1) = LiveSeg.Rendering.MaskRefiner.Centre(ty, h, maskHeight);
+            Apply(mask); // off: no need to look at the frame (the first smoothed frame after turning it on has no motion history)
+            _hasLuma = false;
+            return;
+        }
+        int w = frameBgr.Width, h = frameBgr.Height;
+        if (w != _columnsForWidth || _columns.Length != 2 * maskWidth)
+        {
+            _columns = new int[2 * maskWidth]; // only when the frame or mask size changes
             for (int tx = 0; tx < maskWidth; tx++)
             {
                 var (x0, x1) = LiveSeg.Rendering.MaskRefiner.Centre(tx, w, maskWidth);
-                byte* a = data + y0 * step, b = data + y1 * step;
-                float sum = Luma(a + x0 * 3) + Luma(a + x1 * 3) + Luma(b + x0 * 3) + Luma(b + x1 * 3);
-                _luma[ty * maskWidth + tx] = sum * (0.25f / 255f);
+                (_columns[2 * tx], _columns[2 * tx + 1]) = (x0 * 3, x1 * 3);
+            }
+            _columnsForWidth = w;
+        }
+        long step = frameBgr.Step();
+        byte* data = (byte*)frameBgr.Data;
+        const float scale = 1f / (4 * 256 * 255); // four pixels, luma weights in 1/256, bytes
+        for (int ty = 0; ty < maskHeight; ty++)
+        {
+            var (y0, y1) = LiveSeg.Rendering.MaskRefiner.Centre(ty, h, maskHeight);
+            byte* a = data + y0 * step, b = data + y1 * step;
+            int row = ty * maskWidth;
+            for (int tx = 0; tx < maskWidth; tx++)
+            {
+                int c0 = _columns[2 * tx], c1 = _columns[2 * tx + 1];
+                _luma[row + tx] = (Luma(a + c0) + Luma(a + c1) + Luma(b + c0) + Luma(b + c1)) * scale;
             }
         }
         float keep = Keep;
-        if (keep > 0f && _hasPrevious)
+        if (_hasPrevious && _hasLuma)
         {
             const float ramp = 1f / (MovingAbove - StillBelow);
             for (int i = 0; i < mask.Length; i++)
@@ -79,11 +99,12 @@ public sealed class TemporalSmoother(int length, float keep)
         }
         mask.CopyTo(_previous);
         _luma.CopyTo(_previousLuma, 0);
-        _hasPrevious = true;
+        _hasPrevious = _hasLuma = true;
     }
 
-    private static unsafe float Luma(byte* bgr) => 0.114f * bgr[0] + 0.587f * bgr[1] + 0.299f * bgr[2];
+    /// <summary>Luma x 256 of a BGR pixel (integer weights 29, 150, 77 ≈ 0.114, 0.587, 0.299).</summary>
+    private static unsafe int Luma(byte* bgr) => 29 * bgr[0] + 150 * bgr[1] + 77 * bgr[2];
 
     /// <summary>Forget the history (after a scene cut or a camera reconnect).</summary>
-    public void Reset() => _hasPrevious = false;
+    public void Reset() => _hasPrevious = _hasLuma = false;
 }
