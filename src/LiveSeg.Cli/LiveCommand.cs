@@ -4,6 +4,7 @@ using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Metrics;
 using LiveSeg.Models;
+using LiveSeg.Output;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 
@@ -26,6 +27,18 @@ public static class LiveCommand
     private static readonly Option<string> s_folder = Opt.TextOr("--output-folder", "where S (screenshot) and R (recording) write", "DIR", ".");
     private static readonly Option<bool> s_noHud = Opt.Flag("--no-hud", "start with the HUD hidden (H shows it)");
     private static readonly Option<bool> s_record = Opt.Flag("--record", "record from the start (as if R were pressed; R or the end stops it)");
+    private static readonly Option<bool> s_noWindow = Opt.Flag("--no-window",
+        "no window and no display needed (headless EGL): the frames go to --serve, --virtual-camera or --record; Ctrl-C stops");
+    private static readonly Option<string?> s_serve = Opt.Text("--serve",
+        "serve the composited feed over HTTP: /stream.mjpg (MJPEG), /frame.jpg, and a page at /; loopback unless an address is given; port 0 = any free port",
+        "[HOST:]PORT");
+    private static readonly Option<int> s_streamQuality = Opt.Int("--stream-quality", "JPEG quality of the stream", 80, 1, 100);
+    private static readonly Option<int> s_streamFps = Opt.Int("--stream-fps", "at most this many stream frames a second", 0, 0, 240, "0 = every frame");
+    private static readonly Option<string?> s_virtualCamera = Opt.Text("--virtual-camera",
+        "write the composited feed to a v4l2loopback device that other programs open as a webcam (Linux)", "/dev/videoN");
+    private static readonly Option<string> s_virtualCameraFormat = Opt.Checked("--virtual-camera-format",
+        "pixel format asked of the virtual camera (a reader that already holds the device keeps its own)", "yuyv|i420",
+        v => ParseLayout(v), "yuyv", ["yuyv", "i420"]);
 
     /// <summary>One line for the command list (also what the root help shows).</summary>
     public const string Summary = "a window: webcam (or --input FILE) segmented live, with keys and a HUD";
@@ -43,17 +56,39 @@ public static class LiveCommand
         command.Add(s_folder);
         command.Add(s_record);
         command.Add(s_noHud);
+        command.Add(s_noWindow);
+        command.Add(s_serve);
+        command.Add(s_streamQuality);
+        command.Add(s_streamFps);
+        command.Add(s_virtualCamera);
+        command.Add(s_virtualCameraFormat);
         command.SetAction(Run);
         return Commands.Note(command, $"""
             Keys (in the window; F1 shows them in the HUD):
             {KeyMap.HelpText}
             The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images.
+
+            Outputs for other programs (any combination, with or without the window):
+              --serve 127.0.0.1:8080         http://127.0.0.1:8080/ in a browser; /stream.mjpg in OBS (media source), VLC, ffmpeg
+              --virtual-camera /dev/video10  a webcam for video calls and OBS; needs v4l2loopback:
+                                             sudo modprobe v4l2loopback devices=1 video_nr=10 exclusive_caps=1 card_label=LiveSeg
+              --no-window                    headless (no display needed); Ctrl-C stops
             """);
     }
 
     private static int Run(ParseResult cl)
     {
-        RequireDisplay();
+        bool headless = cl.GetValue(s_noWindow);
+        if (!headless)
+            RequireDisplay();
+        string? serve = cl.GetValue(s_serve);
+        var endpoint = serve is null ? null : ServeAddress.Parse(serve);
+        string? virtualCamera = cl.GetValue(s_virtualCamera);
+        YuvLayout layout = ParseLayout(cl.GetValue(s_virtualCameraFormat)!);
+        if (virtualCamera is not null && !OperatingSystem.IsLinux())
+            Throw.User($"--virtual-camera: not supported on this platform ({System.Runtime.InteropServices.RuntimeInformation.OSDescription}): it needs Linux's v4l2loopback; --serve works everywhere.");
+        if (headless && endpoint is null && virtualCamera is null && !cl.GetValue(s_record) && cl.GetValue(s_screenshot) is null)
+            Throw.User("--no-window shows nothing by itself: add --serve, --virtual-camera, --record or --screenshot (see 'liveseg live --help').");
         string? input = cl.GetValue(s_input);
         if (input is null && (cl.GetValue(s_realtime) || cl.GetValue(s_loop)))
             Throw.User("--realtime and --loop apply to --input FILE: see 'liveseg live --help'.");
@@ -108,6 +143,30 @@ public static class LiveCommand
             OutputFolder = folder,
             RecordFromStart = cl.GetValue(s_record),
             ShowHud = !cl.GetValue(s_noHud),
+            Headless = headless,
+        };
+        int quality = cl.GetValue(s_streamQuality), maxFps = cl.GetValue(s_streamFps);
+        var status = live.Status;
+        live = live with
+        {
+            // Opened by the loop once the source's size is known (the virtual camera is set to it).
+            OpenOutputs = (w, h, _) =>
+            {
+                var sinks = new List<IFrameSink>();
+                try
+                {
+                    if (endpoint is not null)
+                        sinks.Add(new MjpegStreamSink(endpoint, quality, maxFps, () => status.Json));
+                    if (virtualCamera is not null)
+                        sinks.Add(VirtualCameraSink.Open(virtualCamera, w, h, layout));
+                }
+                catch
+                {
+                    sinks.ForEach(s => s.Dispose());
+                    throw;
+                }
+                return sinks;
+            },
         };
 
         using var interrupts = new Interrupts();
@@ -117,18 +176,54 @@ public static class LiveCommand
         Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(src.IsCamera ? " as delivered by the camera" : "")}{(src.Realtime ? ", real time" : "")})"));
         Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
         Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}");
-        Console.WriteLine($"keys:   {HudStage.KeysHelp}");
+        if (!headless)
+            Console.WriteLine($"keys:   {HudStage.KeysHelp}");
+        foreach (var sink in loop.Outputs)
+        {
+            Console.WriteLine($"output: {sink.Name}");
+            if (sink is MjpegStreamSink stream && ServeAddress.IsExposed(stream.Server.Endpoint))
+                Console.Error.WriteLine($"liveseg: warning: the stream is served on {MjpegServer.Format(stream.Server.Endpoint)}: anyone who can reach this machine can watch it (use 127.0.0.1 for this machine only).");
+        }
+        if (headless)
+            Console.WriteLine("no window: Ctrl-C stops");
+        Console.Out.Flush();
         LiveResult r = loop.Run(interrupts.Token);
         if (screenshot is not null)
             Console.WriteLine($"screenshot: {screenshot}");
         double rate = r.Captured == 0 ? 0 : 100.0 * r.Dropped / r.Captured;
         Console.WriteLine(string.Create(inv,
             $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
+        foreach (var sink in loop.Outputs)
+            Console.WriteLine(OutputSummary(sink));
         Ui.Latency(r.Stages);
         if (r.RssAfterWarmUp > 0)
             Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB); managed heap {r.ManagedAfterWarmUp / 1048576.0:F1} → {r.ManagedAtEnd / 1048576.0:F1} MB"));
         return ExitCodes.Ok;
     }
+
+    /// <summary>One output's line at the end: what it delivered and dropped; for the stream, each client and the latency added.</summary>
+    private static string OutputSummary(IFrameSink sink)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string line = $"output: {sink.Name}: {sink.Delivered} frames {(sink is MjpegStreamSink ? "encoded" : "written")}, {sink.Dropped} dropped (busy)";
+        if (sink is not MjpegStreamSink stream)
+            return line;
+        var clients = stream.Server.Clients;
+        var (p50, p95, n) = stream.Server.Latency();
+        line += string.Create(inv, $"; {stream.Skipped} skipped (--stream-fps); {clients.Count} stream client(s), {stream.Server.FramesServed} frames sent");
+        if (n > 0)
+            line += string.Create(inv, $"; capture → served p50 {p50:F1} ms, p95 {p95:F1} ms");
+        foreach (var c in clients)
+            line += string.Create(inv, $"\n  client {c.Remote}: {c.Frames} frames in {c.Seconds:F1} s = {c.Fps:F1} fps{(c.Connected ? "" : " (left)")}");
+        return line;
+    }
+
+    private static YuvLayout ParseLayout(string text) => text.ToLowerInvariant() switch
+    {
+        "yuyv" => YuvLayout.Yuyv,
+        "i420" => YuvLayout.I420,
+        _ => throw new LiveSegException($"--virtual-camera-format '{text}' is not yuyv or i420."),
+    };
 
     /// <summary>On Linux a window needs X11 or Wayland: say so up front instead of a GLFW error.</summary>
     private static void RequireDisplay()

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Output;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
@@ -9,8 +10,8 @@ namespace LiveSeg.Pipeline;
 /// its strength (compositor uniforms), smoothing (segment stage), model, background, HUD, full screen, screenshot and
 /// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
-public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCompositor compositor, GlfwWindow window,
-    int width, int height, Func<double> recordingFps)
+public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCompositor compositor, ILiveDisplay window,
+    OutputSinks outputs, int width, int height, Func<double> recordingFps)
 {
     private long _statusUntil;
     private string? _status;
@@ -148,7 +149,7 @@ public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCo
         // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
         string extension = (width | height) % 2 == 0 ? ".mp4" : ".avi";
         string path = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}{extension}");
-        Recording = new RecordingSink(window.Gl, path, width, height, recordingFps());
+        Recording = new RecordingSink(path, width, height, recordingFps());
         Say($"recording → {Path.GetFileName(path)} at {recordingFps():0.#} fps");
     }
 
@@ -157,6 +158,7 @@ public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCo
     {
         if (Recording is not { } recording)
             return;
+        outputs.Flush(recording); // the frame still being read back belongs to the recording too
         Recording = null;
         try
         {

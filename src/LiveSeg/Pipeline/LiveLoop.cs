@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Metrics;
+using LiveSeg.Output;
 using LiveSeg.Rendering;
 using Silk.NET.OpenGL;
 
@@ -15,7 +16,8 @@ public sealed record LiveResult(long Displayed, long Captured, long Dropped, lon
 /// Live mode — the window composition of the shared stages, a game loop on the GL thread:
 /// capture thread (<see cref="SourceStage"/>) → inference thread (<see cref="SegmentStage"/>) → each <see cref="Step"/>:
 /// keys (<see cref="LiveControls"/>) → newest frame + newest mask → <see cref="LiveView"/> (render, HUD, screenshot
-/// before the swap, recording off this thread) → swap.
+/// before the swap) → the outputs (<see cref="OutputSinks"/>: stream, virtual camera, recording, each on its own
+/// thread) → swap. The display is a window or, with <see cref="LiveOptions.Headless"/>, nothing visible.
 /// Between threads only the newest item is kept (<see cref="Mailbox{T}"/>: latest wins), so latency never builds up;
 /// dropped frames are counted. With <see cref="LiveOptions.Sync"/> a frame is shown only with its own mask.
 /// <para>The window is made on the constructing thread, which must also call Start/Step/Finish (or Run) and Dispose.</para>
@@ -32,7 +34,8 @@ public sealed class LiveLoop : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly SourceStage _source;
     private readonly SegmentStage _segment;
-    private readonly GlfwWindow _window;
+    private readonly ILiveDisplay _window;
+    private readonly OutputSinks _outputs;
     private readonly GlCompositor _compositor;
     private readonly RollingStats _stats = new();
     private readonly LiveView _view;
@@ -45,6 +48,7 @@ public sealed class LiveLoop : IDisposable
     private bool _haveFrame;
     private bool _haveMask;
     private long _lastPresent;
+    private long _lastStatus;
     private long _rssAfterWarmUp;
     private long _managedAfterWarmUp;
 
@@ -55,7 +59,20 @@ public sealed class LiveLoop : IDisposable
         try
         {
             _segment = new SegmentStage(options.Model, options.Mask);
-            _window = new GlfwWindow(_source.Width, _source.Height, $"LiveSeg — {options.Source.Name}", options.VSync);
+            IReadOnlyList<IFrameSink> sinks = options.OpenOutputs?.Invoke(_source.Width, _source.Height, _source.Fps) ?? [];
+            try
+            {
+                _window = options.Headless
+                    ? new HeadlessDisplay(_source.Width, _source.Height)
+                    : new GlfwWindow(_source.Width, _source.Height, $"LiveSeg — {options.Source.Name}", options.VSync);
+            }
+            catch
+            {
+                foreach (var sink in sinks)
+                    sink.Dispose();
+                throw;
+            }
+            _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
             _compositor = GlCompositor.Create(_window.Gl, _source.Width, _source.Height, _segment, options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, adjustable: true);
         }
         catch
@@ -63,8 +80,8 @@ public sealed class LiveLoop : IDisposable
             Dispose();
             throw;
         }
-        Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
-        _view = new LiveView(_window, _compositor, Controls, _stats, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
+        Controls = new LiveControls(options, _segment, _compositor, _window, _outputs, _source.Width, _source.Height, () => _source.MeasuredFps);
+        _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
         _window.KeyPressed += Press;
         _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
         // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
@@ -80,9 +97,12 @@ public sealed class LiveLoop : IDisposable
 
     public SegmentStage Segment => _segment;
 
-    public GlfwWindow Window => _window;
+    public ILiveDisplay Window => _window;
 
-    public string RendererDescription => $"{_window.Renderer} (GLFW window); {_compositor.RefineDescription}";
+    /// <summary>The outputs besides the window (not the recording).</summary>
+    public IReadOnlyList<IFrameSink> Outputs => _outputs.Sinks;
+
+    public string RendererDescription => $"{_window.Description}; {_compositor.RefineDescription}";
 
     /// <summary>Displayed frames' timings (end to end = capture → swap), the newest <see cref="SummaryFrames"/>.</summary>
     public MetricsRecorder Recorder => _recorder;
@@ -126,6 +146,8 @@ public sealed class LiveLoop : IDisposable
     /// <summary>One turn of the game loop. False when the session is over (closed, --frames reached, input ended, failed).</summary>
     public bool Step(CancellationToken cancel = default)
     {
+        if (_outputs.Failure is { } sinkFailure)
+            Interlocked.CompareExchange(ref _failure, sinkFailure, null);
         if (_window.ShouldClose || cancel.IsCancellationRequested || _failure is not null)
             return false;
         _window.PollEvents();
@@ -161,8 +183,19 @@ public sealed class LiveLoop : IDisposable
                 (_rssAfterWarmUp, _managedAfterWarmUp) = (Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false));
             _stats.Add(timing.Ticks, _lastPresent);
         }
+        if (_outputs.Sinks.Count > 0 && _lastPresent - _lastStatus > Stopwatch.Frequency / 2)
+            UpdateStatus();
         Allocations.Update(2);
         return !last;
+    }
+
+    /// <summary>The figures the stream's page shows (twice a second; a little text, never per frame).</summary>
+    private void UpdateStatus()
+    {
+        _lastStatus = _lastPresent;
+        _stats.Compute();
+        var segmenter = _segment.Segmenter;
+        _o.Status.Update(_stats, segmenter.Manifest.Name, segmenter.Provider, Controls.Describe(), _source.Captured, Dropped, _view.RefreshOutputsSummary());
     }
 
     /// <summary>Stops the threads, ends a recording, and takes the --screenshot if the input ended before --frames.</summary>
@@ -179,6 +212,7 @@ public sealed class LiveLoop : IDisposable
             _view.Draw(Shown, _slots.Result, ready: true, recordFrame: false);
         }
         Controls.StopRecording();
+        _outputs.Flush(null);
     }
 
     private FrameSlot Shown => _o.Sync ? _slots.Result : _slots.Frame;
@@ -204,6 +238,7 @@ public sealed class LiveLoop : IDisposable
         if (_window is not null)
             _window.KeyPressed -= Press;
         Controls?.StopRecording();
+        _outputs?.Dispose();
         _view?.Dispose();
         _compositor?.Dispose();
         _window?.Dispose();

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Output;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Pipeline;
@@ -26,6 +27,18 @@ public sealed record LiveOptions
     public bool Sync { get; init; }
 
     public bool VSync { get; init; } = true;
+
+    /// <summary>No window (<c>--no-window</c>): a headless EGL context; the frames go only to the outputs.</summary>
+    public bool Headless { get; init; }
+
+    /// <summary>
+    /// Opens the outputs besides the window (stream, virtual camera) once the source's width, height and frame rate are
+    /// known; they run the whole session. Null: none.
+    /// </summary>
+    public Func<int, int, double, IReadOnlyList<IFrameSink>>? OpenOutputs { get; init; }
+
+    /// <summary>The HUD's figures for readers off the GL thread (the stream's page), updated twice a second when there are outputs.</summary>
+    public LiveStatus Status { get; init; } = new();
 
     /// <summary>Exit after this many displayed frames (0 = run until closed).</summary>
     public int MaxFrames { get; init; }

@@ -2,16 +2,17 @@ using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Metrics;
+using LiveSeg.Output;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Pipeline;
 
 /// <summary>
-/// What live mode draws into its window each turn of the loop: the frame composited with its mask (black before the
-/// first pair), the HUD, a screenshot taken before the swap (exactly what is shown), and the frame handed to the
-/// recording (new frames only). Runs on the GL thread.
+/// What live mode draws each turn of the loop: the frame composited with its mask (black before the first pair), the
+/// HUD, a screenshot taken before the swap (exactly what is shown), and the composited frame handed to the outputs
+/// (new frames only). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
 /// </summary>
-public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveControls controls, RollingStats stats,
+public sealed class LiveView(ILiveDisplay window, GlCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
     Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters) : IDisposable
 {
     private readonly HudStage _hud = new(window.Gl, new ShaderLibrary());
@@ -21,6 +22,8 @@ public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveCon
     public FrameTiming Draw(FrameSlot shown, FrameSlot result, bool ready, bool recordFrame)
     {
         var (fbW, fbH) = window.FramebufferSize;
+        uint framebuffer = window.Framebuffer;
+        bool drawDisplay = window.IsVisible || controls.PendingScreenshot is not null;
         FrameTiming timing = shown.Timing;
         RenderTarget? target = null;
         if (ready)
@@ -30,27 +33,28 @@ public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveCon
                 timing.Ticks[s] = result.Timing.Ticks[s];
             target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
             long t = Stopwatch.GetTimestamp();
-            compositor.Present(target, fbW, fbH);
+            if (drawDisplay)
+                compositor.Present(target, framebuffer, fbW, fbH);
             timing.Add(Stage.Composite, t);
         }
-        else
+        else if (drawDisplay)
         {
-            Screenshots.ClearWindow(window.Gl, fbW, fbH);
+            Screenshots.ClearWindow(window.Gl, framebuffer, fbW, fbH);
         }
-        if (controls.HudVisible)
+        if (controls.HudVisible && drawDisplay)
         {
             UpdateHudInfo();
             _hud.Update(_info);
-            _hud.Draw(fbH);
+            _hud.Draw(framebuffer, fbH);
         }
         if (controls.PendingScreenshot is { } path)
         {
             controls.PendingScreenshot = null;
-            Screenshots.Save(window.Gl, path, fbW, fbH);
+            Screenshots.Save(window.Gl, path, framebuffer, fbW, fbH);
             controls.Say($"screenshot → {path}");
         }
-        if (recordFrame && target is not null && controls.Recording is { } recording)
-            recording.Submit(target, shown.Timing.CaptureTimestamp);
+        if (recordFrame && target is not null)
+            outputs.Submit(target, shown.Timing.CaptureTimestamp, controls.Recording);
         return timing;
     }
 
@@ -80,11 +84,29 @@ public sealed class LiveView(GlfwWindow window, GlCompositor compositor, LiveCon
         }
     }
 
+    /// <summary>
+    /// The outputs' drops, short, for the HUD and the stream's page ("outputs dropped: stream 2 vcam 0"); empty without
+    /// outputs. Rebuilt only here (twice a second, by the loop), so drawing a frame allocates nothing for it.
+    /// </summary>
+    public string RefreshOutputsSummary()
+    {
+        var sinks = outputs.Sinks;
+        if (sinks.Count == 0)
+            return "";
+        var text = new System.Text.StringBuilder("outputs dropped:");
+        foreach (var sink in sinks)
+            text.Append(' ').Append(sink is MjpegStreamSink ? "stream " : sink is VirtualCameraSink ? "vcam " : "").Append(sink.Dropped);
+        return _outputsSummary = text.ToString();
+    }
+
+    private string? _outputsSummary;
+
     private void UpdateHudInfo()
     {
         var (captured, dropped, segmenter, sourceStatus) = counters();
         _info.Captured = captured;
         _info.Dropped = dropped;
+        _info.Outputs = _outputsSummary;
         _info.Provider = segmenter.Provider;
         _info.Model = segmenter.Manifest.Name;
         _info.Effect = controls.Describe();

@@ -168,12 +168,13 @@ public sealed unsafe class GlCompositor : ICompositor
     }
 
     /// <summary>
-    /// Draws <paramref name="source"/> into the window's framebuffer (<paramref name="width"/> x <paramref name="height"/>),
-    /// scaled to fit with the aspect kept (black bars), flipped to GL's bottom-up window origin.
+    /// Draws <paramref name="source"/> into the shown framebuffer (<paramref name="framebuffer"/>: 0 = the window's;
+    /// <paramref name="width"/> x <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped to
+    /// GL's bottom-up window origin.
     /// </summary>
-    public void Present(RenderTarget source, int width, int height)
+    public void Present(RenderTarget source, uint framebuffer, int width, int height)
     {
-        _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, 0);
+        _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
         _gl.Viewport(0, 0, (uint)width, (uint)height);
         _gl.ClearColor(0, 0, 0, 1);
         _gl.Clear(ClearBufferMask.ColorBufferBit);

@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// the project's own small P/Invoke layer. Created, used and disposed on one thread (the GL thread). Keys arrive through
 /// <see cref="KeyPressed"/> during <see cref="PollEvents"/>.
 /// </summary>
-public sealed unsafe class GlfwWindow : IDisposable
+public sealed unsafe class GlfwWindow : ILiveDisplay
 {
     private const int GlfwTrue = 1;
     private const int GlfwPress = 1;
@@ -59,6 +59,12 @@ public sealed unsafe class GlfwWindow : IDisposable
     public GL Gl { get; }
 
     public string Renderer { get; }
+
+    public string Description => $"{Renderer} (GLFW window)";
+
+    public uint Framebuffer => 0;
+
+    public bool IsVisible => true;
 
     /// <summary>Called on the GL thread for each key press or repeat, with GLFW's key code (printable keys: their ASCII upper case).</summary>
     public event Action<int>? KeyPressed;

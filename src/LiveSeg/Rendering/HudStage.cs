@@ -20,6 +20,9 @@ public sealed class HudInfo
 
     public long Dropped { get; set; }
 
+    /// <summary>The outputs' drops ("outputs dropped: stream 2 vcam 0"), or null without outputs.</summary>
+    public string? Outputs { get; set; }
+
     /// <summary>A message shown in the HUD's last line (camera lost, screenshot saved, recording), or null.</summary>
     public string? Status { get; set; }
 
@@ -33,7 +36,7 @@ public sealed class HudInfo
 public sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
-    public const int Height = 168;
+    public const int Height = 182;
     /// <summary>The keys in one line (from the key map).</summary>
     public static string KeysHelp => LiveSeg.Pipeline.KeyMap.Summary;
 
@@ -95,6 +98,8 @@ public sealed unsafe class HudStage : IDisposable
         Line($"{info.Model} on {info.Provider}   effect {info.Effect}", grey);
         double rate = info.Captured == 0 ? 0 : 100.0 * info.Dropped / info.Captured;
         Line(string.Create(inv, $"dropped {info.Dropped} of {info.Captured} frames ({rate:F1}%)"), grey);
+        if (info.Outputs is not null)
+            Line(info.Outputs, grey);
         Line("last 1 s (ms)     p50     p95", grey);
         int rowsTop = y;
         foreach (var (stage, label) in s_rows)
@@ -139,11 +144,11 @@ public sealed unsafe class HudStage : IDisposable
         }
     }
 
-    /// <summary>Blends the overlay over the top-left corner of a window framebuffer of height <paramref name="windowHeight"/>.</summary>
-    public void Draw(int windowHeight)
+    /// <summary>Blends the overlay over the top-left corner of the shown framebuffer (height <paramref name="windowHeight"/>).</summary>
+    public void Draw(uint framebuffer, int windowHeight)
     {
         int originY = Math.Max(0, windowHeight - Height - 8);
-        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
+        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, framebuffer);
         _gl.Viewport(8, originY, Width, Height);
         _gl.Enable(EnableCap.Blend);
         _gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);

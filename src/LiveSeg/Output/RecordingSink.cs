@@ -1,39 +1,34 @@
 using LiveSeg.Capture;
-using LiveSeg.Rendering;
+using LiveSeg.Pipeline;
 using OpenCvSharp;
-using Silk.NET.OpenGL;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Output;
 
 /// <summary>
-/// Live mode's recording, off the game loop: the GL thread only starts an asynchronous read-back of each new frame
-/// into a pixel buffer object and collects the previous one (one frame behind, so it never waits for the GPU); an
-/// encoder thread writes the frames at a constant rate placed by their capture times (<see cref="ConstantRate"/>), so
-/// the file plays at the speed the scene happened. HUD-only redraws are never recorded. If the encoder falls behind,
-/// frames are dropped here (counted) and the gap is filled by repeating the last frame, keeping the timing true.
+/// Live mode's recording, off the game loop: the GL thread copies each new frame (read back by
+/// <see cref="OutputSinks"/>) into a free buffer of a small pool; an encoder thread writes the frames at a constant rate
+/// placed by their capture times (<see cref="ConstantRate"/>), so the file plays at the speed the scene happened.
+/// HUD-only redraws are never recorded. If the encoder falls behind, frames are dropped here (counted) and the gap is
+/// filled by repeating the last frame, keeping the timing true.
 /// </summary>
-public sealed class RecordingSink : IDisposable
+public sealed class RecordingSink : IFrameSink
 {
     private const int PoolSize = 4;
-    private readonly ReadbackStage _readback;
     private readonly VideoFileSink _sink;
     private readonly ConstantRate _rate;
     private readonly Recorded[] _pool = new Recorded[PoolSize];
     private readonly BoundedQueue<Recorded> _free = new(PoolSize);
     private readonly BoundedQueue<Recorded> _toEncode = new(PoolSize);
-    private readonly Mat _scratch = new();
     private readonly Thread _encoder;
-    private long _pendingTimestamp;
     private long _stopTimestamp;
     private Exception? _failure;
     private bool _finished;
 
-    /// <summary>Starts a recording to <paramref name="path"/> (on the GL thread, whose context reads the frames back).</summary>
-    public RecordingSink(GL gl, string path, int width, int height, double fps)
+    /// <summary>Starts a recording to <paramref name="path"/>.</summary>
+    public RecordingSink(string path, int width, int height, double fps)
     {
         _sink = new VideoFileSink(path, fps, width, height);
         _rate = new ConstantRate(fps);
-        _readback = new ReadbackStage(gl, width, height, depth: 2);
         for (int i = 0; i < PoolSize; i++)
         {
             _pool[i] = new Recorded();
@@ -45,6 +40,12 @@ public sealed class RecordingSink : IDisposable
 
     public string Path => _sink.Path;
 
+    public string Name => $"recording {Path}";
+
+    public long Delivered => FramesWritten;
+
+    public Exception? Failure => _failure;
+
     /// <summary>Frames in the file so far (copies included).</summary>
     public long FramesWritten => _rate.Written;
 
@@ -53,32 +54,22 @@ public sealed class RecordingSink : IDisposable
 
     public ConstantRate Rate => _rate;
 
-    /// <summary>A newly shown frame (GL thread): collect the previous read-back, start this one's.</summary>
-    public void Submit(RenderTarget target, long captureTimestamp)
+    /// <summary>A newly shown frame (GL thread): copied into a free buffer, or dropped when the encoder is behind.</summary>
+    public void Offer(Mat frame, long captureTimestamp)
     {
-        if (_readback.Pending > 0)
-            Collect();
-        _readback.Start(target);
-        _pendingTimestamp = captureTimestamp;
-    }
-
-    private void Collect()
-    {
-        if (_free.Count == 0)
+        // Count first: TryTake waits while the pool is empty, and the GL thread must never wait for the encoder.
+        if (_finished || _failure is not null || _free.Count == 0 || !_free.TryTake(out var copy))
         {
-            _readback.Finish(_scratch); // the encoder is behind: keep the GPU ring moving, drop this frame
             Dropped++;
             return;
         }
-        _free.TryTake(out var frame);
-        _readback.Finish(frame.Image);
-        frame.Timestamp = _pendingTimestamp;
-        _toEncode.Add(frame);
+        frame.CopyTo(copy.Image);
+        copy.Timestamp = captureTimestamp;
+        _toEncode.Add(copy);
     }
 
     /// <summary>
-    /// Stops (GL thread): the last frame is collected, the encoder drains, the last frame lasts until now, and the file is
-    /// checked and put in place. False when no frame was recorded; a failed write is a one-line error (LiveSegException).
+    /// Stops (GL thread): the encoder drains, the last frame lasts until now, and the file is checked and put in place. False when no frame was recorded; a failed write is a one-line error (LiveSegException).
     /// </summary>
     public bool Finish()
     {
@@ -86,8 +77,6 @@ public sealed class RecordingSink : IDisposable
             return false;
         _finished = true;
         _stopTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (_readback.Pending > 0)
-            Collect();
         _toEncode.Complete();
         _encoder.Join();
         if (_failure is not null)
@@ -136,8 +125,6 @@ public sealed class RecordingSink : IDisposable
             _encoder.Join();
         }
         _sink.Dispose();
-        _readback.Dispose();
-        _scratch.Dispose();
         foreach (var f in _pool)
             f.Dispose();
     }

@@ -1,0 +1,87 @@
+using LiveSeg.Pipeline;
+using OpenCvSharp;
+
+namespace LiveSeg.Output;
+
+/// <summary>
+/// A sink with its own thread fed latest-wins: <see cref="Offer"/> copies the frame into a buffer and swaps it into a
+/// <see cref="Mailbox{T}"/>; the thread always takes the newest and runs <see cref="Consume"/>. A frame replaced before
+/// the thread took it is a drop. Three frame buffers, made at the first frame and reused.
+/// </summary>
+public abstract class LatestFrameSink : IFrameSink
+{
+    private readonly Frame[] _frames = [new(), new(), new()];
+    private readonly Mailbox<Frame> _box;
+    private readonly Thread _thread;
+    private Frame _producer;
+    private long _delivered;
+    private volatile Exception? _failure;
+
+    protected LatestFrameSink(string threadName)
+    {
+        _box = new Mailbox<Frame>(_frames[0]);
+        _producer = _frames[1];
+        _thread = new Thread(Run) { Name = threadName, IsBackground = true };
+        _thread.Start();
+    }
+
+    public abstract string Name { get; }
+
+    public long Delivered => Interlocked.Read(ref _delivered);
+
+    public long Dropped => _box.Dropped;
+
+    public Exception? Failure => _failure;
+
+    public void Offer(Mat frame, long captureTimestamp)
+    {
+        if (_failure is not null)
+            return;
+        frame.CopyTo(_producer.Image);
+        _producer.Timestamp = captureTimestamp;
+        _producer = _box.Publish(_producer);
+    }
+
+    /// <summary>Does the sink's work with the newest frame (its own thread). An exception stops the sink (<see cref="Failure"/>).</summary>
+    protected abstract void Consume(Mat frame, long captureTimestamp);
+
+    private void Run()
+    {
+        Frame mine = _frames[2];
+        try
+        {
+            while (true)
+            {
+                if (!_box.WaitTake(ref mine, 250))
+                {
+                    if (_box.IsClosed)
+                        break;
+                    continue;
+                }
+                Consume(mine.Image, mine.Timestamp);
+                Interlocked.Increment(ref _delivered);
+            }
+        }
+        catch (Exception e)
+        {
+            _failure = e;
+        }
+    }
+
+    /// <summary>Stops the thread (after the frame it is working on) and frees the buffers.</summary>
+    public virtual void Dispose()
+    {
+        _box.Close();
+        _thread.Join();
+        foreach (Frame f in _frames)
+            f.Image.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    private sealed class Frame
+    {
+        public Mat Image { get; } = new();
+
+        public long Timestamp;
+    }
+}
