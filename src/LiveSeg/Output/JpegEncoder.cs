@@ -12,6 +12,8 @@ public sealed unsafe class JpegEncoder : IDisposable
 {
     private readonly VectorOfByte _buffer = new();
     private readonly int[] _parameters;
+    // OpenCV's encoder takes an InputArray; one per source Mat (the sinks cycle through a few), made once and kept.
+    private readonly List<(Mat Mat, InputArray Array)> _arrays = [];
 
     public JpegEncoder(int quality)
     {
@@ -23,12 +25,29 @@ public sealed unsafe class JpegEncoder : IDisposable
     /// <summary>Encodes <paramref name="bgr"/>; the span is valid until the next call.</summary>
     public ReadOnlySpan<byte> Encode(Mat bgr)
     {
-        NativeMethods.HandleException(NativeMethods.imgcodecs_imencode_vector(".jpg", bgr.CvPtr, _buffer.CvPtr, _parameters, _parameters.Length, out int ok));
+        InputArray? array = null;
+        foreach (var (mat, a) in _arrays)
+        {
+            if (ReferenceEquals(mat, bgr))
+                array = a;
+        }
+        if (array is null)
+        {
+            array = InputArray.Create(bgr);
+            _arrays.Add((bgr, array));
+        }
+        NativeMethods.HandleException(NativeMethods.imgcodecs_imencode_vector(".jpg", array.CvPtr, _buffer.CvPtr, _parameters, _parameters.Length, out int ok));
         GC.KeepAlive(bgr);
+        GC.KeepAlive(array);
         if (ok == 0)
             throw new InvalidOperationException("OpenCV could not encode the frame as JPEG");
         return new ReadOnlySpan<byte>((void*)_buffer.ElemPtr, _buffer.Size);
     }
 
-    public void Dispose() => _buffer.Dispose();
+    public void Dispose()
+    {
+        foreach (var (_, array) in _arrays)
+            array.Dispose();
+        _buffer.Dispose();
+    }
 }

@@ -152,6 +152,7 @@ public sealed class MjpegServer : IDisposable
         private long _frames;
         private long _started;
         private long _ended;
+        private string _remote = "?";
 
         public bool IsStream { get; private set; }
 
@@ -162,12 +163,13 @@ public sealed class MjpegServer : IDisposable
         public StreamClientReport Report()
         {
             long end = Ended ? Interlocked.Read(ref _ended) : Stopwatch.GetTimestamp();
-            return new StreamClientReport(socket.RemoteEndPoint?.ToString() ?? "?", Frames, Stopwatch.GetElapsedTime(_started, end).TotalSeconds, !Ended);
+            return new StreamClientReport(_remote, Frames, Stopwatch.GetElapsedTime(_started, end).TotalSeconds, !Ended);
         }
 
         public void Start()
         {
             _started = Stopwatch.GetTimestamp();
+            _remote = socket.RemoteEndPoint?.ToString() ?? "?";
             _worker = new Thread(Serve) { Name = "liveseg-http-client", IsBackground = true };
             _worker.Start();
         }

@@ -1,3 +1,4 @@
+using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
@@ -5,10 +6,10 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Output;
 
 /// <summary>
-/// Live mode's outputs beside the window (GL thread): each newly shown composited frame is read back once, through a
-/// ring of pixel buffer objects one frame behind (<see cref="ReadbackStage"/>, so the loop never waits for the GPU),
-/// and offered to every sink — the stream, the virtual camera, and the recording while one runs. Nothing is read back
-/// when no sink is there.
+/// Live mode's outputs beside the window (GL thread): each newly shown composited frame is read back once — started
+/// into a pixel buffer object as soon as it is composited (<see cref="Start"/>), collected after the swap
+/// (<see cref="Collect"/>), so a GPU copies it while the window is drawn — and offered to every sink: the stream, the
+/// virtual camera, and the recording while one runs. Nothing is read back when no sink is there.
 /// </summary>
 public sealed class OutputSinks : IDisposable
 {
@@ -18,6 +19,7 @@ public sealed class OutputSinks : IDisposable
     private readonly Mat _frame = new();
     private ReadbackStage? _readback;
     private long _pendingTimestamp;
+    private IFrameSink? _pendingRecording;
 
     public OutputSinks(GL gl, int width, int height, IReadOnlyList<IFrameSink> sinks)
     {
@@ -42,30 +44,32 @@ public sealed class OutputSinks : IDisposable
         }
     }
 
-    /// <summary>A newly shown frame: the previous one (read back by now) goes to the sinks, this one's read-back starts.</summary>
-    public void Submit(RenderTarget target, long captureTimestamp, IFrameSink? recording)
+    /// <summary>A newly composited frame: its read-back starts (collected by <see cref="Collect"/> after the swap).</summary>
+    public void Start(RenderTarget target, long captureTimestamp, IFrameSink? recording, ref FrameTiming timing)
     {
         if (Sinks.Count == 0 && recording is null)
-        {
-            Flush(null);
             return;
-        }
-        _readback ??= new ReadbackStage(_gl, _width, _height, depth: 2);
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        _readback ??= new ReadbackStage(_gl, _width, _height, depth: 1);
         if (_readback.Pending > 0)
-            Flush(recording);
+            Collect(ref timing);
         _readback.Start(target);
-        _pendingTimestamp = captureTimestamp;
+        (_pendingTimestamp, _pendingRecording) = (captureTimestamp, recording);
+        timing.Add(Stage.Readback, start);
     }
 
-    /// <summary>Hands the frame still being read back to the sinks (at the end, and before a recording stops).</summary>
-    public void Flush(IFrameSink? recording)
+    /// <summary>Finishes the read-back and offers the frame to the sinks (and to the recording it was started for).</summary>
+    public void Collect(ref FrameTiming timing)
     {
         if (_readback is null || _readback.Pending == 0)
             return;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         _readback.Finish(_frame);
         for (int i = 0; i < Sinks.Count; i++)
             Sinks[i].Offer(_frame, _pendingTimestamp);
-        recording?.Offer(_frame, _pendingTimestamp);
+        _pendingRecording?.Offer(_frame, _pendingTimestamp);
+        _pendingRecording = null;
+        timing.Add(Stage.Readback, start);
     }
 
     public void Dispose()

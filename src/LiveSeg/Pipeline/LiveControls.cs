@@ -11,7 +11,7 @@ namespace LiveSeg.Pipeline;
 /// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
 public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCompositor compositor, ILiveDisplay window,
-    OutputSinks outputs, int width, int height, Func<double> recordingFps)
+    int width, int height, Func<double> recordingFps)
 {
     private long _statusUntil;
     private string? _status;
@@ -158,7 +158,6 @@ public sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCo
     {
         if (Recording is not { } recording)
             return;
-        outputs.Flush(recording); // the frame still being read back belongs to the recording too
         Recording = null;
         try
         {

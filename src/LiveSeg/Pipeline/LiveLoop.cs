@@ -80,7 +80,7 @@ public sealed class LiveLoop : IDisposable
             Dispose();
             throw;
         }
-        Controls = new LiveControls(options, _segment, _compositor, _window, _outputs, _source.Width, _source.Height, () => _source.MeasuredFps);
+        Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
         _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
         _window.KeyPressed += Press;
         _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
@@ -175,6 +175,7 @@ public sealed class LiveLoop : IDisposable
             Controls.PendingScreenshot = _o.ScreenshotPath;
         FrameTiming timing = _view.Draw(Shown, _slots.Result, _haveFrame && _haveMask, shownNew);
         _window.SwapBuffers();
+        _outputs.Collect(ref timing);
         _lastPresent = Stopwatch.GetTimestamp();
         if (shownNew)
         {
@@ -212,7 +213,6 @@ public sealed class LiveLoop : IDisposable
             _view.Draw(Shown, _slots.Result, ready: true, recordFrame: false);
         }
         Controls.StopRecording();
-        _outputs.Flush(null);
     }
 
     private FrameSlot Shown => _o.Sync ? _slots.Result : _slots.Frame;

@@ -9,8 +9,8 @@ namespace LiveSeg.Pipeline;
 
 /// <summary>
 /// What live mode draws each turn of the loop: the frame composited with its mask (black before the first pair), the
-/// HUD, a screenshot taken before the swap (exactly what is shown), and the composited frame handed to the outputs
-/// (new frames only). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
+/// HUD, a screenshot taken before the swap (exactly what is shown); a new composited frame's read-back for the outputs
+/// starts here and is collected after the swap (<see cref="OutputSinks"/>). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
 /// </summary>
 public sealed class LiveView(ILiveDisplay window, GlCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
     Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters) : IDisposable
@@ -32,6 +32,8 @@ public sealed class LiveView(ILiveDisplay window, GlCompositor compositor, LiveC
             for (int s = (int)Stage.Preprocess; s <= (int)Stage.Postprocess; s++)
                 timing.Ticks[s] = result.Timing.Ticks[s];
             target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
+            if (recordFrame)
+                outputs.Start(target, shown.Timing.CaptureTimestamp, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();
             if (drawDisplay)
                 compositor.Present(target, framebuffer, fbW, fbH);
@@ -53,8 +55,6 @@ public sealed class LiveView(ILiveDisplay window, GlCompositor compositor, LiveC
             Screenshots.Save(window.Gl, path, framebuffer, fbW, fbH);
             controls.Say($"screenshot → {path}");
         }
-        if (recordFrame && target is not null)
-            outputs.Submit(target, shown.Timing.CaptureTimestamp, controls.Recording);
         return timing;
     }
 
