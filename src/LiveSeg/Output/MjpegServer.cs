@@ -111,7 +111,10 @@ public sealed class MjpegServer : IDisposable
             var client = new Client(this, socket);
             lock (_clients)
             {
+                // Ended stream clients are kept for the summary, the newest 256 of them.
                 _clients.RemoveAll(c => c.Ended && !c.IsStream);
+                while (_clients.Count > 256 && _clients.FindIndex(c => c.Ended) is >= 0 and var oldest)
+                    _clients.RemoveAt(oldest);
                 if (_clients.Count(c => !c.Ended) >= MaxClients)
                 {
                     client.Refuse();
@@ -283,7 +286,7 @@ public sealed class MjpegServer : IDisposable
                     continue;
                 }
                 seen = next;
-                int n = Encoding.ASCII.GetBytes($"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {length}\r\n\r\n", partHead);
+                System.Text.Unicode.Utf8.TryWrite(partHead, $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {length}\r\n\r\n", out int n);
                 stream.Write(partHead, 0, n);
                 stream.Write(buffer, 0, length);
                 stream.Write("\r\n"u8);
