@@ -87,6 +87,9 @@ public sealed unsafe class HudStage : IDisposable
         int y = 15;
         void Line(string text, Scalar color)
         {
+            // OpenCV's Hershey fonts are ASCII only: the messages' arrows would show as "???".
+            if (text.Contains('→', StringComparison.Ordinal))
+                text = text.Replace("→", "->", StringComparison.Ordinal);
             using (InputOutputArray canvas = _image)
                 Cv2.PutText(canvas, text, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, color, 1, LineTypes.AntiAlias);
             y += 14;
