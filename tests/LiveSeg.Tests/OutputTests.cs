@@ -108,6 +108,10 @@ public sealed class VirtualCameraTests
         using var frame = Synthetic.Frame(3, 640, 480);
         sink.Offer(frame, Stopwatch.GetTimestamp());
         Assert.Contains(device!, sink.Name);
+        // The sink's thread writes it; wait (with a hang guard) until it did or failed.
+        Assert.True(SpinWait.SpinUntil(() => sink.Delivered > 0 || sink.Failure is not null, 60_000), "the virtual camera never wrote the frame");
+        Assert.Null(sink.Failure);
+        Assert.Equal(1, sink.Delivered);
     }
 }
 
@@ -118,14 +122,29 @@ public sealed class StreamPieceTests
     [InlineData("GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/stream.mjpg")]
     [InlineData("HEAD /frame.jpg?t=123 HTTP/1.0\r\n\r\n", "HEAD", "/frame.jpg")]
     [InlineData("GET / HTTP/1.1\n\n", "GET", "/")]
-    public void RequestLine_IsParsed(string request, string method, string path) =>
-        Assert.Equal(new HttpRequestLine(method, path), HttpRequestLine.Parse(request));
+    public void RequestLine_IsParsed(string request, string method, string path)
+    {
+        var r = HttpRequestLine.Parse(request);
+        Assert.Equal((method, path), (r?.Method, r?.Path));
+        Assert.Equal(request.Contains("Host: x", StringComparison.Ordinal) ? "x" : null, r?.Host);
+    }
 
     [Theory]
     [InlineData("\u0016\u0003\u0001 TLS hello")]
     [InlineData("GET stream HTTP/1.1\r\n\r\n")]
     [InlineData("GET / SPDY\r\n\r\n")]
     public void NotHttp_IsNull(string request) => Assert.Null(HttpRequestLine.Parse(request));
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("127.0.0.1:8080", true)]
+    [InlineData("localhost:8080", true)]
+    [InlineData("[::1]:8080", true)]
+    [InlineData("192.168.1.20:8080", true)]
+    [InlineData("evil.example:8080", false)]
+    [InlineData("127.0.0.1.nip.io", false)]
+    public void HostHeader_OnlyAddressesAndLocalhost_AreThisMachine(string? host, bool local) =>
+        Assert.Equal(local, HttpRequestLine.IsLocalHost(host));
 
     [Theory]
     [InlineData("8080", "127.0.0.1", 8080, false)]
@@ -149,6 +168,48 @@ public sealed class StreamPieceTests
     {
         var e = Assert.Throws<LiveSegException>(() => ServeAddress.Parse(text));
         Assert.StartsWith("--serve", e.Message);
+    }
+
+    /// <summary>Sends a raw request; reads until the server closes or the text read so far contains <paramref name="until"/>.</summary>
+    private static string Ask(IPEndPoint at, string request, string? until = null)
+    {
+        using var tcp = new TcpClient();
+        tcp.Connect(at);
+        tcp.ReceiveTimeout = 60_000; // a hang guard
+        var stream = tcp.GetStream();
+        stream.Write(Encoding.ASCII.GetBytes(request));
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        int got;
+        while ((until is null || !text.ToString().Contains(until, StringComparison.Ordinal)) && (got = stream.Read(buffer)) > 0)
+            text.Append(Encoding.Latin1.GetString(buffer, 0, got));
+        return text.ToString();
+    }
+
+    [Fact]
+    public void Server_OtherSitesCannotReadTheFeed_NoCorsHeader_ForeignHostRefused()
+    {
+        var frames = new LatestJpeg();
+        frames.Publish([0xFF, 0xD8, 1, 2, 3, 0xFF, 0xD9], Stopwatch.GetTimestamp());
+        using var server = new MjpegServer(new IPEndPoint(IPAddress.Loopback, 0), frames, () => "{}");
+        string ok = Ask(server.Endpoint, "GET /frame.jpg HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK", ok);
+        Assert.DoesNotContain("Access-Control-Allow-Origin", ok);
+        string rebound = Ask(server.Endpoint, "GET /frame.jpg HTTP/1.1\r\nHost: evil.example:8080\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 403", rebound);
+    }
+
+    [Fact]
+    public void Stream_EachPartEndsWithTheNextBoundary_SoBrowsersShowItAtOnce()
+    {
+        var frames = new LatestJpeg();
+        byte[] jpeg = [0xFF, 0xD8, 9, 8, 7, 0xFF, 0xD9];
+        frames.Publish(jpeg, Stopwatch.GetTimestamp());
+        using var server = new MjpegServer(new IPEndPoint(IPAddress.Loopback, 0), frames, () => "{}");
+        string b = MjpegServer.Boundary;
+        string part = $"--{b}\r\nContent-Type: image/jpeg\r\nContent-Length: 7\r\n\r\n{Encoding.Latin1.GetString(jpeg)}\r\n--{b}\r\n";
+        string text = Ask(server.Endpoint, "GET /stream.mjpg HTTP/1.1\r\nHost: localhost\r\n\r\n", until: part);
+        Assert.Contains(part, text);
     }
 
     [Fact]
@@ -374,11 +435,12 @@ public sealed class OutputLoopTests : IDisposable
 
         public override string Name => "stalled";
 
-        protected override void Consume(Mat frame, long captureTimestamp)
+        protected override bool Consume(Mat frame, long captureTimestamp)
         {
             Consumed++;
             Entered.Set();
             Release.Wait();
+            return true;
         }
     }
 
@@ -423,11 +485,12 @@ public sealed class OutputLoopTests : IDisposable
             OpenOutputs = (_, _, _) => [stalled, collect],
         };
         LiveResult result;
-        using (var loop = new LiveLoop(options))
+        using var loop = new LiveLoop(options);
+        try
         {
             Assert.Contains("no window", loop.RendererDescription);
             result = loop.Run(CancellationToken.None);
-            Assert.True(stalled.Entered.IsSet, "the stalled output never got a frame");
+            Assert.True(stalled.Entered.Wait(120_000), "the stalled output never got a frame"); // a hang guard, not a timing check
             // Every frame of the file was shown while the output sat in its first frame.
             Assert.Equal(30, result.Displayed);
             Assert.Equal(1, stalled.Consumed);
@@ -438,6 +501,9 @@ public sealed class OutputLoopTests : IDisposable
             var last = collect.Frames[^1];
             Assert.True(last.At<Vec3b>(square.Y + square.Height / 2, square.X + square.Width / 2).Item1 > 200);
             Assert.True(last.At<Vec3b>(2, 2).Item1 < 50);
+        }
+        finally
+        {
             stalled.Release.Set(); // the loop's end disposes its outputs: the stalled one must be able to finish
         }
     }

@@ -2,8 +2,11 @@ using System.Text;
 
 namespace LiveSeg.Output;
 
-/// <summary>The request line of an HTTP/1.x request (method and path; the query and the headers are read and ignored).</summary>
-public readonly record struct HttpRequestLine(string Method, string Path)
+/// <summary>
+/// The request line of an HTTP/1.x request (method and path; the query is dropped) and its Host header (null when
+/// absent); the other headers are read and ignored.
+/// </summary>
+public readonly record struct HttpRequestLine(string Method, string Path, string? Host = null)
 {
     /// <summary>Requests larger than this (request line + headers) are refused.</summary>
     public const int MaxHeaderBytes = 16 * 1024;
@@ -35,6 +38,25 @@ public readonly record struct HttpRequestLine(string Method, string Path)
             return null;
         string path = parts[1];
         int query = path.IndexOfAny(['?', '#']);
-        return new HttpRequestLine(parts[0], query < 0 ? path : path[..query]);
+        string? host = null;
+        foreach (string header in request.Split('\n').Skip(1))
+        {
+            if (header.StartsWith("Host:", StringComparison.OrdinalIgnoreCase))
+                host = header[5..].Trim();
+        }
+        return new HttpRequestLine(parts[0], query < 0 ? path : path[..query], host);
+    }
+
+    /// <summary>
+    /// The host part of a Host header names this machine by a loopback name or an IP address: what a browser sends for
+    /// http://127.0.0.1:8080/ or http://localhost:8080/. A web page that renamed itself to 127.0.0.1 (DNS rebinding)
+    /// sends its own domain name instead, and is refused on a loopback-only server.
+    /// </summary>
+    public static bool IsLocalHost(string? host)
+    {
+        if (string.IsNullOrEmpty(host))
+            return true; // HTTP/1.0 clients (VLC, ffmpeg, curl -0) may send none
+        string name = host.StartsWith('[') ? host[1..Math.Max(1, host.IndexOf(']'))] : host.Split(':')[0];
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || System.Net.IPAddress.TryParse(name, out _);
     }
 }

@@ -13,7 +13,7 @@ public sealed unsafe class JpegEncoder : IDisposable
     private readonly VectorOfByte _buffer = new();
     private readonly int[] _parameters;
     // OpenCV's encoder takes an InputArray; one per source Mat (the sinks cycle through a few), made once and kept.
-    private readonly List<(Mat Mat, InputArray Array)> _arrays = [];
+    private readonly MatArrays _arrays = new();
 
     public JpegEncoder(int quality)
     {
@@ -25,17 +25,7 @@ public sealed unsafe class JpegEncoder : IDisposable
     /// <summary>Encodes <paramref name="bgr"/>; the span is valid until the next call.</summary>
     public ReadOnlySpan<byte> Encode(Mat bgr)
     {
-        InputArray? array = null;
-        foreach (var (mat, a) in _arrays)
-        {
-            if (ReferenceEquals(mat, bgr))
-                array = a;
-        }
-        if (array is null)
-        {
-            array = InputArray.Create(bgr);
-            _arrays.Add((bgr, array));
-        }
+        InputArray array = _arrays.Input(bgr);
         NativeMethods.HandleException(NativeMethods.imgcodecs_imencode_vector(".jpg", array.CvPtr, _buffer.CvPtr, _parameters, _parameters.Length, out int ok));
         GC.KeepAlive(bgr);
         GC.KeepAlive(array);
@@ -46,8 +36,7 @@ public sealed unsafe class JpegEncoder : IDisposable
 
     public void Dispose()
     {
-        foreach (var (_, array) in _arrays)
-            array.Dispose();
+        _arrays.Dispose();
         _buffer.Dispose();
     }
 }

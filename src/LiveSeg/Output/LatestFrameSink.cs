@@ -15,14 +15,15 @@ public abstract class LatestFrameSink : IFrameSink
     private readonly Thread _thread;
     private Frame _producer;
     private long _delivered;
+    private bool _started;
     private volatile Exception? _failure;
 
     protected LatestFrameSink(string threadName)
     {
         _box = new Mailbox<Frame>(_frames[0]);
         _producer = _frames[1];
+        // Started at the first frame, so a subclass whose constructor fails leaves no thread behind.
         _thread = new Thread(Run) { Name = threadName, IsBackground = true };
-        _thread.Start();
     }
 
     public abstract string Name { get; }
@@ -37,13 +38,21 @@ public abstract class LatestFrameSink : IFrameSink
     {
         if (_failure is not null)
             return;
+        if (!_started)
+        {
+            _started = true;
+            _thread.Start();
+        }
         frame.CopyTo(_producer.Image);
         _producer.Timestamp = captureTimestamp;
         _producer = _box.Publish(_producer);
     }
 
-    /// <summary>Does the sink's work with the newest frame (its own thread). An exception stops the sink (<see cref="Failure"/>).</summary>
-    protected abstract void Consume(Mat frame, long captureTimestamp);
+    /// <summary>
+    /// Does the sink's work with the newest frame (its own thread); false when it chose to skip the frame (not counted
+    /// as delivered). An exception stops the sink (<see cref="Failure"/>).
+    /// </summary>
+    protected abstract bool Consume(Mat frame, long captureTimestamp);
 
     private void Run()
     {
@@ -58,8 +67,8 @@ public abstract class LatestFrameSink : IFrameSink
                         break;
                     continue;
                 }
-                Consume(mine.Image, mine.Timestamp);
-                Interlocked.Increment(ref _delivered);
+                if (Consume(mine.Image, mine.Timestamp))
+                    Interlocked.Increment(ref _delivered);
             }
         }
         catch (Exception e)
@@ -72,7 +81,8 @@ public abstract class LatestFrameSink : IFrameSink
     public virtual void Dispose()
     {
         _box.Close();
-        _thread.Join();
+        if (_started)
+            _thread.Join();
         foreach (Frame f in _frames)
             f.Image.Dispose();
         GC.SuppressFinalize(this);

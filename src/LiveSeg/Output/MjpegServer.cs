@@ -10,13 +10,17 @@ namespace LiveSeg.Output;
 /// <c>/stream.mjpg</c> — <c>multipart/x-mixed-replace</c> JPEG frames, each new frame once (browsers, OBS media or
 /// browser source, VLC, ffmpeg); <c>/frame.jpg</c> — the newest frame as one JPEG; <c>/stats.json</c> — the HUD's
 /// figures; <c>/</c> — a page showing the stream and the figures. GET and HEAD only; any other request gets 404/405.
-/// A client that stalls or disconnects only ends its own thread. Bound to the address given (loopback by default).
+/// A client that stalls or disconnects only ends its own thread. Bound to the address given (loopback by default); no
+/// CORS header, so other web pages cannot read the frames, and on loopback a request must name this machine as its Host
+/// (no DNS rebinding).
 /// </summary>
 public sealed class MjpegServer : IDisposable
 {
     public const string Boundary = "liveseg-frame";
     private const int MaxClients = 32;
     private const int LatencyHistory = 4096;
+    private const int RequestTimeoutMs = 10_000;
+    private static readonly byte[] s_partEnd = Encoding.ASCII.GetBytes($"\r\n--{Boundary}\r\n");
 
     private readonly TcpListener _listener;
     private readonly LatestJpeg _frames;
@@ -26,6 +30,7 @@ public sealed class MjpegServer : IDisposable
     private readonly double[] _latencies = new double[LatencyHistory];
     private long _latencyCount;
     private volatile bool _stopping;
+    private readonly bool _exposed;
 
     /// <param name="endpoint">Where to listen; port 0 picks a free port (see <see cref="Endpoint"/>).</param>
     /// <param name="frames">The newest JPEG, published by the encoder.</param>
@@ -44,6 +49,7 @@ public sealed class MjpegServer : IDisposable
             throw new LiveSegException($"--serve {Format(endpoint)}: cannot listen there ({e.Message}): choose another port (or 0 for any free one).", inner: e);
         }
         Endpoint = (IPEndPoint)_listener.LocalEndpoint;
+        _exposed = !IPAddress.IsLoopback(Endpoint.Address);
         _acceptor = new Thread(Accept) { Name = "liveseg-http", IsBackground = true };
         _acceptor.Start();
     }
@@ -115,11 +121,7 @@ public sealed class MjpegServer : IDisposable
                 _clients.RemoveAll(c => c.Ended && !c.IsStream);
                 while (_clients.Count > 256 && _clients.FindIndex(c => c.Ended) is >= 0 and var oldest)
                     _clients.RemoveAt(oldest);
-                if (_clients.Count(c => !c.Ended) >= MaxClients)
-                {
-                    client.Refuse();
-                    continue;
-                }
+                client.Busy = _clients.Count(c => !c.Ended) >= MaxClients;
                 _clients.Add(client);
             }
             client.Start();
@@ -159,6 +161,9 @@ public sealed class MjpegServer : IDisposable
 
         public bool IsStream { get; private set; }
 
+        /// <summary>Too many clients: this one is answered 503 once its request is read.</summary>
+        public bool Busy { get; set; }
+
         public bool Ended => Interlocked.Read(ref _ended) != 0;
 
         public long Frames => Interlocked.Read(ref _frames);
@@ -177,19 +182,13 @@ public sealed class MjpegServer : IDisposable
             _worker.Start();
         }
 
-        public void Refuse()
+        public void Stop()
         {
-            try
-            {
-                using var stream = new NetworkStream(socket, ownsSocket: true);
-                WriteHead(stream, "503 Service Unavailable", "text/plain", 0);
-            }
-            catch (IOException)
-            {
-            }
+            Shut(socket);
+            _worker?.Join();
         }
 
-        public void Stop()
+        private static void Shut(Socket socket)
         {
             try
             {
@@ -198,7 +197,6 @@ public sealed class MjpegServer : IDisposable
             catch (Exception e) when (e is SocketException or ObjectDisposedException)
             {
             }
-            _worker?.Join();
         }
 
         private void Serve()
@@ -206,13 +204,22 @@ public sealed class MjpegServer : IDisposable
             try
             {
                 socket.NoDelay = true;
-                socket.SendTimeout = 10_000;
-                socket.ReceiveTimeout = 10_000;
+                socket.SendTimeout = RequestTimeoutMs;
+                socket.ReceiveTimeout = RequestTimeoutMs;
                 using var stream = new NetworkStream(socket, ownsSocket: true);
-                var request = HttpRequestLine.Read(stream);
+                HttpRequestLine? request;
+                // One deadline for the whole request, so a client trickling bytes cannot hold a slot for long.
+                using (var deadline = new CancellationTokenSource(RequestTimeoutMs))
+                using (deadline.Token.Register(() => Shut(socket)))
+                    request = HttpRequestLine.Read(stream);
                 if (request is null)
                     return;
-                Answer(stream, request.Value);
+                if (Busy)
+                    WriteText(stream, "503 Service Unavailable", "text/plain", "too many clients\n", head: false);
+                else if (!server._exposed && !HttpRequestLine.IsLocalHost(request.Value.Host))
+                    WriteText(stream, "403 Forbidden", "text/plain", "this stream serves this machine only\n", head: false);
+                else
+                    Answer(stream, request.Value);
             }
             catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
             {
@@ -273,6 +280,9 @@ public sealed class MjpegServer : IDisposable
             WriteHead(stream, "200 OK", $"multipart/x-mixed-replace; boundary={Boundary}", -1);
             if (head)
                 return;
+            // Each part ends with the next boundary, so a browser shows a frame as soon as it arrives (it waits for a
+            // boundary to know the part is complete).
+            stream.Write(Encoding.ASCII.GetBytes($"--{Boundary}\r\n"));
             byte[] buffer = new byte[256 * 1024];
             byte[] partHead = new byte[128];
             long seen = 0;
@@ -286,10 +296,10 @@ public sealed class MjpegServer : IDisposable
                     continue;
                 }
                 seen = next;
-                System.Text.Unicode.Utf8.TryWrite(partHead, $"--{Boundary}\r\nContent-Type: image/jpeg\r\nContent-Length: {length}\r\n\r\n", out int n);
+                System.Text.Unicode.Utf8.TryWrite(partHead, $"Content-Type: image/jpeg\r\nContent-Length: {length}\r\n\r\n", out int n);
                 stream.Write(partHead, 0, n);
                 stream.Write(buffer, 0, length);
-                stream.Write("\r\n"u8);
+                stream.Write(s_partEnd);
                 Interlocked.Increment(ref _frames);
                 if (captured != 0)
                     server.AddLatency(Stopwatch.GetElapsedTime(captured).TotalMilliseconds);
@@ -308,7 +318,7 @@ public sealed class MjpegServer : IDisposable
         {
             var head = new StringBuilder();
             head.Append($"HTTP/1.1 {status}\r\nContent-Type: {type}\r\nCache-Control: no-cache, no-store\r\nPragma: no-cache\r\n");
-            head.Append("Connection: close\r\nAccess-Control-Allow-Origin: *\r\n");
+            head.Append("Connection: close\r\n");
             if (length >= 0)
                 head.Append($"Content-Length: {length}\r\n");
             head.Append("\r\n");

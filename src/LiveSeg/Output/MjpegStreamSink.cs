@@ -11,16 +11,16 @@ namespace LiveSeg.Output;
 /// </summary>
 public sealed class MjpegStreamSink : LatestFrameSink
 {
-    private readonly JpegEncoder _encoder;
     private readonly LatestJpeg _latest = new();
+    private readonly JpegEncoder _encoder;
     private readonly long _minInterval;
     private long _nextDue;
 
     public MjpegStreamSink(IPEndPoint endpoint, int quality, int maxFps, Func<string> status) : base("liveseg-jpeg")
     {
+        Server = new MjpegServer(endpoint, _latest, status); // first: the usual failure (port in use) leaves nothing open
         _encoder = new JpegEncoder(quality);
         _minInterval = maxFps > 0 ? Stopwatch.Frequency / maxFps : 0;
-        Server = new MjpegServer(endpoint, _latest, status);
     }
 
     public MjpegServer Server { get; }
@@ -30,20 +30,27 @@ public sealed class MjpegStreamSink : LatestFrameSink
     /// <summary>Frames not encoded because of the frame-rate cap (not counted as drops).</summary>
     public long Skipped { get; private set; }
 
-    protected override void Consume(Mat frame, long captureTimestamp)
+    protected override bool Consume(Mat frame, long captureTimestamp)
     {
-        if (_minInterval > 0)
+        if (_minInterval > 0 && !Due(Stopwatch.GetTimestamp()))
         {
-            // Frames due on a grid of 1/maxFps, with half a period of slack so jitter does not skip every other frame.
-            long now = Stopwatch.GetTimestamp();
-            if (now < _nextDue - _minInterval / 2)
-            {
-                Skipped++;
-                return;
-            }
-            _nextDue = Math.Max(_nextDue + _minInterval, now);
+            Skipped++;
+            return false;
         }
         _latest.Publish(_encoder.Encode(frame), captureTimestamp);
+        return true;
+    }
+
+    /// <summary>
+    /// Frames go out on a grid of 1/maxFps with a quarter period of slack (so capture jitter does not skip every other
+    /// frame); after a pause longer than a period the grid starts again from now (no burst of catching-up frames).
+    /// </summary>
+    private bool Due(long now)
+    {
+        if (now < _nextDue - _minInterval / 4)
+            return false;
+        _nextDue = now - _nextDue > _minInterval ? now + _minInterval : _nextDue + _minInterval;
+        return true;
     }
 
     public override void Dispose()

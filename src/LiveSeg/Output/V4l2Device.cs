@@ -17,7 +17,7 @@ public sealed unsafe class V4l2Device : IDisposable
     private const uint ColorspaceSmpte170M = 1;      // BT.601, what YuvPacker writes
     private const uint CapVideoOutput = 0x00000002;
     private const uint CapDeviceCaps = 0x80000000;
-    private const int OpenWriteOnly = 1;
+    private const int OpenWriteOnly = 1, OpenCloseOnExec = 0x80000;
     private const int ENOENT = 2, EACCES = 13, EBUSY = 16, ENOTTY = 25, EINTR = 4;
 
     private int _fd;
@@ -44,7 +44,7 @@ public sealed unsafe class V4l2Device : IDisposable
     {
         if (!OperatingSystem.IsLinux())
             throw new LiveSegException($"--virtual-camera: not supported on this platform ({RuntimeInformation.OSDescription}): the virtual camera is Linux's v4l2loopback.");
-        int fd = open(path, OpenWriteOnly);
+        int fd = open(path, OpenWriteOnly | OpenCloseOnExec);
         if (fd < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
@@ -95,24 +95,19 @@ public sealed unsafe class V4l2Device : IDisposable
         return Format;
     }
 
-    /// <summary>Writes one frame (<see cref="V4l2Format.SizeImage"/> bytes).</summary>
+    /// <summary>Writes one frame in one write() (v4l2loopback takes each write as a whole frame).</summary>
     public void WriteFrame(ReadOnlySpan<byte> frame)
     {
         fixed (byte* p = frame)
         {
-            int done = 0;
-            while (done < frame.Length)
-            {
-                nint n = write(_fd, p + done, (nuint)(frame.Length - done));
-                if (n < 0)
-                {
-                    int errno = Marshal.GetLastPInvokeError();
-                    if (errno == EINTR)
-                        continue;
-                    throw new LiveSegException($"virtual camera {Path}: writing a frame failed ({Marshal.GetPInvokeErrorMessage(errno)}).");
-                }
-                done += (int)n;
-            }
+            nint n;
+            do
+                n = write(_fd, p, (nuint)frame.Length);
+            while (n < 0 && Marshal.GetLastPInvokeError() == EINTR);
+            if (n < 0)
+                throw new LiveSegException($"virtual camera {Path}: writing a frame failed ({Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}).");
+            if (n != frame.Length)
+                throw new LiveSegException($"virtual camera {Path}: the device took {n} of a frame's {frame.Length} bytes: its format changed? Restart liveseg.");
         }
     }
 

@@ -42,6 +42,8 @@ public readonly record struct V4l2Format(int Width, int Height, uint PixelFormat
             throw new LiveSegException($"virtual camera {device}: its format {chosen} has an odd or empty size: reload v4l2loopback.");
         int bytes = YuvPacker.FrameBytes(chosen.Layout.Value, chosen.Width, chosen.Height);
         int line = YuvPacker.BytesPerLine(chosen.Layout.Value, chosen.Width);
+        if (chosen.BytesPerLine != 0 && chosen.BytesPerLine != line)
+            throw new LiveSegException($"virtual camera {device}: its format {chosen} has padded rows ({chosen.BytesPerLine} bytes a line, {line} packed), which LiveSeg does not write: reload v4l2loopback.");
         return chosen with { BytesPerLine = line, SizeImage = Math.Max(bytes, chosen.SizeImage) };
     }
 

@@ -15,17 +15,20 @@ public sealed class VirtualCameraSink : LatestFrameSink
     private readonly byte[] _packed;
     private readonly Mat? _canvas;
     private readonly Mat? _inside;
+    private readonly OutputArray? _insideArray;
+    private readonly MatArrays _arrays = new();
 
     private VirtualCameraSink(V4l2Device device, int frameWidth, int frameHeight) : base("liveseg-v4l2")
     {
         _device = device;
         V4l2Format f = device.Format;
-        _packed = new byte[f.SizeImage];
+        _packed = new byte[YuvPacker.FrameBytes(f.Layout!.Value, f.Width, f.Height)];
         if (f.Width != frameWidth || f.Height != frameHeight)
         {
             _canvas = new Mat(f.Height, f.Width, MatType.CV_8UC3, Scalar.Black);
             var (x, y, w, h) = GlCompositor.Letterbox(frameWidth, frameHeight, f.Width, f.Height);
             _inside = new Mat(_canvas, new Rect(x, y, w, h));
+            _insideArray = OutputArray.Create(_inside);
         }
     }
 
@@ -47,21 +50,25 @@ public sealed class VirtualCameraSink : LatestFrameSink
 
     public override string Name => $"virtual camera {_device.Path} ({_device.Card}, {_device.Format})";
 
-    protected override void Consume(Mat frame, long captureTimestamp)
+    protected override bool Consume(Mat frame, long captureTimestamp)
     {
         Mat source = frame;
         if (_inside is not null)
         {
-            Cv2.Resize(frame, _inside, _inside.Size(), 0, 0, InterpolationFlags.Area);
+            // Array wrappers made once per Mat: a wrapper per call would be left to the finalizer (native growth).
+            Cv2.Resize(_arrays.Input(frame), _insideArray!, _inside.Size(), 0, 0, InterpolationFlags.Area);
             source = _canvas!;
         }
         YuvPacker.Pack(source, _device.Format.Layout!.Value, _packed);
         _device.WriteFrame(_packed);
+        return true;
     }
 
     public override void Dispose()
     {
         base.Dispose();
+        _arrays.Dispose();
+        _insideArray?.Dispose();
         _inside?.Dispose();
         _canvas?.Dispose();
         _device.Dispose();

@@ -74,21 +74,22 @@ public sealed class LiveLoop : IDisposable
             }
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
             _compositor = GlCompositor.Create(_window.Gl, _source.Width, _source.Height, _segment, options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, adjustable: true);
+            Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
+            _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
+            _window.KeyPressed += Press;
+            _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
+            // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
+            bool backPressure = !options.Source.IsCamera && !options.Source.Realtime;
+            _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
+            _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
+            _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
         }
         catch
         {
+            // Whatever was opened (outputs' sockets and devices, the window, the model) is closed again.
             Dispose();
             throw;
         }
-        Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
-        _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
-        _window.KeyPressed += Press;
-        _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
-        // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
-        bool backPressure = !options.Source.IsCamera && !options.Source.Realtime;
-        _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
-        _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
-        _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
     }
 
     public LiveControls Controls { get; }
