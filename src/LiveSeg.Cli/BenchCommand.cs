@@ -47,7 +47,7 @@ public static class BenchCommand
             string extension;
             using (var probe = new LiveSeg.Capture.VideoFileSource(input))
                 extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
-            VideoJob baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));
+            VideoSettings baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));
             if (metrics is not null)
                 MetricsWriter.Validate(metrics, baseJob.Inputs);
             if (report is not null)
@@ -60,7 +60,7 @@ public static class BenchCommand
         }
     }
 
-    private static int Rounds(VideoJob baseJob, int rounds, string? metrics, string? report)
+    private static int Rounds(VideoSettings baseJob, int rounds, string? metrics, string? report)
     {
         var inv = CultureInfo.InvariantCulture;
         var runs = new List<Reports.ReportRun>();

@@ -55,7 +55,7 @@ public static class VideoCommand
         string output = r.GetValue(s_output)!;
         string? metrics = r.GetValue(Metrics);
         string? report = r.GetValue(Report);
-        VideoJob job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
+        VideoSettings job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
         if (metrics is not null)
             MetricsWriter.Validate(metrics, [.. job.Inputs, new(output, "output video")]);
         if (report is not null)
@@ -116,10 +116,10 @@ public static class VideoCommand
     }
 
     /// <summary>Turns the shared options of video and bench into a job (not yet sequential).</summary>
-    internal static VideoJob BuildJob(ParseResult r, string input, string output)
+    internal static VideoSettings BuildJob(ParseResult r, string input, string output)
     {
         var shared = Commands.Shared.Read(r);
-        return new VideoJob
+        return new VideoSettings
         {
             Input = input,
             Output = output,
@@ -131,7 +131,7 @@ public static class VideoCommand
         };
     }
 
-    public static void PrintHeader(VideoPipeline p, VideoJob job)
+    public static void PrintHeader(VideoPipeline p, VideoSettings job)
     {
         var s = p.Source;
         var inv = CultureInfo.InvariantCulture;
@@ -142,7 +142,7 @@ public static class VideoCommand
         Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Mask.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));
     }
 
-    public static RunInfo RunInfoOf(VideoPipeline p, VideoJob job, string mode, bool interrupted) => new(
+    public static RunInfo RunInfoOf(VideoPipeline p, VideoSettings job, string mode, bool interrupted) => new(
         job.Input, job.Output, p.Segmenter.Manifest.Name, p.Segmenter.Provider, job.Effect.Effect.ToString().ToLowerInvariant(),
         mode, p.Source.Width, p.Source.Height, p.Source.Fps, p.Recorder.Count, Math.Round(p.Recorder.ElapsedSeconds, 3),
         Math.Round(p.Recorder.FramesPerSecond, 2), interrupted);

@@ -27,7 +27,7 @@ public class AllocationTests
 
         long Run(int frames, string output)
         {
-            var job = new VideoJob { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames };
+            var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames };
             using var pipeline = new VideoPipeline(job);
             Assert.True(pipeline.Run(CancellationToken.None));
             Assert.Equal(frames, pipeline.Recorder.Count);

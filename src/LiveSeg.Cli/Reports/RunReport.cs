@@ -41,7 +41,7 @@ internal static class RunReport
     }
 
     /// <summary>The run's settings as the report shows them.</summary>
-    public static List<(string Name, string Value)> Settings(RunInfo info, VideoJob job)
+    public static List<(string Name, string Value)> Settings(RunInfo info, VideoSettings job)
     {
         var inv = CultureInfo.InvariantCulture;
         var e = job.Effect;

@@ -20,7 +20,7 @@ public sealed class VideoPipeline : IDisposable
     private const int PoolSize = 5;
     private const int QueueCapacity = 2;
 
-    private readonly VideoJob _job;
+    private readonly VideoSettings _job;
     private readonly CancellationTokenSource _stopCapture = new();
     private readonly List<IDisposable> _owned = [];
     private readonly SourceStage _source;
@@ -31,7 +31,7 @@ public sealed class VideoPipeline : IDisposable
     private readonly FrameSlot[] _slots;
     private bool _captureBusy;
 
-    public VideoPipeline(VideoJob job)
+    public VideoPipeline(VideoSettings job)
     {
         _job = job;
         try

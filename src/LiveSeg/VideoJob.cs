@@ -1,0 +1,78 @@
+using LiveSeg.Inference;
+using LiveSeg.Models;
+using LiveSeg.Pipeline;
+using LiveSeg.Rendering;
+
+namespace LiveSeg;
+
+/// <summary>What <see cref="VideoJob.Run"/> does: which file to read and write, with which model and effect.</summary>
+public sealed record VideoOptions
+{
+    /// <summary>The video (or image sequence such as <c>frames/%04d.png</c>) to read. Never written to.</summary>
+    public required string Input { get; init; }
+
+    /// <summary>The video to write (codec by extension: .mp4 mp4v, .avi/.mov MJPG, .mkv FFV1), via a temporary file beside it.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>A catalogue name (<c>body</c>, …) or an .onnx path.</summary>
+    public string Model { get; init; } = "body";
+
+    /// <summary>Where inference runs, threads, smoothing (default 0.95 for video) and a manifest for a bare model file.</summary>
+    public SegmenterOptions Segmenter { get; init; } = new() { Smoothing = 0.95f };
+
+    /// <summary>The effect and its settings (default: background blur).</summary>
+    public EffectSettings Effect { get; init; } = new();
+
+    /// <summary>The image behind the person for <see cref="EffectKind.Replace"/> (null: a built-in gradient).</summary>
+    public string? BackgroundPath { get; init; }
+
+    /// <summary>Stop after this many frames (0 = all).</summary>
+    public int MaxFrames { get; init; }
+}
+
+/// <summary>How far a <see cref="VideoJob"/> is: frames done, frames expected (0 when unknown).</summary>
+public readonly record struct VideoProgress(int Frames, int ExpectedFrames);
+
+/// <summary>What a <see cref="VideoJob"/> did.</summary>
+/// <param name="Frames">Frames processed and written.</param>
+/// <param name="Seconds">Wall time of the processing.</param>
+/// <param name="Complete">The whole input was processed (false: cancelled).</param>
+/// <param name="OutputWritten">The output file is in place (false only when no frame was processed).</param>
+/// <param name="ProviderReport">Which execution provider ran and why.</param>
+public sealed record VideoResult(int Frames, double Seconds, bool Complete, bool OutputWritten, string ProviderReport)
+{
+    /// <summary>Frames per second over the run.</summary>
+    public double FramesPerSecond => Seconds > 0 ? Frames / Seconds : 0;
+}
+
+/// <summary>Segments a whole video file: decode, inference, GL compositing (headless EGL) and encoding, pipelined.</summary>
+public static class VideoJob
+{
+    /// <summary>
+    /// Runs the job on the calling thread (it blocks; stages run on their own threads). Cancelling
+    /// <paramref name="cancel"/> stops reading: the frames already read are finished and the output is closed, playable,
+    /// with every frame processed so far (<see cref="VideoResult.Complete"/> is then false). Bad input is a
+    /// <see cref="LiveSegException"/> with a one-line message. <paramref name="progress"/> hears how far it is five times a second and at the end.
+    /// </summary>
+    public static VideoResult Run(VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var seg = options.Segmenter;
+        var settings = new VideoSettings
+        {
+            Input = options.Input,
+            Output = options.Output,
+            Model = new ModelSettings(ModelCatalogue.Resolve(options.Model, seg.ManifestPath, seg.Log ?? (_ => { })), seg.Device, seg.Threads),
+            Mask = new MaskSettings { Smoothing = seg.Smoothing }.Validated(),
+            Effect = options.Effect.Validated(),
+            BackgroundPath = options.BackgroundPath,
+            MaxFrames = options.MaxFrames,
+        };
+        using var pipeline = new VideoPipeline(settings);
+        using var reporting = progress is null ? null : new Timer(_ => progress.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames)), null, 0, 200);
+        bool complete = pipeline.Run(cancel);
+        progress?.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames));
+        var r = pipeline.Recorder;
+        return new VideoResult(r.Count, r.ElapsedSeconds, complete, pipeline.OutputWritten, pipeline.Segmenter.ProviderReport);
+    }
+}
