@@ -9,7 +9,7 @@ namespace LiveSeg.Cli;
 /// <c>liveseg bench INPUT</c>: runs the same job sequential and pipelined in one process, alternating, and prints
 /// frames per second of each, their ratio, and per-stage p50/p95. Output goes to a temporary file that is deleted.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     private static readonly Argument<string> s_input = new("INPUT") { Description = "the video to time" };
 

@@ -5,7 +5,7 @@ using System.CommandLine.Invocation;
 namespace LiveSeg.Cli;
 
 /// <summary>The command tree (System.CommandLine): every command, its options and its help, built in one place.</summary>
-public static class Commands
+internal static class Commands
 {
     /// <summary>Shown under each command's generated help: what a table of options cannot say.</summary>
     private static readonly Dictionary<Command, string> s_notes = [];

@@ -5,7 +5,7 @@ using LiveSeg.Diagnostics;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg doctor</c>: one screen of what LiveSeg can use on this machine, and for each missing piece the one thing to do.</summary>
-public static class DoctorCommand
+internal static class DoctorCommand
 {
     private static readonly Option<bool> s_json = Opt.Flag("--json", "print the checks as JSON (area, item, status, found, fix)");
 

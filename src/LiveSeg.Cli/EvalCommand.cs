@@ -11,7 +11,7 @@ using OpenCvSharp;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg eval</c>: Dice, Jaccard and pixel accuracy of a model on a labelled split, at each image's own size.</summary>
-public static class EvalCommand
+internal static class EvalCommand
 {
     private static readonly Option<string> s_data = new("--data")
     {

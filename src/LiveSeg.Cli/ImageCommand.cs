@@ -9,7 +9,7 @@ using OpenCvSharp;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg image</c>: still images and folders → overlay with outline, mask PNG, area.</summary>
-public static class ImageCommand
+internal static class ImageCommand
 {
     private static readonly Argument<string[]> s_inputs = new("IMAGE|DIR")
     {

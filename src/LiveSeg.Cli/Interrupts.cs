@@ -7,7 +7,7 @@ namespace LiveSeg.Cli;
 /// finalise the output) and the second into <see cref="Abort"/> (drop the frames in flight, finalise what was written).
 /// A third signal terminates at once.
 /// </summary>
-public sealed class Interrupts : IDisposable
+internal sealed class Interrupts : IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
     private readonly CancellationTokenSource _abort = new();

@@ -11,7 +11,7 @@ using LiveSeg.Rendering;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg live</c>: a window with the game loop, webcam (or a file played like one), keys and a HUD.</summary>
-public static class LiveCommand
+internal static class LiveCommand
 {
     private static readonly Option<int> s_camera = Opt.Int("--camera", "camera index; 'liveseg cameras' lists them", 0, 0, 63);
     private static readonly Option<string> s_size = Opt.Checked("--size", "camera size to ask for", "WxH", v => ParseSize(v), "1280x720", ["640x480", "1280x720", "1920x1080"]);

@@ -4,7 +4,7 @@ using LiveSeg.Models;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg models list|fetch|import|inspect|verify|synth</c>.</summary>
-public static class ModelsCommand
+internal static class ModelsCommand
 {
     /// <summary>One line for the command list (also what the root help shows).</summary>
     public const string Summary = "list, fetch, convert, inspect and verify models";

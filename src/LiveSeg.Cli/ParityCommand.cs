@@ -13,7 +13,7 @@ namespace LiveSeg.Cli;
 /// provider; the largest difference of the mask values and the IoU of the thresholded masks. For checking a GPU set-up
 /// (scripts/gpu-check) and for reports that the GPU gives other masks than the CPU.
 /// </summary>
-public static class ParityCommand
+internal static class ParityCommand
 {
     private static readonly Argument<string> s_input = new("CLIP") { Description = "a video (real frames)" };
 

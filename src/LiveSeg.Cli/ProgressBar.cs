@@ -8,7 +8,7 @@ namespace LiveSeg.Cli;
 /// at the end. Redirected or CI: a plain line every 10% ("progress:    512/1394  36.7%    61.3 fps  ETA 0:14"), no
 /// control characters. Reads the finished-frame count from another thread; never touches the pipeline.
 /// </summary>
-public sealed class ProgressBar : IDisposable
+internal sealed class ProgressBar : IDisposable
 {
     private readonly Func<int> _done;
     private readonly int _total;

@@ -15,7 +15,7 @@ namespace LiveSeg.Cli;
 /// temporally smoothed mask, the refined mask and the refined smoothed mask (what video and live show), and the lag
 /// smoothing adds.
 /// </summary>
-public static class QualityCommand
+internal static class QualityCommand
 {
     private static readonly Argument<string[]> s_inputs = new("CLIP") { Description = "video files to measure", Arity = ArgumentArity.OneOrMore };
 

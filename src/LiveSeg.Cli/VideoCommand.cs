@@ -6,7 +6,7 @@ using LiveSeg.Pipeline;
 namespace LiveSeg.Cli;
 
 /// <summary><c>liveseg video INPUT -o OUTPUT</c>: segment a video file end to end, with progress and a latency table.</summary>
-public static class VideoCommand
+internal static class VideoCommand
 {
     private static readonly Argument<string> s_input = new("INPUT") { Description = "the video file (or an image sequence pattern such as frames/%04d.png)" };
 

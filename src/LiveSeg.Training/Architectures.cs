@@ -5,14 +5,14 @@ using static TorchSharp.torch;
 
 namespace LiveSeg.Training;
 
-public enum Architecture { UNet, SegNet, ResUNet }
+internal enum Architecture { UNet, SegNet, ResUNet }
 
 /// <summary>
 /// A segmentation network that can also write itself as an ONNX graph. Forward and export live side by side in each
 /// module, so the exported graph has exactly the structure that was trained. Input: [N,3,H,W] RGB 0..1 (H, W multiples
 /// of 16); output: [N,1,H,W] logits of "lesion".
 /// </summary>
-public interface IExportable
+internal interface IExportable
 {
     /// <summary>Adds this module's ops after <paramref name="input"/> and returns the output's name (inference mode: BatchNorm folded).</summary>
     string Export(OnnxGraphBuilder g, string input);
@@ -24,7 +24,7 @@ public interface IExportable
 /// run under dispose scopes that add failed here after ~500 steps ("For integral input tensors, argument alpha must not
 /// be a floating point number"). The count is only needed for momentum = 0, which LiveSeg never uses.
 /// </summary>
-public sealed class BatchNorm : nn.Module<Tensor, Tensor>
+internal sealed class BatchNorm : nn.Module<Tensor, Tensor>
 {
     private readonly Parameter _weight;
     private readonly Parameter _bias;
@@ -56,7 +56,7 @@ public sealed class BatchNorm : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>conv k x k (no bias, k = 3 or 1) → BatchNorm → ReLU (optional); stride 1 or 2.</summary>
-public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
+internal sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
 {
     private readonly Conv2d _conv;
     private readonly BatchNorm _bn;
@@ -110,7 +110,7 @@ public sealed class ConvBnRelu : nn.Module<Tensor, Tensor>, IExportable
 /// Residual block: ReLU(BN(conv3x3(ReLU(BN(conv3x3 x)))) + shortcut x), the shortcut a 1x1 conv + BN when the
 /// channel count changes. Exported as Conv/Relu/Conv/Add/Relu with BatchNorm folded.
 /// </summary>
-public sealed class ResBlock : nn.Module<Tensor, Tensor>, IExportable
+internal sealed class ResBlock : nn.Module<Tensor, Tensor>, IExportable
 {
     private readonly ConvBnRelu _a;
     private readonly ConvBnRelu _b;
@@ -137,7 +137,7 @@ public sealed class ResBlock : nn.Module<Tensor, Tensor>, IExportable
 }
 
 /// <summary>Two <see cref="ConvBnRelu"/>.</summary>
-public sealed class DoubleConv : nn.Module<Tensor, Tensor>, IExportable
+internal sealed class DoubleConv : nn.Module<Tensor, Tensor>, IExportable
 {
     private readonly ConvBnRelu _a;
     private readonly ConvBnRelu _b;
@@ -162,7 +162,7 @@ public sealed class DoubleConv : nn.Module<Tensor, Tensor>, IExportable
 /// (the original SegNet unpools with the encoder's max-pool indices; here the decoder upsamples by nearest neighbour).
 /// Widths: stem 16 → 16, 32, 64, bottleneck 64.
 /// </summary>
-public sealed class SegmentationNet : SegmentationModel
+internal sealed class SegmentationNet : SegmentationModel
 {
     private readonly ConvBnRelu _stem;
     private readonly DoubleConv _enc1;
@@ -230,7 +230,7 @@ public sealed class SegmentationNet : SegmentationModel
 }
 
 /// <summary>A trainable segmentation network that can write itself as ONNX: input [N,3,H,W] RGB 0..1, output [N,1,H,W] logits.</summary>
-public abstract class SegmentationModel : nn.Module<Tensor, Tensor>, IExportable
+internal abstract class SegmentationModel : nn.Module<Tensor, Tensor>, IExportable
 {
     protected SegmentationModel(Architecture architecture) : base(architecture.ToString().ToLowerInvariant())
     {
@@ -289,7 +289,7 @@ public abstract class SegmentationModel : nn.Module<Tensor, Tensor>, IExportable
 /// decoder: nearest ×2, skip concatenation, double 3x3 conv (64, 32, 16, 16), 1x1 head, bilinear ×2 to the input.
 /// Input sides: multiples of 32.
 /// </summary>
-public sealed class ResUNet : SegmentationModel
+internal sealed class ResUNet : SegmentationModel
 {
     private readonly ConvBnRelu _stem;
     private readonly ResBlock _enc1;

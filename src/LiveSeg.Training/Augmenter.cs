@@ -16,7 +16,7 @@ namespace LiveSeg.Training;
 /// <item>Degradation: Gaussian blur, JPEG re-encoding (quality 30–90), Gaussian noise.</item>
 /// </list>
 /// </summary>
-public static class Augmenter
+internal static class Augmenter
 {
     public static (Mat Image, Mat Mask) Apply(Mat image, Mat mask, int size, Random r)
     {

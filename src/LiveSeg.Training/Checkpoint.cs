@@ -5,14 +5,14 @@ using LiveSeg.IO;
 namespace LiveSeg.Training;
 
 /// <summary>What a checkpoint records besides the weights.</summary>
-public sealed record CheckpointInfo(string Architecture, int Size, int Epoch, double ValDice);
+internal sealed record CheckpointInfo(string Architecture, int Size, int Epoch, double ValDice);
 
 /// <summary>
 /// Training checkpoints: an 8-byte magic ("LSCKPT1\n"), a length-prefixed JSON header (<see cref="CheckpointInfo"/>)
 /// and the module's state in TorchSharp's own format. Written through <see cref="AtomicFile"/>, so a checkpoint is
 /// either the old one or the complete new one, never half written. Reading anything else is a one-line user error.
 /// </summary>
-public static class Checkpoint
+internal static class Checkpoint
 {
     private static readonly byte[] s_magic = "LSCKPT1\n"u8.ToArray();
 

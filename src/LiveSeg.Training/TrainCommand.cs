@@ -11,7 +11,7 @@ using TorchSharp;
 namespace LiveSeg.Training;
 
 /// <summary><c>liveseg train</c> (the liveseg-train program): train, pick the best epoch on val, export ONNX + manifest.</summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
 

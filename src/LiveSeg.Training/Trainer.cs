@@ -11,14 +11,14 @@ namespace LiveSeg.Training;
 /// <paramref name="Ema"/>, when set, is the decay of an exponential moving average of the weights (and BatchNorm statistics) updated after
 /// every step: validation, the best checkpoint and the export then use the averaged network; last.bin keeps the raw weights.
 /// </summary>
-public sealed record TrainOptions(Architecture Architecture, int Size, int Epochs, int Batch, int Seed, double LearningRate, string CheckpointFolder, string? Resume,
+internal sealed record TrainOptions(Architecture Architecture, int Size, int Epochs, int Batch, int Seed, double LearningRate, string CheckpointFolder, string? Resume,
     bool Cosine = true, int? StopAfter = null, double? Ema = null);
 
 /// <summary>One training set and how often each of its images is drawn per epoch (2 = twice, 0.5 = a random half).</summary>
-public sealed record TrainSet(string Name, List<Sample> Samples, double Weight);
+internal sealed record TrainSet(string Name, List<Sample> Samples, double Weight);
 
 /// <summary>One epoch: mean loss, learning rate at its end, combined val Dice (mean over the union of the val splits), each dataset's val Dice, seconds.</summary>
-public sealed record EpochLog(int Epoch, double Loss, double LearningRate, double ValDice, IReadOnlyDictionary<string, double> ValDiceByDataset, double Seconds);
+internal sealed record EpochLog(int Epoch, double Loss, double LearningRate, double ValDice, IReadOnlyDictionary<string, double> ValDiceByDataset, double Seconds);
 
 /// <summary>
 /// Trains a <see cref="SegmentationModel"/>: Adam, loss = binary cross-entropy (on logits) + soft Dice, cosine learning
@@ -27,7 +27,7 @@ public sealed record EpochLog(int Epoch, double Loss, double LearningRate, doubl
 /// the best checkpoint; each dataset's val Dice is logged too. Stops at the first non-finite loss. Augmentation and
 /// order depend only on (seed, epoch, position), so a resumed run draws what the uninterrupted run would have.
 /// </summary>
-public sealed class Trainer(TrainOptions o, IReadOnlyList<TrainSet> train, IReadOnlyList<Sample> val, Action<string> progress)
+internal sealed class Trainer(TrainOptions o, IReadOnlyList<TrainSet> train, IReadOnlyList<Sample> val, Action<string> progress)
 {
     /// <summary>One dataset, weight 1, for callers with a single dataset.</summary>
     public Trainer(TrainOptions o, List<Sample> train, List<Sample> val, Action<string> progress)

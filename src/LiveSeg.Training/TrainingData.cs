@@ -8,10 +8,10 @@ namespace LiveSeg.Training;
 /// samples are stored already squashed to the model size (exactly what inference feeds the model); training samples
 /// keep their aspect ratio (short side at most 1.5 x the model size) so that augmentation can crop and zoom.
 /// </summary>
-public sealed record Sample(string Id, string Dataset, Mat Image, Mat Mask);
+internal sealed record Sample(string Id, string Dataset, Mat Image, Mat Mask);
 
 /// <summary>A dataset given to <c>liveseg train --data DIR[:WEIGHT]</c>: its name (folder name), folder and sampling weight.</summary>
-public sealed record DatasetSpec(string Name, string Folder, double Weight)
+internal sealed record DatasetSpec(string Name, string Folder, double Weight)
 {
     /// <summary>Parses <c>DIR</c> or <c>DIR:WEIGHT</c> (weight &gt; 0, finite; default 1).</summary>
     public static DatasetSpec Parse(string value)
@@ -37,7 +37,7 @@ public sealed record DatasetSpec(string Name, string Folder, double Weight)
 /// seeded augmentation; validation samples are the whole frame squashed to size x size by area averaging, exactly the
 /// inference resize policy (manifest <c>"resize": "area"</c>).
 /// </summary>
-public static class TrainingData
+internal static class TrainingData
 {
     /// <summary>Loads split <paramref name="split"/> of <paramref name="folder"/>; <paramref name="squash"/>: store at size x size (validation).</summary>
     public static List<Sample> Load(string folder, string split, int size, bool squash, string? dataset = null)

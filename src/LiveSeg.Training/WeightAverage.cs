@@ -7,7 +7,7 @@ namespace LiveSeg.Training;
 /// buffer (BatchNorm running mean and variance) of the average moves towards the trained network's by (1 − decay);
 /// integer buffers (BatchNorm's batch counter) are copied. Both networks must have the same architecture.
 /// </summary>
-public static class WeightAverage
+internal static class WeightAverage
 {
     public static void CopyInto(SegmentationModel average, SegmentationModel source) => Blend(average, source, 0);
 

@@ -6,7 +6,7 @@ namespace LiveSeg;
 /// A small, strict argument parser: positionals plus --long/-s options, each declared with whether it takes a value.
 /// Unknown options and missing values are user errors that name the option and point to --help.
 /// </summary>
-public sealed class CommandLine
+internal sealed class CommandLine
 {
     private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
     private readonly string _command;

@@ -8,14 +8,16 @@ namespace LiveSeg;
 /// </summary>
 public sealed class LiveSegException : Exception
 {
+    /// <summary>An error with a one-line <paramref name="message"/> and the process exit code the CLI uses (2: bad input).</summary>
     public LiveSegException(string message, int exitCode = ExitCodes.BadInput, Exception? inner = null)
         : base(message, inner) => ExitCode = exitCode;
 
+    /// <summary>The exit code the liveseg command ends with: 2 for bad input.</summary>
     public int ExitCode { get; }
 }
 
 /// <summary>Process exit codes of the liveseg command.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int Internal = 1;
@@ -25,7 +27,7 @@ public static class ExitCodes
 }
 
 /// <summary>All user-facing throws go through here, so messages stay uniform: what, which input, what to do.</summary>
-public static class Throw
+internal static class Throw
 {
     [DoesNotReturn]
     public static void User(string message, Exception? inner = null) => throw new LiveSegException(message, ExitCodes.BadInput, inner);

@@ -133,6 +133,7 @@ public sealed class Segmenter : IDisposable
     /// <summary>Forgets the smoothing history (a new scene or clip begins).</summary>
     public void Reset() => _smoother.Reset();
 
+    /// <summary>Frees the model's session and buffers.</summary>
     public void Dispose()
     {
         _onnx.Dispose();

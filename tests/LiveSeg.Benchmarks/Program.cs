@@ -35,7 +35,7 @@ public abstract class FrameBenchmark
 
     protected int Height { get; private set; }
 
-    protected FrameSlot Slot { get; private set; } = null!;
+    private protected FrameSlot Slot { get; private set; } = null!;
 
     protected float[] Rgb { get; private set; } = [];
 

@@ -58,11 +58,12 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Theory]
-    [InlineData(Architecture.ResUNet)]
-    [InlineData(Architecture.UNet)]
-    [InlineData(Architecture.SegNet)]
-    public void ShortTrainingOnTwoDatasets_LowersTheLoss_ReportsBothValFigures_AndExportAgreesWithTorchSharp(Architecture arch)
+    [InlineData(nameof(Architecture.ResUNet))]
+    [InlineData(nameof(Architecture.UNet))]
+    [InlineData(nameof(Architecture.SegNet))]
+    public void ShortTrainingOnTwoDatasets_LowersTheLoss_ReportsBothValFigures_AndExportAgreesWithTorchSharp(string architecture)
     {
+        var arch = Enum.Parse<Architecture>(architecture); // by name: the enum is internal, a public test method cannot take it
         var train = new List<TrainSet>
         {
             new("alpha", TrainingData.Load(Alpha, "train", 32, squash: false), 1),

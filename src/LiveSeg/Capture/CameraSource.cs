@@ -7,7 +7,7 @@ namespace LiveSeg.Capture;
 /// reach 720p at 30 fps compressed). <see cref="Width"/>, <see cref="Height"/> and <see cref="Fps"/> are what the camera
 /// really gave, which may differ from what was asked.
 /// </summary>
-public sealed class CameraSource : IFrameSource
+internal sealed class CameraSource : IFrameSource
 {
     private readonly VideoCapture _capture;
 

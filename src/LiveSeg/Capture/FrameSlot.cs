@@ -7,7 +7,7 @@ namespace LiveSeg.Capture;
 /// One frame's buffers, created once and recycled through the pipeline's pool: the captured image, the model's mask
 /// and the composited output. A slot is owned by exactly one stage at a time (the queues hand it over).
 /// </summary>
-public sealed class FrameSlot : IDisposable
+internal sealed class FrameSlot : IDisposable
 {
     public FrameSlot(int maskWidth, int maskHeight) => EnsureMask(maskWidth, maskHeight);
 

@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace LiveSeg.Capture;
 
 /// <summary>A source of BGR frames (video file, image sequence, camera). Open once, then <see cref="Read"/> per frame.</summary>
-public interface IFrameSource : IDisposable
+internal interface IFrameSource : IDisposable
 {
     int Width { get; }
 

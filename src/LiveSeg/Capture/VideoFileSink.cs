@@ -12,7 +12,7 @@ namespace LiveSeg.Capture;
 /// build. OpenCV's FFmpeg writer rounds odd frame sizes down to even, so an odd size goes to .avi through OpenCV's own
 /// Motion JPEG writer (which keeps any size), and the other extensions refuse it before any work.</para>
 /// </summary>
-public sealed class VideoFileSink : IDisposable
+internal sealed class VideoFileSink : IDisposable
 {
     /// <summary>A container the writer can produce: FourCC, a name for people, and whether it keeps odd frame sizes.</summary>
     public sealed record Codec(string Extension, string FourCc, string Name, bool KeepsOddSizes);

@@ -6,7 +6,7 @@ namespace LiveSeg.Capture;
 /// Frames from a video file (or an image sequence pattern such as frame_%04d.png) through OpenCV's FFmpeg backend.
 /// Opening validates the file and decodes the first frame, so a bad input fails before any output is created.
 /// </summary>
-public sealed class VideoFileSource : IFrameSource
+internal sealed class VideoFileSource : IFrameSource
 {
     private readonly VideoCapture _capture;
     private readonly Mat _first = new();

@@ -7,10 +7,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace LiveSeg.Diagnostics;
 
 /// <summary>Ok: usable; Missing: not usable here, with what to do; Info: a fact.</summary>
-public enum CheckStatus { Ok, Missing, Info }
+internal enum CheckStatus { Ok, Missing, Info }
 
 /// <summary>One line of <c>liveseg doctor</c>: what was checked, what was found, and the one thing to do when it is missing.</summary>
-public sealed record CheckResult(string Area, string Item, CheckStatus Status, string Found, string? Fix = null);
+internal sealed record CheckResult(string Area, string Item, CheckStatus Status, string Found, string? Fix = null);
 
 /// <summary>
 /// What LiveSeg can use on this machine and why not: the NVIDIA driver and its CUDA version, the CUDA / cuDNN / TensorRT
@@ -18,7 +18,7 @@ public sealed record CheckResult(string Area, string Item, CheckStatus Status, s
 /// model, the EGL vendors and the renderer an EGL context gets, the display, cameras and npm. Every check catches its
 /// own failure: the doctor never fails.
 /// </summary>
-public static class SystemCheck
+internal static class SystemCheck
 {
     /// <summary>
     /// Libraries of ONNX Runtime 1.31's CUDA and TensorRT providers (CUDA 13, cuDNN 9, TensorRT 10; the NEEDED entries of

@@ -11,7 +11,7 @@ namespace LiveSeg.Evaluation;
 /// refined with the image as guide exactly as the video and live compositors do: <see cref="MaskRefiner"/>;
 /// thresholded at 0.5), an overlay with the outline, and the area. Used by <c>liveseg image</c> and <c>liveseg eval</c>.
 /// </summary>
-public sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine = RefineKind.Off)
+internal sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine = RefineKind.Off)
 {
     private readonly float[] _mask = new float[segmenter.MaskWidth * segmenter.MaskHeight];
     private readonly MaskRefiner _refiner = new(refine);

@@ -5,7 +5,7 @@ namespace LiveSeg.Evaluation;
 /// (|Δluma| below <see cref="StaticThreshold"/>), i.e. mask changes that nothing in the picture explains. Feed one
 /// frame's luma and mask (both frame size, 0..1) per <see cref="Add"/>; the first frame only primes the meter.
 /// </summary>
-public sealed class FlickerMeter(int pixels)
+internal sealed class FlickerMeter(int pixels)
 {
     /// <summary>A pixel whose luma moved less than this (3/255) between two frames counts as unchanged.</summary>
     public const float StaticThreshold = 3f / 255f;
@@ -57,7 +57,7 @@ public sealed class FlickerMeter(int pixels)
 /// autocorrelation (so that the motion's own persistence cancels), over shifts −<see cref="MaxShift"/>..+<see cref="MaxShift"/>.
 /// For exponential smoothing with weight w on the previous mask this is w / (1 − w) frames. Masks at model size.
 /// </summary>
-public sealed class LagMeter(int pixels)
+internal sealed class LagMeter(int pixels)
 {
     public const int MaxShift = 6;
 

@@ -1,13 +1,13 @@
 namespace LiveSeg.Evaluation;
 
 /// <summary>One image of a segmentation dataset: its id, image file and mask file.</summary>
-public sealed record LabeledImage(string Id, string Image, string Mask, string Split);
+internal sealed record LabeledImage(string Id, string Image, string Mask, string Split);
 
 /// <summary>
 /// A dataset folder laid out as PH2 is in ../shared/datasets/ph2: images/ID.jpg (any size), masks/ID.png (0 / 255,
 /// same size as the image) and split.csv ("id,split" with train / val / test).
 /// </summary>
-public static class Ph2Dataset
+internal static class Ph2Dataset
 {
     private static readonly string[] s_imageExtensions = [".jpg", ".png", ".bmp", ".jpeg"];
 

@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace LiveSeg.Evaluation;
 
 /// <summary>Overlap of a predicted and a true binary mask (pixels ≥ 128 = foreground).</summary>
-public readonly record struct MaskScores(double Dice, double Jaccard, double Accuracy, long Predicted, long Truth, long Pixels)
+internal readonly record struct MaskScores(double Dice, double Jaccard, double Accuracy, long Predicted, long Truth, long Pixels)
 {
     /// <summary>
     /// Dice = 2|P∩T| / (|P| + |T|), Jaccard = |P∩T| / |P∪T|, accuracy = pixels that agree / all pixels. Two empty masks
@@ -30,7 +30,7 @@ public readonly record struct MaskScores(double Dice, double Jaccard, double Acc
 }
 
 /// <summary>Challenge scores over a set of images.</summary>
-public static class ChallengeMetrics
+internal static class ChallengeMetrics
 {
     /// <summary>ISIC 2018 Task 1's cut-off: an image whose Jaccard is below it counts as 0.</summary>
     public const double JaccardCutoff = 0.65;
@@ -54,7 +54,7 @@ public static class ChallengeMetrics
 }
 
 /// <summary>Boundary accuracy of a predicted mask (DAVIS's F measure): precision and recall of boundary pixels within a tolerance.</summary>
-public readonly record struct BoundaryScore(double F, double Precision, double Recall)
+internal readonly record struct BoundaryScore(double F, double Precision, double Recall)
 {
     /// <summary>The tolerance the issue and DAVIS-style reports use here: 0.75 % of the image diagonal.</summary>
     public const double DefaultTolerance = 0.0075;

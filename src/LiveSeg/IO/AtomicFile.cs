@@ -9,7 +9,7 @@ namespace LiveSeg.IO;
 /// <para>Links: by default a symbolic link at the target is followed (the file it points to is replaced, as cp
 /// does); with <c>followLinks: false</c> the link itself is replaced and what it pointed to is never written.</para>
 /// </summary>
-public sealed class AtomicFile : IDisposable
+internal sealed class AtomicFile : IDisposable
 {
     public AtomicFile(string target, string role, bool followLinks = true)
     {

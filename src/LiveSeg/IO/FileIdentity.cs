@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace LiveSeg.IO;
 
 /// <summary>What a path names on disk, after following links: the file's identity (device + inode) and its kind.</summary>
-public readonly record struct FileIdentity(ulong Device, ulong Inode, FileKind Kind)
+internal readonly record struct FileIdentity(ulong Device, ulong Inode, FileKind Kind)
 {
     /// <summary>
     /// The identity of the file <paramref name="path"/> names (links followed), or null when nothing is there. Two paths
@@ -79,4 +79,4 @@ public readonly record struct FileIdentity(ulong Device, ulong Inode, FileKind K
 }
 
 /// <summary>The kind of file a path names.</summary>
-public enum FileKind { Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Other }
+internal enum FileKind { Regular, Directory, CharacterDevice, BlockDevice, Fifo, Socket, Other }

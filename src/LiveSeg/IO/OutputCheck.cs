@@ -1,13 +1,13 @@
 namespace LiveSeg.IO;
 
 /// <summary>An input of a run, for the same-file checks: its path (null = not given) and its role ("input video").</summary>
-public readonly record struct InputFile(string? Path, string Role);
+internal readonly record struct InputFile(string? Path, string Role);
 
 /// <summary>
 /// Checks an output path before any work: its folder exists and is writable, it is not a folder or a device, and it
 /// is none of the run's inputs (compared as files, after links: a symbolic or hard link to the input is the input).
 /// </summary>
-public static class OutputCheck
+internal static class OutputCheck
 {
     public static void File(string output, string role, params IEnumerable<InputFile> inputs)
     {

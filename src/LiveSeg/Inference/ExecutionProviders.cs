@@ -3,10 +3,24 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace LiveSeg.Inference;
 
-public enum DeviceChoice { Auto, Cpu, Cuda, TensorRT }
+/// <summary>Where inference runs.</summary>
+public enum DeviceChoice
+{
+    /// <summary>TensorRT, then CUDA, then the CPU: the first that loads and passes a first run.</summary>
+    Auto,
+
+    /// <summary>ONNX Runtime's CPU provider.</summary>
+    Cpu,
+
+    /// <summary>NVIDIA CUDA (an error when it cannot run).</summary>
+    Cuda,
+
+    /// <summary>NVIDIA TensorRT (an error when it cannot run); engines cached in ~/.cache/liveseg/tensorrt.</summary>
+    TensorRT,
+}
 
 /// <summary>The session that was created and a one-line account of how the provider was chosen.</summary>
-public sealed record ProviderChoice(InferenceSession Session, string Provider, string Report);
+internal sealed record ProviderChoice(InferenceSession Session, string Provider, string Report);
 
 /// <summary>
 /// How a provider is set up and tried: appending it to the session options, and the first run (warm-up) that proves it
@@ -21,7 +35,7 @@ internal sealed record ProviderHooks(Action<DeviceChoice, SessionOptions> Append
 /// why each skipped provider did not load or run; a forced provider that cannot is a user error. TensorRT keeps its
 /// built engines in a cache folder (<see cref="TensorRtCacheFolder"/>), FP16 where the card has it.
 /// </summary>
-public static partial class ExecutionProviders
+internal static partial class ExecutionProviders
 {
     private static readonly Lazy<OrtEnv> s_env = new(() =>
     {

@@ -2,18 +2,18 @@ using System.Text.Json;
 
 namespace LiveSeg.Inference;
 
-public enum TensorLayout { Nchw, Nhwc }
+internal enum TensorLayout { Nchw, Nhwc }
 
-public enum ColorOrder { Rgb, Bgr }
+internal enum ColorOrder { Rgb, Bgr }
 
 /// <summary>Clean-up of a thresholded still-image mask: none, or keep the largest region with its holes filled (one lesion per image).</summary>
-public enum MaskCleanup { None, LargestComponent }
+internal enum MaskCleanup { None, LargestComponent }
 
 /// <summary>How frames are resized to the model input: bilinear (default) or area averaging (what a model trained on area-downscaled images expects).</summary>
-public enum ResizeMode { Linear, Area }
+internal enum ResizeMode { Linear, Area }
 
 /// <summary>How the output turns into a foreground probability.</summary>
-public enum OutputActivation
+internal enum OutputActivation
 {
     /// <summary>The output already holds probabilities 0..1.</summary>
     None,
@@ -35,7 +35,7 @@ public enum OutputActivation
 /// </code>
 /// The value fed to the model is <c>(pixel * scale - mean[c]) / std[c]</c>, with pixel 0..255 in the given colour order.
 /// </summary>
-public sealed record ModelManifest
+internal sealed record ModelManifest
 {
     public string Name { get; init; } = "model";
 

@@ -1,7 +1,7 @@
 namespace LiveSeg.Inference;
 
 /// <summary>Which model runs where: the model, the execution provider asked for, ONNX Runtime's intra-op threads (0 = its default).</summary>
-public sealed record ModelSettings(ModelSpec Model, DeviceChoice Device = DeviceChoice.Auto, int Threads = 0)
+internal sealed record ModelSettings(ModelSpec Model, DeviceChoice Device = DeviceChoice.Auto, int Threads = 0)
 {
     /// <summary>The same device and threads with another model (live mode's model swap).</summary>
     public ModelSettings With(ModelSpec model) => this with { Model = model };
@@ -12,7 +12,7 @@ public sealed record ModelSettings(ModelSpec Model, DeviceChoice Device = Device
 /// where the picture is still, falling to none where it moves; 0 = off). 0.95 holds a still picture's mask steady
 /// (flicker at most half the raw model's on the test clips, `liveseg quality`) and adds well under a frame of lag.
 /// </summary>
-public readonly record struct MaskSettings()
+internal readonly record struct MaskSettings()
 {
     public float Smoothing { get; init; } = 0.95f;
 

@@ -1,7 +1,7 @@
 namespace LiveSeg.Inference;
 
 /// <summary>An ONNX model file with its manifest.</summary>
-public sealed record ModelSpec(string OnnxPath, ModelManifest Manifest, string? ManifestPath = null)
+internal sealed record ModelSpec(string OnnxPath, ModelManifest Manifest, string? ManifestPath = null)
 {
     /// <summary>
     /// Loads a model from a file: the manifest is <paramref name="manifestPath"/> or, when that is null, the .json file

@@ -10,7 +10,7 @@ namespace LiveSeg.Inference;
 /// pass to learn the output shape, then reuses pinned input/output buffers wrapped in <see cref="OrtValue"/>s for every
 /// frame: <see cref="Segment"/> allocates nothing. One instance is used by one thread at a time.
 /// </summary>
-public sealed class OnnxSegmenter : IDisposable
+internal sealed class OnnxSegmenter : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly Preprocessor _pre;

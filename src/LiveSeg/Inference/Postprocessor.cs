@@ -4,7 +4,7 @@ namespace LiveSeg.Inference;
 /// Model output tensor → foreground probability mask (float 0..1, output height x width, row-major, top-left origin),
 /// applying the manifest's activation to its foreground channel.
 /// </summary>
-public sealed class Postprocessor(ModelManifest manifest, int channels, int height, int width)
+internal sealed class Postprocessor(ModelManifest manifest, int channels, int height, int width)
 {
     public int Width => width;
 

@@ -7,7 +7,7 @@ namespace LiveSeg.Inference;
 /// Resizing (bilinear, whole frame, no letterbox) goes into a reused Mat; normalisation is a per-channel 256-entry
 /// lookup table, so the per-pixel work is one load and one store per channel.
 /// </summary>
-public sealed class Preprocessor : IDisposable
+internal sealed class Preprocessor : IDisposable
 {
     private readonly ModelManifest _m;
     private readonly Mat _resized;

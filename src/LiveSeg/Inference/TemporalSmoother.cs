@@ -12,7 +12,7 @@ namespace LiveSeg.Inference;
 /// Done here rather than on the GPU because the model mask is small (256x256: ~0.1 ms) and every renderer then gets
 /// the same steady mask. Allocation-free per frame.
 /// </summary>
-public sealed class TemporalSmoother(int length, float keep)
+internal sealed class TemporalSmoother(int length, float keep)
 {
     /// <summary>Luma change (0..1) below which a texel counts as still.</summary>
     public const float StillBelow = 4f / 255f;

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace LiveSeg.Metrics;
 
 /// <summary>The stages of one frame's path, in order. <see cref="EndToEnd"/> is capture stamp → encoded (or shown).</summary>
-public enum Stage
+internal enum Stage
 {
     Decode,
     Preprocess,
@@ -20,12 +20,12 @@ public enum Stage
 
 /// <summary>Per-stage durations of one frame, in <see cref="Stopwatch"/> ticks; a value type so timing allocates nothing.</summary>
 [InlineArray(StageInfo.Count)]
-public struct StageTicks
+internal struct StageTicks
 {
     private long _element0;
 }
 
-public static class StageInfo
+internal static class StageInfo
 {
     public const int Count = 10;
 
@@ -37,7 +37,7 @@ public static class StageInfo
 }
 
 /// <summary>Timing record carried with a frame through the pipeline.</summary>
-public struct FrameTiming
+internal struct FrameTiming
 {
     /// <summary><see cref="Stopwatch.GetTimestamp"/> when the frame was captured (before decode started).</summary>
     public long CaptureTimestamp;

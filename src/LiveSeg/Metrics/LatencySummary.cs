@@ -1,10 +1,10 @@
 namespace LiveSeg.Metrics;
 
 /// <summary>Mean and percentiles of one stage, in milliseconds.</summary>
-public readonly record struct StageStats(string Stage, double Mean, double P50, double P95, double P99, double Max);
+internal readonly record struct StageStats(string Stage, double Mean, double P50, double P95, double P99, double Max);
 
 /// <summary>Per-stage latency statistics over a set of frames (computed once, at the end of a run).</summary>
-public static class LatencySummary
+internal static class LatencySummary
 {
     public static StageStats[] Compute(ReadOnlySpan<FrameRecord> records)
     {

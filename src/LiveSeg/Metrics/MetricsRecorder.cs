@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace LiveSeg.Metrics;
 
 /// <summary>One finished frame: its index in the source and its stage timings.</summary>
-public readonly record struct FrameRecord(int Index, StageTicks Ticks);
+internal readonly record struct FrameRecord(int Index, StageTicks Ticks);
 
 /// <summary>
 /// Keeps finished frames' records. A file run keeps every record, in a buffer sized once from the expected frame
@@ -11,7 +11,7 @@ public readonly record struct FrameRecord(int Index, StageTicks Ticks);
 /// may run for days) keeps the newest <c>capacity</c> records in a ring, so its memory never grows. Written by one
 /// thread (the last stage); <see cref="Count"/> may be read from any thread for progress.
 /// </summary>
-public sealed class MetricsRecorder
+internal sealed class MetricsRecorder
 {
     private readonly bool _bounded;
     private FrameRecord[] _records;

@@ -5,14 +5,14 @@ using System.Text.Json;
 namespace LiveSeg.Metrics;
 
 /// <summary>Facts about a run that go into a metrics file beside the frames.</summary>
-public sealed record RunInfo(string Input, string Output, string Model, string Provider, string Effect, string Mode,
+internal sealed record RunInfo(string Input, string Output, string Model, string Provider, string Effect, string Mode,
     int Width, int Height, double SourceFps, int Frames, double Seconds, double Fps, bool Interrupted);
 
 /// <summary>
 /// Writes every frame's record plus the summary. The format follows the extension: .json (one object: run, summary,
 /// frames) or .csv (one table: a row per frame with kind=frame, then rows kind=mean|p50|p95|p99|max).
 /// </summary>
-public static class MetricsWriter
+internal static class MetricsWriter
 {
     public static void Write(string path, RunInfo run, ReadOnlySpan<FrameRecord> records)
     {

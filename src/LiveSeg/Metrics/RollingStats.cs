@@ -7,7 +7,7 @@ namespace LiveSeg.Metrics;
 /// the last second, frames per second, and a history of end-to-end latencies for a graph. Buffers are allocated once;
 /// <see cref="Add"/> and <see cref="Compute"/> allocate nothing.
 /// </summary>
-public sealed class RollingStats
+internal sealed class RollingStats
 {
     public const int Capacity = 240;
     private readonly StageTicks[] _ticks = new StageTicks[Capacity];

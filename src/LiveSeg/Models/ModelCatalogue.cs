@@ -6,7 +6,7 @@ namespace LiveSeg.Models;
 /// Built-in model names (<c>--model body</c>) and where their files live. Models are looked up in $LIVESEG_MODELS,
 /// then in the models/ folder of the LiveSeg checkout that holds the running program, then in ~/.local/share/liveseg/models.
 /// </summary>
-public static class ModelCatalogue
+internal static class ModelCatalogue
 {
     /// <summary>Catalogue names, with the file each resolves to and how a user gets it.</summary>
     public static readonly IReadOnlyDictionary<string, (string File, string HowToGet)> Entries = new Dictionary<string, (string, string)>

@@ -13,7 +13,7 @@ namespace LiveSeg.Models;
 /// @mediapipe/selfie_segmentation (pinned version), checks each .tflite against the SHA-256 committed here, converts
 /// it to ONNX with the project's TFLite importer and writes the manifest and licence notice beside it.
 /// </summary>
-public static class ModelFetcher
+internal static class ModelFetcher
 {
     public const string NpmPackage = "@mediapipe/selfie_segmentation@0.1.1675465747";
 

@@ -7,7 +7,7 @@ namespace LiveSeg.Models;
 /// A small helper over OnnxSharp's protobuf types for building ONNX graphs in code: float initialisers, nodes with
 /// typed attributes, inputs and outputs. Used for the project's own test models, and by importers and exporters.
 /// </summary>
-public sealed class OnnxGraphBuilder
+internal sealed class OnnxGraphBuilder
 {
     private readonly GraphProto _graph;
     private int _nextId;

@@ -7,7 +7,7 @@ using OpenCvSharp.Dnn;
 namespace LiveSeg.Models;
 
 /// <summary>How a converted model compares with OpenCV DNN running the original .tflite, and how fast each is.</summary>
-public sealed record ParityResult(string Model, int Frames, string FramesFrom, double MaxAbsDiff, double MinIoU, int WorstFrame,
+internal sealed record ParityResult(string Model, int Frames, string FramesFrom, double MaxAbsDiff, double MinIoU, int WorstFrame,
     double OrtMedianMs, double OrtP95Ms, double CvMedianMs, double CvP95Ms);
 
 /// <summary>
@@ -15,7 +15,7 @@ public sealed record ParityResult(string Model, int Frames, string FramesFrom, d
 /// original file, ONNX Runtime (CPU) runs the converted one, on the same frames resized to the model input.
 /// Compares every mask pixel (max |difference|) and the 0.5-thresholded masks (IoU), and times both.
 /// </summary>
-public static class ParityCheck
+internal static class ParityCheck
 {
     public static ParityResult Run(string onnxPath, string tflitePath, IReadOnlyList<Mat> frames, string framesFrom)
     {

@@ -7,7 +7,7 @@ namespace LiveSeg.Models;
 /// Small segmentation models that the project builds itself, with known behaviour, for tests and benchmarks where no
 /// trained model is needed (or none is installed). Each is written with a manifest beside it.
 /// </summary>
-public static class SyntheticModels
+internal static class SyntheticModels
 {
     /// <summary>Names accepted by <see cref="Write"/>.</summary>
     public static readonly string[] Names = ["colorkey", "convnet"];

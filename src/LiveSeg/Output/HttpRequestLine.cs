@@ -6,7 +6,7 @@ namespace LiveSeg.Output;
 /// The request line of an HTTP/1.x request (method and path; the query is dropped) and its Host header (null when
 /// absent); the other headers are read and ignored.
 /// </summary>
-public readonly record struct HttpRequestLine(string Method, string Path, string? Host = null)
+internal readonly record struct HttpRequestLine(string Method, string Path, string? Host = null)
 {
     /// <summary>Requests larger than this (request line + headers) are refused.</summary>
     public const int MaxHeaderBytes = 16 * 1024;

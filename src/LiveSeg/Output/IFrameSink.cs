@@ -7,7 +7,7 @@ namespace LiveSeg.Output;
 /// thread offers each new frame once (BGR, frame size, read back once for every sink by <see cref="OutputSinks"/>); a
 /// sink copies what it needs and does its work on its own thread, so a slow sink never stalls the game loop.
 /// </summary>
-public interface IFrameSink : IDisposable
+internal interface IFrameSink : IDisposable
 {
     /// <summary>What and where, for the header and summary lines ("stream http://127.0.0.1:8080/").</summary>
     string Name { get; }

@@ -8,7 +8,7 @@ namespace LiveSeg.Output;
 /// BGR frame → JPEG bytes with OpenCV's encoder into one reused native buffer (Cv2.ImEncode would allocate a new
 /// array per frame). Not thread-safe: one per encoding thread.
 /// </summary>
-public sealed unsafe class JpegEncoder : IDisposable
+internal sealed unsafe class JpegEncoder : IDisposable
 {
     private readonly VectorOfByte _buffer = new();
     private readonly int[] _parameters;

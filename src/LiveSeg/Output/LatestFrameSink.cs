@@ -8,7 +8,7 @@ namespace LiveSeg.Output;
 /// <see cref="Mailbox{T}"/>; the thread always takes the newest and runs <see cref="Consume"/>. A frame replaced before
 /// the thread took it is a drop. Three frame buffers, made at the first frame and reused.
 /// </summary>
-public abstract class LatestFrameSink : IFrameSink
+internal abstract class LatestFrameSink : IFrameSink
 {
     private readonly Frame[] _frames = [new(), new(), new()];
     private readonly Mailbox<Frame> _box;

@@ -5,7 +5,7 @@ namespace LiveSeg.Output;
 /// and each client copies it into its own buffer (<see cref="WaitNewer"/>) and sends it outside the lock, so a slow
 /// client only ever delays itself. Buffers grow to the largest frame seen and are then reused.
 /// </summary>
-public sealed class LatestJpeg
+internal sealed class LatestJpeg
 {
     private readonly object _lock = new();
     private byte[] _data = new byte[64 * 1024];

@@ -6,7 +6,7 @@ namespace LiveSeg.Output;
 /// OpenCV InputArray wrappers made once per Mat and kept: the implicit Mat → InputArray conversion makes a finalizable
 /// native object per call, which grows native memory in a long session. For the few Mats a sink cycles through.
 /// </summary>
-public sealed class MatArrays : IDisposable
+internal sealed class MatArrays : IDisposable
 {
     private readonly List<(Mat Mat, InputArray Array)> _arrays = [];
 

@@ -14,7 +14,7 @@ namespace LiveSeg.Output;
 /// CORS header, so other web pages cannot read the frames, and on loopback a request must name this machine as its Host
 /// (no DNS rebinding).
 /// </summary>
-public sealed class MjpegServer : IDisposable
+internal sealed class MjpegServer : IDisposable
 {
     public const string Boundary = "liveseg-frame";
     private const int MaxClients = 32;
@@ -328,7 +328,7 @@ public sealed class MjpegServer : IDisposable
 }
 
 /// <summary>One client of /stream.mjpg: where from, frames sent, for how long, still connected.</summary>
-public readonly record struct StreamClientReport(string Remote, long Frames, double Seconds, bool Connected)
+internal readonly record struct StreamClientReport(string Remote, long Frames, double Seconds, bool Connected)
 {
     public double Fps => Seconds > 0 ? Frames / Seconds : 0;
 }

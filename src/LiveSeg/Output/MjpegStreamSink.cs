@@ -9,7 +9,7 @@ namespace LiveSeg.Output;
 /// frame to JPEG once (off the GL thread; at most <c>maxFps</c> a second), and <see cref="MjpegServer"/> sends it to
 /// every client.
 /// </summary>
-public sealed class MjpegStreamSink : LatestFrameSink
+internal sealed class MjpegStreamSink : LatestFrameSink
 {
     private readonly LatestJpeg _latest = new();
     private readonly JpegEncoder _encoder;

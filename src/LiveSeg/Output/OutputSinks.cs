@@ -11,7 +11,7 @@ namespace LiveSeg.Output;
 /// (<see cref="Collect"/>), so a GPU copies it while the window is drawn — and offered to every sink: the stream, the
 /// virtual camera, and the recording while one runs. Nothing is read back when no sink is there.
 /// </summary>
-public sealed class OutputSinks : IDisposable
+internal sealed class OutputSinks : IDisposable
 {
     private readonly GL _gl;
     private readonly int _width;

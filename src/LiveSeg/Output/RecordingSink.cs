@@ -11,7 +11,7 @@ namespace LiveSeg.Output;
 /// HUD-only redraws are never recorded. If the encoder falls behind, frames are dropped here (counted) and the gap is
 /// filled by repeating the last frame, keeping the timing true.
 /// </summary>
-public sealed class RecordingSink : IFrameSink
+internal sealed class RecordingSink : IFrameSink
 {
     private const int PoolSize = 4;
     private readonly VideoFileSink _sink;

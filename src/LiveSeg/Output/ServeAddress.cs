@@ -7,7 +7,7 @@ namespace LiveSeg.Output;
 /// <c>--serve</c>'s address: <c>PORT</c>, <c>:PORT</c> or <c>localhost:PORT</c> (loopback), <c>IP:PORT</c>,
 /// <c>[IPv6]:PORT</c>; port 0 = any free port. Only loopback unless an address is given explicitly.
 /// </summary>
-public static class ServeAddress
+internal static class ServeAddress
 {
     public static IPEndPoint Parse(string text)
     {

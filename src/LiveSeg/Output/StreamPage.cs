@@ -1,7 +1,7 @@
 namespace LiveSeg.Output;
 
 /// <summary>The page at <c>/</c> of the stream: the live feed, with the HUD's figures from /stats.json below it.</summary>
-public static class StreamPage
+internal static class StreamPage
 {
     public const string Html = """
         <!doctype html>

@@ -7,7 +7,7 @@ namespace LiveSeg.Output;
 /// VIDIOC_S_FMT with <c>struct v4l2_format</c> (208 bytes on 64-bit Linux, the pixel format at offset 8), and write().
 /// Linux only; elsewhere opening says it is not supported.
 /// </summary>
-public sealed unsafe class V4l2Device : IDisposable
+internal sealed unsafe class V4l2Device : IDisposable
 {
     private const uint VidiocQuerycap = 0x80685600;  // _IOR('V', 0, struct v4l2_capability), 104 bytes
     private const uint VidiocGFmt = 0xC0D05604;      // _IOWR('V', 4, struct v4l2_format), 208 bytes

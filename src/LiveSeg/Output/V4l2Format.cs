@@ -4,7 +4,7 @@ namespace LiveSeg.Output;
 /// A V4L2 video output format (the part of <c>struct v4l2_pix_format</c> LiveSeg sets and reads), and the choice of the
 /// format a virtual camera is written in.
 /// </summary>
-public readonly record struct V4l2Format(int Width, int Height, uint PixelFormat, int BytesPerLine, int SizeImage)
+internal readonly record struct V4l2Format(int Width, int Height, uint PixelFormat, int BytesPerLine, int SizeImage)
 {
     /// <summary>V4L2_PIX_FMT_YUYV: 'YUYV', packed 4:2:2.</summary>
     public static readonly uint Yuyv = FourCc("YUYV");

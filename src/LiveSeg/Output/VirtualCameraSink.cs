@@ -9,7 +9,7 @@ namespace LiveSeg.Output;
 /// program (a video call, OBS, a browser) then opens as a webcam. When a reader already holds the device at another
 /// size (or the frame's size is odd), frames are scaled to the device's with the aspect kept (black bars).
 /// </summary>
-public sealed class VirtualCameraSink : LatestFrameSink
+internal sealed class VirtualCameraSink : LatestFrameSink
 {
     private readonly V4l2Device _device;
     private readonly byte[] _packed;

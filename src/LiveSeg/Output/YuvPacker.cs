@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace LiveSeg.Output;
 
 /// <summary>The YUV layouts a virtual camera takes: packed 4:2:2 (V4L2 YUYV) or planar 4:2:0 (V4L2 YU12, I420).</summary>
-public enum YuvLayout
+internal enum YuvLayout
 {
     Yuyv,
     I420,
@@ -14,7 +14,7 @@ public enum YuvLayout
 /// assume), 16-bit fixed point rounded to nearest. Chroma is taken from the mean colour of the 2 (YUYV) or 2x2 (I420)
 /// pixels it covers. Width and height must be even.
 /// </summary>
-public static class YuvPacker
+internal static class YuvPacker
 {
     // BT.601 limited-range coefficients x 65536: Y = 16 + 0.256788 R + 0.504129 G + 0.097906 B, and so on.
     private const int YR = 16829, YG = 33039, YB = 6416;

@@ -5,7 +5,7 @@ namespace LiveSeg.Pipeline;
 /// construction). <see cref="Add"/> blocks while full (back-pressure: file mode never drops a frame); <see cref="TryTake"/>
 /// blocks while empty and returns false once the queue is completed and drained, or aborted.
 /// </summary>
-public sealed class BoundedQueue<T> where T : class
+internal sealed class BoundedQueue<T> where T : class
 {
     private readonly T?[] _items;
     private readonly object _lock = new();

@@ -6,7 +6,7 @@ namespace LiveSeg.Pipeline;
 /// Time for the stages that wait (pacing a file to its frame rate, retrying a lost camera once a second). Injected, so
 /// tests run those paths on a fake clock that advances instantly instead of sleeping.
 /// </summary>
-public interface IClock
+internal interface IClock
 {
     /// <summary>Now, in <see cref="Stopwatch"/> ticks (<see cref="Stopwatch.Frequency"/> per second).</summary>
     long Now { get; }
@@ -16,7 +16,7 @@ public interface IClock
 }
 
 /// <summary>The real clock.</summary>
-public sealed class SystemClock : IClock
+internal sealed class SystemClock : IClock
 {
     public static readonly SystemClock Instance = new();
 

@@ -8,7 +8,7 @@ namespace LiveSeg.Pipeline;
 /// written up to its own time — duplicated across a gap (a stall, a dropped frame), skipped when it comes before its
 /// slot is due (more frames than the rate). Pure arithmetic on timestamps, so tests drive it with made-up times.
 /// </summary>
-public sealed class ConstantRate(double fps, long frequency)
+internal sealed class ConstantRate(double fps, long frequency)
 {
     private long _first = -1;
 

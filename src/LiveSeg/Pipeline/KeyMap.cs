@@ -3,17 +3,17 @@ using LiveSeg.Rendering;
 namespace LiveSeg.Pipeline;
 
 /// <summary>What a key does in live mode.</summary>
-public enum LiveAction { Effect, NextModel, NextBackground, Stronger, Weaker, Screenshot, Record, Hud, FullScreen, Help, Quit }
+internal enum LiveAction { Effect, NextModel, NextBackground, Stronger, Weaker, Screenshot, Record, Hud, FullScreen, Help, Quit }
 
 /// <summary>One key (or several that do the same), its label for people, what it does, and the action with its argument.</summary>
-public sealed record KeyBinding(string Label, string Description, LiveAction Action, int Argument, params int[] Keys);
+internal sealed record KeyBinding(string Label, string Description, LiveAction Action, int Argument, params int[] Keys);
 
 /// <summary>
 /// The one table of live-mode keys: it drives key handling (<see cref="Find"/>), the HUD's help overlay
 /// (<see cref="HudLines"/>) and <c>liveseg live --help</c> (<see cref="HelpText"/>), so none of them can drift.
 /// Keys are GLFW key codes (letters and digits are their upper-case ASCII codes).
 /// </summary>
-public static class KeyMap
+internal static class KeyMap
 {
     public static readonly IReadOnlyList<KeyBinding> Bindings =
     [

@@ -9,7 +9,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Pipeline;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
-public sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
+internal sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
     long RssAfterWarmUp, long RssAtEnd, long ManagedAfterWarmUp, long ManagedAtEnd);
 
 /// <summary>
@@ -22,7 +22,7 @@ public sealed record LiveResult(long Displayed, long Captured, long Dropped, lon
 /// dropped frames are counted. With <see cref="LiveOptions.Sync"/> a frame is shown only with its own mask.
 /// <para>The window is made on the constructing thread, which must also call Start/Step/Finish (or Run) and Dispose.</para>
 /// </summary>
-public sealed class LiveLoop : IDisposable
+internal sealed class LiveLoop : IDisposable
 {
     /// <summary>The latency summary covers the newest this many displayed frames (memory stays flat however long a session runs).</summary>
     public const int SummaryFrames = 4096;

@@ -5,7 +5,7 @@ using LiveSeg.Rendering;
 namespace LiveSeg.Pipeline;
 
 /// <summary>Everything a live session needs, as given by the user, in small groups of settings.</summary>
-public sealed record LiveOptions
+internal sealed record LiveOptions
 {
     /// <summary>Camera or file, paced, looped.</summary>
     public required SourceOptions Source { get; init; }

@@ -7,7 +7,7 @@ namespace LiveSeg.Pipeline;
 /// inference, 2 by the GL loop), the latest-wins mailboxes that hand them over, and the capture and inference thread
 /// bodies. With <c>sync</c> a frame goes to the display only with its own mask.
 /// </summary>
-public sealed class LiveSlots : IDisposable
+internal sealed class LiveSlots : IDisposable
 {
     private readonly FrameSlot[] _all;
     private readonly bool _sync;

@@ -8,7 +8,7 @@ namespace LiveSeg.Pipeline;
 /// The HUD's figures as a small JSON object, for readers off the GL thread (the stream's web page polls it). The loop
 /// rewrites it a few times a second; readers get the last complete one.
 /// </summary>
-public sealed class LiveStatus
+internal sealed class LiveStatus
 {
     private static readonly (Stage Stage, string Name)[] s_stages =
         [(Stage.Decode, "capture"), (Stage.Inference, "inference"), (Stage.Composite, "composite"), (Stage.EndToEnd, "end_to_end")];

@@ -6,7 +6,7 @@ namespace LiveSeg.Pipeline;
 /// copied. An item published while the previous one was still unconsumed replaces it; that one is counted in
 /// <see cref="Dropped"/>. So latency never builds up: the consumer always gets the newest item.
 /// </summary>
-public sealed class Mailbox<T> where T : class
+internal sealed class Mailbox<T> where T : class
 {
     private readonly object _lock = new();
     private T _middle;

@@ -11,7 +11,7 @@ namespace LiveSeg.Pipeline;
 /// may be asked for from any thread and take effect at the next frame. The smoother starts afresh on a new model and on
 /// a new sequence of frames (a file looped, a camera reconnected: <see cref="FrameSlot.Sequence"/>).
 /// </summary>
-public sealed class SegmentStage : IDisposable
+internal sealed class SegmentStage : IDisposable
 {
     private readonly ModelSettings _settings;
     private OnnxSegmenter _segmenter;

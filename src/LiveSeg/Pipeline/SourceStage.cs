@@ -6,7 +6,7 @@ using OpenCvSharp;
 namespace LiveSeg.Pipeline;
 
 /// <summary>Where frames come from and how: a file (as fast as consumed, or paced to its frame rate, once or looped) or a camera (reconnected when lost).</summary>
-public sealed record SourceOptions
+internal sealed record SourceOptions
 {
     /// <summary>Opens the source; called again to loop a file or reconnect a camera.</summary>
     public required Func<IFrameSource> Open { get; init; }
@@ -29,7 +29,7 @@ public sealed record SourceOptions
 /// Used by one thread (the capture thread); <see cref="Status"/>, <see cref="Captured"/> and <see cref="Skipped"/> may
 /// be read from any thread.
 /// </summary>
-public sealed class SourceStage : IDisposable
+internal sealed class SourceStage : IDisposable
 {
     private readonly SourceOptions _o;
     private readonly IClock _clock;

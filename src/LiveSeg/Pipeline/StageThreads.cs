@@ -4,7 +4,7 @@ namespace LiveSeg.Pipeline;
 /// The threads of a pipelined run and what joins them: each stage runs on its own thread, and the first failure
 /// aborts every queue so the others stop too; <see cref="ThrowIfFailed"/> rethrows it on the caller's thread.
 /// </summary>
-public sealed class StageThreads
+internal sealed class StageThreads
 {
     private readonly List<Thread> _threads = [];
     private readonly Action _abortAll;

@@ -5,7 +5,7 @@ namespace LiveSeg.Pipeline;
 /// <see cref="GC.GetAllocatedBytesForCurrentThread"/>), so "nothing per frame" can be checked without the noise of
 /// other threads in the process (a test runner's timers, the JIT's background compiler).
 /// </summary>
-public sealed class ThreadAllocations(int threads)
+internal sealed class ThreadAllocations(int threads)
 {
     private readonly long[] _start = new long[threads];
     private readonly long[] _current = new long[threads];

@@ -15,7 +15,7 @@ namespace LiveSeg.Pipeline;
 /// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another, one thread.</para>
 /// <para>The GL context is current on the constructing thread: call <see cref="Run"/> and <see cref="Dispose"/> there.</para>
 /// </summary>
-public sealed class VideoPipeline : IDisposable
+internal sealed class VideoPipeline : IDisposable
 {
     private const int PoolSize = 5;
     private const int QueueCapacity = 2;

@@ -4,7 +4,7 @@ using LiveSeg.Rendering;
 namespace LiveSeg.Pipeline;
 
 /// <summary>Everything a video run needs, as given by the user, in small groups of settings.</summary>
-public sealed record VideoSettings
+internal sealed record VideoSettings
 {
     public required string Input { get; init; }
 

@@ -3,7 +3,7 @@ using OpenCvSharp;
 namespace LiveSeg.Rendering;
 
 /// <summary>Background images for the replace effect, prepared once at the frame size.</summary>
-public static class BackgroundImage
+internal static class BackgroundImage
 {
     /// <summary>Loads an image and scales it to cover width x height (keeps aspect, crops the overflow, centred). BGR.</summary>
     public static Mat LoadCover(string path, int width, int height)

@@ -9,7 +9,7 @@ namespace LiveSeg.Rendering;
 /// Programs and targets are made once, the targets for the smallest factor the run may use; a new radius, factor or
 /// mask size (<see cref="Apply"/>, <see cref="SetMaskSize"/>) only sets uniforms and the drawn size.
 /// </summary>
-public sealed unsafe class BlurStage : IDisposable
+internal sealed unsafe class BlurStage : IDisposable
 {
     private readonly FullScreenTriangle _triangle;
     private readonly GL _gl;

@@ -11,7 +11,7 @@ namespace LiveSeg.Rendering;
 /// the GL output with it (within 1 LSB); it is also a fallback compositor where no OpenGL is available. Slow (scalar),
 /// but allocation-free per frame.
 /// </summary>
-public sealed unsafe class CpuCompositor : ICompositor
+internal sealed unsafe class CpuCompositor : ICompositor
 {
     private readonly int _w;
     private readonly int _h;

@@ -2,7 +2,24 @@ using System.Globalization;
 
 namespace LiveSeg.Rendering;
 
-public enum EffectKind { Mask, Tint, Blur, Replace, Outline }
+/// <summary>What the compositor does with the mask.</summary>
+public enum EffectKind
+{
+    /// <summary>The mask itself, white on black.</summary>
+    Mask,
+
+    /// <summary>The person tinted with <see cref="EffectSettings.Color"/>.</summary>
+    Tint,
+
+    /// <summary>The background blurred.</summary>
+    Blur,
+
+    /// <summary>The background replaced by an image.</summary>
+    Replace,
+
+    /// <summary>An outline around the person.</summary>
+    Outline,
+}
 
 /// <summary>An RGB colour, each channel 0..1.</summary>
 public readonly record struct Rgb(float R, float G, float B)
@@ -23,6 +40,7 @@ public readonly record struct Rgb(float R, float G, float B)
 /// </summary>
 public readonly record struct EffectSettings
 {
+    /// <summary>The effect (default blur).</summary>
     public EffectKind Effect { get; init; }
 
     /// <summary>Tint or outline colour; null = the effect's default (green-cyan #20e080).</summary>
@@ -49,6 +67,7 @@ public readonly record struct EffectSettings
     /// </summary>
     public float Feather { get; init; }
 
+    /// <summary>The defaults: blur r12, bilateral refinement where it is cheap (auto), light wrap 0.3, tint 0.5, outline 3 px.</summary>
     public EffectSettings()
     {
         Effect = EffectKind.Blur;
@@ -59,14 +78,15 @@ public readonly record struct EffectSettings
         OutlineWidth = 3;
     }
 
+    /// <summary>The tint/outline colour used: <see cref="Color"/> or the default green-cyan.</summary>
     public Rgb EffectiveColor => Color ?? new Rgb(0x20 / 255f, 0xe0 / 255f, 0x80 / 255f);
 
-    public static RefineKind ParseRefine(string value) =>
+    internal static RefineKind ParseRefine(string value) =>
         Enum.TryParse(value, ignoreCase: true, out RefineKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
             ? k
             : Throw.User<RefineKind>($"unknown refine mode '{value}': use auto, bilateral, guided or off.");
 
-    public static EffectKind ParseEffect(string value) =>
+    internal static EffectKind ParseEffect(string value) =>
         Enum.TryParse(value, ignoreCase: true, out EffectKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
             ? k
             : Throw.User<EffectKind>($"unknown effect '{value}': use mask, tint, blur, replace or outline.");
@@ -93,13 +113,13 @@ public readonly record struct EffectSettings
     /// The background is blurred at 1/factor of the frame size (factor 1..4, radius / 3): the same look for a fraction
     /// of the cost, since a blurred background has no fine detail to lose.
     /// </summary>
-    public int BlurFactor => Math.Clamp(BlurRadius / 3, 1, 4);
+    internal int BlurFactor => Math.Clamp(BlurRadius / 3, 1, 4);
 
     /// <summary>Gaussian radius at the reduced size, in reduced texels.</summary>
-    public int ReducedBlurRadius => Math.Max(1, (int)MathF.Round((float)BlurRadius / BlurFactor));
+    internal int ReducedBlurRadius => Math.Max(1, (int)MathF.Round((float)BlurRadius / BlurFactor));
 
     /// <summary>Normalised Gaussian weights g(0..r) over -r..r for the reduced radius r, sigma = r / 2.</summary>
-    public float[] BlurWeights()
+    internal float[] BlurWeights()
     {
         int radius = ReducedBlurRadius;
         var w = new float[radius + 1];

@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// effect, made once (every effect when the settings may change at run time, else only the one used);
 /// <see cref="Apply"/> picks the program and sets uniforms.
 /// </summary>
-public sealed class EffectStage : IDisposable
+internal sealed class EffectStage : IDisposable
 {
     private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;

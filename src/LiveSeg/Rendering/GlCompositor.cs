@@ -14,7 +14,7 @@ namespace LiveSeg.Rendering;
 /// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
 /// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
 /// </summary>
-public sealed unsafe class GlCompositor : ICompositor
+internal sealed unsafe class GlCompositor : ICompositor
 {
     private const int Depth = 2;
     private readonly GL _gl;

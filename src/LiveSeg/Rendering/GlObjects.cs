@@ -6,7 +6,7 @@ namespace LiveSeg.Rendering;
 /// A 2D texture of fixed size and format, clamped to edge. Owns one GL handle. Filtering is nearest (shaders read
 /// texels with texelFetch) unless <c>linear</c> is set, for textures sampled bilinearly by the texture unit.
 /// </summary>
-public sealed unsafe class Texture2D : IDisposable
+internal sealed unsafe class Texture2D : IDisposable
 {
     private readonly GL _gl;
 
@@ -50,7 +50,7 @@ public sealed unsafe class Texture2D : IDisposable
 }
 
 /// <summary>A framebuffer object rendering into one texture it owns.</summary>
-public sealed class RenderTarget : IDisposable
+internal sealed class RenderTarget : IDisposable
 {
     private readonly GL _gl;
 
@@ -95,7 +95,7 @@ public sealed class RenderTarget : IDisposable
 /// A linked vertex+fragment program. Compile or link errors throw with the info log and the file names.
 /// Uniform locations are looked up once through <see cref="Uniform"/> and cached by the caller.
 /// </summary>
-public sealed class ShaderProgram : IDisposable
+internal sealed class ShaderProgram : IDisposable
 {
     private readonly GL _gl;
 
@@ -150,7 +150,7 @@ public sealed class ShaderProgram : IDisposable
 }
 
 /// <summary>Draws one full-screen triangle (positions come from gl_VertexID; core profile still needs a bound VAO).</summary>
-public sealed class FullScreenTriangle : IDisposable
+internal sealed class FullScreenTriangle : IDisposable
 {
     private readonly GL _gl;
     private readonly uint _vao;

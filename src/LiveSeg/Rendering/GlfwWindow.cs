@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// the project's own small P/Invoke layer. Created, used and disposed on one thread (the GL thread). Keys arrive through
 /// <see cref="KeyPressed"/> during <see cref="PollEvents"/>.
 /// </summary>
-public sealed unsafe class GlfwWindow : ILiveDisplay
+internal sealed unsafe class GlfwWindow : ILiveDisplay
 {
     private const int GlfwTrue = 1;
     private const int GlfwPress = 1;

@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// draws into it only for a screenshot; the composited frames reach the outputs (stream, virtual camera, recording).
 /// Ends when <see cref="Close"/> is called (Ctrl-C, --frames, the end of the input).
 /// </summary>
-public sealed class HeadlessDisplay : ILiveDisplay
+internal sealed class HeadlessDisplay : ILiveDisplay
 {
     private readonly EglContext _context;
     private readonly RenderTarget _target;

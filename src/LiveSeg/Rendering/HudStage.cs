@@ -6,7 +6,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>What the HUD shows; filled by the live loop.</summary>
-public sealed class HudInfo
+internal sealed class HudInfo
 {
     public required RollingStats Stats { get; init; }
 
@@ -33,7 +33,7 @@ public sealed class HudInfo
 /// The heads-up display: text and a latency graph drawn with OpenCV into a BGRA image four times a second (not every
 /// frame), uploaded into one texture and blended over the window's top-left corner by hud.frag.
 /// </summary>
-public sealed unsafe class HudStage : IDisposable
+internal sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
     public const int Height = 182;

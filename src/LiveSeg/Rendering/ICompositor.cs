@@ -7,7 +7,7 @@ namespace LiveSeg.Rendering;
 /// submitted one into its <see cref="FrameSlot.Output"/> (BGR, frame size). A GPU implementation keeps up to
 /// <see cref="MaxPending"/> frames in flight so read-back never stalls the loop; callers complete in submission order.
 /// </summary>
-public interface ICompositor : IDisposable
+internal interface ICompositor : IDisposable
 {
     int MaxPending { get; }
 

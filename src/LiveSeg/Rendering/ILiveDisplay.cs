@@ -6,7 +6,7 @@ namespace LiveSeg.Rendering;
 /// Where live mode draws: a window (<see cref="GlfwWindow"/>) or nothing visible (<see cref="HeadlessDisplay"/>, for
 /// servers, virtual cameras and tests). Owns the GL context; created, used and disposed on the GL thread.
 /// </summary>
-public interface ILiveDisplay : IDisposable
+internal interface ILiveDisplay : IDisposable
 {
     GL Gl { get; }
 

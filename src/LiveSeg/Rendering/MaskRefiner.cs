@@ -20,7 +20,7 @@ public enum RefineKind
 }
 
 /// <summary>What <see cref="RefineKind.Auto"/> becomes.</summary>
-public static class RefineChoice
+internal static class RefineChoice
 {
     /// <summary>True for OpenGL renderers that run shaders on the CPU.</summary>
     public static bool IsSoftware(string renderer) =>
@@ -64,7 +64,7 @@ public static class RefineChoice
 /// (exp(−(Y − I'(t))² / (2σ²)) + 10⁻⁴); q = Σ w·p' / Σ w.</para>
 /// Allocation-free after construction; buffers grow only when the mask size does.
 /// </summary>
-public sealed class MaskRefiner
+internal sealed class MaskRefiner
 {
     /// <summary>Box radius of the guided filter, in mask texels.</summary>
     public const int Radius = 2;

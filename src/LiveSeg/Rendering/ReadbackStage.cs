@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// next PBO (asynchronous on a hardware GPU), <see cref="Finish"/> maps the oldest one and copies it out. With two
 /// PBOs a frame can be read while the next one renders. Framebuffer row 0 is image row 0 (top): no flip needed.
 /// </summary>
-public sealed unsafe class ReadbackStage : IDisposable
+internal sealed unsafe class ReadbackStage : IDisposable
 {
     private readonly GL _gl;
     private readonly uint[] _buffers;

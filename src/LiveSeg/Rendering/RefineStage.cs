@@ -10,7 +10,7 @@ namespace LiveSeg.Rendering;
 /// The CPU reference is <see cref="MaskRefiner"/>. Programs and the result are made once; the mask-size targets again
 /// only when the mask size changes (a model swap).
 /// </summary>
-public sealed class RefineStage : IDisposable
+internal sealed class RefineStage : IDisposable
 {
     private readonly GL _gl;
     private readonly FullScreenTriangle _triangle;

@@ -4,7 +4,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>The window's framebuffer as an image: read before the swap, so it is exactly the frame about to be shown.</summary>
-public static unsafe class Screenshots
+internal static unsafe class Screenshots
 {
     /// <summary>
     /// Saves the shown framebuffer (<paramref name="framebuffer"/>: 0 = the window's back buffer; <paramref name="width"/> x

@@ -4,7 +4,7 @@ namespace LiveSeg.Rendering;
 /// Finds the shaders/ folder (beside the executable, where the build copies it; or $LIVESEG_SHADERS) and reads
 /// shader sources by file name, exactly as named (file names are case-sensitive on Linux).
 /// </summary>
-public sealed class ShaderLibrary
+internal sealed class ShaderLibrary
 {
     public ShaderLibrary(string? folder = null)
     {
@@ -48,7 +48,7 @@ public sealed class ShaderLibrary
 }
 
 /// <summary>Every shader file the code uses; a test checks each exists under shaders/ with exactly this case.</summary>
-public static class ShaderFiles
+internal static class ShaderFiles
 {
     public const string FullScreen = "fullscreen.vert";
     /// <summary>Shared GLSL included by the effect and blur shaders: the mask sampled (upsampled) at a frame pixel.</summary>

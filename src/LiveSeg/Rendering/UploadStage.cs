@@ -8,7 +8,7 @@ namespace LiveSeg.Rendering;
 /// Frame: BGR Mat → RGBA8 texture, frame size, row 0 = top. Mask: float[] → R32F texture, model output size, linear
 /// filtering (sampled bilinearly by mask.glsl); remade only when the mask size changes (another model).
 /// </summary>
-public sealed unsafe class UploadStage(GL gl, int width, int height) : IDisposable
+internal sealed unsafe class UploadStage(GL gl, int width, int height) : IDisposable
 {
     public Texture2D Frame { get; } = new(gl, width, height, InternalFormat.Rgba8);
 

@@ -8,7 +8,7 @@ namespace LiveSeg.Models.Tflite;
 /// its vtable; the vtable lists 16-bit field offsets, field i at vtable byte 4 + 2i; references are 32-bit offsets
 /// relative to where they are stored). Enough to walk a TFLite model without generated code. Every access is bounds-checked.
 /// </summary>
-public readonly struct FlatTable(byte[] data, int position)
+internal readonly struct FlatTable(byte[] data, int position)
 {
     public byte[] Data => data;
 

@@ -3,10 +3,10 @@ using System.Buffers.Binary;
 namespace LiveSeg.Models.Tflite;
 
 /// <summary>TFLite tensor element types (schema enum TensorType) that the importer reads.</summary>
-public enum TfliteType : sbyte { Float32 = 0, Float16 = 1, Int32 = 2, UInt8 = 3, Int64 = 4, Int8 = 9 }
+internal enum TfliteType : sbyte { Float32 = 0, Float16 = 1, Int32 = 2, UInt8 = 3, Int64 = 4, Int8 = 9 }
 
 /// <summary>One tensor of the first subgraph: NHWC shape for activations, constant data when it has a buffer.</summary>
-public sealed record TfliteTensor(int Index, string Name, int[] Shape, TfliteType Type, byte[]? Data, float[] QuantScale, long[] QuantZeroPoint, int QuantDimension)
+internal sealed record TfliteTensor(int Index, string Name, int[] Shape, TfliteType Type, byte[]? Data, float[] QuantScale, long[] QuantZeroPoint, int QuantDimension)
 {
     public bool IsConstant => Data is { Length: > 0 };
 
@@ -70,7 +70,7 @@ public sealed record TfliteTensor(int Index, string Name, int[] Shape, TfliteTyp
 }
 
 /// <summary>One operator: its builtin code (or custom code), inputs/outputs (tensor indices, -1 = none) and option tables.</summary>
-public sealed record TfliteOperator(int BuiltinCode, string? CustomCode, int[] Inputs, int[] Outputs, FlatTable? Options, byte[] CustomOptions)
+internal sealed record TfliteOperator(int BuiltinCode, string? CustomCode, int[] Inputs, int[] Outputs, FlatTable? Options, byte[] CustomOptions)
 {
     /// <summary>The op's name as written in the TFLite schema (CONV_2D) or the custom code.</summary>
     public string Name => CustomCode ?? TfliteOps.NameOf(BuiltinCode);
@@ -84,7 +84,7 @@ public sealed record TfliteOperator(int BuiltinCode, string? CustomCode, int[] I
 /// OperatorCode{deprecated_builtin_code 0, custom_code 1, version 2, builtin_code 3};
 /// QuantizationParameters{min 0, max 1, scale 2, zero_point 3, details_type 4, details 5, quantized_dimension 6}.
 /// </summary>
-public sealed class TfliteModel
+internal sealed class TfliteModel
 {
     private TfliteModel(List<TfliteTensor> tensors, List<TfliteOperator> ops, int[] inputs, int[] outputs, string? description)
     {

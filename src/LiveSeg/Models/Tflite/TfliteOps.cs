@@ -1,7 +1,7 @@
 namespace LiveSeg.Models.Tflite;
 
 /// <summary>TFLite builtin operator codes (schema enum BuiltinOperator) that matter here, and names for messages.</summary>
-public static class TfliteOps
+internal static class TfliteOps
 {
     public const int Add = 0;
     public const int AveragePool2D = 1;

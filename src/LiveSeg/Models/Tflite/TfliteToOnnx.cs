@@ -10,7 +10,7 @@ namespace LiveSeg.Models.Tflite;
 /// Padding: TFLite SAME padding becomes explicit ONNX pads computed from the static shapes, with the extra pixel at the
 /// end as TFLite does (pad_before = total / 2).</para>
 /// </summary>
-public sealed class TfliteToOnnx
+internal sealed class TfliteToOnnx
 {
     private static readonly int[] s_nhwcToNchwAxis = [0, 2, 3, 1];
 
