@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using LiveSeg.Models;
+using OpenCvSharp;
+
+namespace LiveSeg.Tests;
+
+/// <summary>
+/// The library as a user gets it: <c>dotnet pack</c> makes LiveSeg.Engine into a local folder feed, the console sample
+/// (samples/SegmentImage, copied out of the repository so nothing of it applies) is built against that package and run.
+/// </summary>
+public sealed class PackageTests : IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    private static (int Code, string Output) Dotnet(string workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(600_000), $"dotnet {string.Join(' ', args)} hung");
+        return (p.ExitCode, stdout + stderr.Result);
+    }
+
+    [Fact]
+    public void PackedLibrary_BuildsAndRunsTheConsoleSample()
+    {
+        // A version of its own, so the NuGet cache never serves an older pack of the same number.
+        string version = $"0.5.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
+        string feed = _dir.File("feed");
+        // --no-build: the library as built for these tests (a build with another version would overwrite it mid-run).
+        var pack = Dotnet(Repo.Root, "pack", "src/LiveSeg/LiveSeg.csproj", "-c", "Release", "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
+        Assert.True(pack.Code == 0, pack.Output);
+        Assert.True(File.Exists(Path.Combine(feed, $"LiveSeg.Engine.{version}.nupkg")), pack.Output);
+
+        string sample = _dir.File("sample");
+        Directory.CreateDirectory(sample);
+        foreach (string f in new[] { "Program.cs", "SegmentImage.csproj" })
+            File.Copy(Path.Combine(Repo.Root, "samples", "SegmentImage", f), Path.Combine(sample, f));
+        string bin = _dir.File("bin");
+        var build = Dotnet(sample, "build", "-c", "Release", "-o", bin, $"-p:LiveSegPackageFeed={feed}", $"-p:LiveSegPackageVersion={version}", "-nologo");
+        Assert.True(build.Code == 0, build.Output);
+        Assert.True(File.Exists(Path.Combine(bin, "shaders", "effect_blur.frag")), "the package's shaders were not copied to the output");
+
+        string model = _dir.File("colorkey.onnx");
+        SyntheticModels.Write("colorkey", model);
+        string image = _dir.File("frame.png");
+        using (var frame = Synthetic.Frame(0, 320, 240))
+            Cv2.ImWrite(image, frame);
+        string maskPath = _dir.File("mask.png");
+        var run = Dotnet(bin, Path.Combine(bin, "SegmentImage.dll"), image, maskPath, model);
+        Assert.True(run.Code == 0, run.Output);
+        Assert.Contains("320x240 mask", run.Output);
+        using var mask = Cv2.ImRead(maskPath, ImreadModes.Grayscale);
+        var sq = Synthetic.SquareAt(0, 320, 240);
+        Assert.True(mask.At<byte>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2) > 230, "the square is not in the mask");
+        Assert.True(mask.At<byte>(2, 2) < 25, "the background is in the mask");
+    }
+
+    public void Dispose() => _dir.Dispose();
+}
