@@ -168,6 +168,9 @@ public sealed class MaskView
     /// <summary>The probabilities, <see cref="Width"/> x <see cref="Height"/>, row by row.</summary>
     public ReadOnlySpan<float> Values => _values;
 
+    /// <summary>The buffer itself, for the compositor's upload.</summary>
+    internal float[] Array => _values;
+
     /// <summary>The probability at mask pixel (<paramref name="x"/>, <paramref name="y"/>).</summary>
     public float this[int x, int y] => _values[y * Width + x];
 
