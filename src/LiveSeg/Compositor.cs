@@ -14,13 +14,13 @@ namespace LiveSeg;
 /// </summary>
 public sealed class Compositor : IDisposable
 {
-    private readonly EglContext? _own;
+    private readonly IHeadlessContext? _own;
     private readonly GL _gl;
     private readonly GlCompositor _inner;
     private readonly GlStateGuard? _hostState;
     private RenderTarget? _last;
 
-    private Compositor(EglContext? own, GL gl, int width, int height, EffectSettings effect, string? backgroundPath)
+    private Compositor(IHeadlessContext? own, GL gl, int width, int height, EffectSettings effect, string? backgroundPath)
     {
         _own = own;
         _gl = gl;
@@ -33,13 +33,13 @@ public sealed class Compositor : IDisposable
     }
 
     /// <summary>
-    /// A compositor with its own headless OpenGL context (EGL: Mesa llvmpipe without a GPU, the NVIDIA driver's EGL
-    /// with one), for frames of <paramref name="width"/> x <paramref name="height"/>. The context is current on the
+    /// A compositor with its own headless OpenGL context (on Linux EGL: Mesa llvmpipe without a GPU, the NVIDIA
+    /// driver's EGL with one; elsewhere a hidden window's), for frames of <paramref name="width"/> x <paramref name="height"/>. The context is current on the
     /// calling thread.
     /// </summary>
     public static Compositor CreateHeadless(int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
-        var context = new EglContext();
+        var context = HeadlessContext.Create();
         try
         {
             return new Compositor(context, context.Gl, width, height, effect, backgroundPath);

@@ -25,7 +25,7 @@ internal sealed class VideoPipeline : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly SourceStage _source;
     private readonly SegmentStage _segment;
-    private readonly EglContext _gl;
+    private readonly IHeadlessContext _gl;
     private readonly GlCompositor _compositor;
     private readonly VideoFileSink _sink;
     private readonly FrameSlot[] _slots;
@@ -41,7 +41,7 @@ internal sealed class VideoPipeline : IDisposable
             _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
             _segment = Own(new SegmentStage(job.Model, job.Mask));
-            _gl = Own(new EglContext());
+            _gl = Own(HeadlessContext.Create());
             _compositor = Own(GlCompositor.Create(_gl.Gl, _source.Width, _source.Height, _segment, job.Effect, job.BackgroundPath, adjustable: false));
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)

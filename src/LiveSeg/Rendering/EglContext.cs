@@ -9,7 +9,7 @@ namespace LiveSeg.Rendering;
 /// thread that created it; all GL work of a pipeline happens on that thread, and it must also dispose it.
 /// Rendering goes into framebuffer objects; there is no default framebuffer.
 /// </summary>
-internal sealed unsafe class EglContext : IDisposable
+internal sealed unsafe class EglContext : IHeadlessContext
 {
     private const string Lib = "libEGL.so.1";
     private const int EglNone = 0x3038;

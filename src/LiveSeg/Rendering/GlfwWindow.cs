@@ -19,13 +19,14 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     private const int OpenGlProfile = 0x00022008;
     private const int OpenGlCoreProfile = 0x00032001;
     private const int Resizable = 0x00020003;
+    private const int Visible = 0x00020004;
 
     private readonly KeyCallback _keyCallback; // kept alive: GLFW holds a native pointer to it
     private nint _window;
     private bool _fullScreen;
     private (int X, int Y, int W, int H) _windowed;
 
-    public GlfwWindow(int width, int height, string title, bool vsync)
+    public GlfwWindow(int width, int height, string title, bool vsync, bool visible = true)
     {
         try
         {
@@ -41,6 +42,7 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
         glfwWindowHint(OpenGlProfile, OpenGlCoreProfile);
         glfwWindowHint(OpenGlForwardCompat, GlfwTrue);
         glfwWindowHint(Resizable, GlfwTrue);
+        glfwWindowHint(Visible, visible ? GlfwTrue : 0);
         _window = glfwCreateWindow(width, height, title, 0, 0);
         if (_window == 0)
         {
@@ -76,6 +78,9 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     public void Close() => glfwSetWindowShouldClose(_window, GlfwTrue);
 
     public void PollEvents() => glfwPollEvents();
+
+    /// <summary>Makes the window's context current on the calling thread.</summary>
+    public void MakeCurrent() => glfwMakeContextCurrent(_window);
 
     public void SwapBuffers() => glfwSwapBuffers(_window);
 

@@ -10,13 +10,13 @@ namespace LiveSeg.Rendering;
 /// </summary>
 internal sealed class HeadlessDisplay : ILiveDisplay
 {
-    private readonly EglContext _context;
+    private readonly IHeadlessContext _context;
     private readonly RenderTarget _target;
     private bool _closed;
 
     public HeadlessDisplay(int width, int height)
     {
-        _context = new EglContext();
+        _context = HeadlessContext.Create();
         try
         {
             _target = new RenderTarget(_context.Gl, width, height, InternalFormat.Rgba8);
