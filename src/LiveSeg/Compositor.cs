@@ -19,6 +19,7 @@ public sealed class Compositor : IDisposable
     private readonly GlCompositor _inner;
     private readonly GlStateGuard? _hostState;
     private RenderTarget? _last;
+    private bool _disposed;
 
     private Compositor(IHeadlessContext? own, GL gl, int width, int height, EffectSettings effect, string? backgroundPath)
     {
@@ -158,9 +159,12 @@ public sealed class Compositor : IDisposable
     /// <summary>After GL work: puts the host's state back.</summary>
     private void Leave() => _hostState?.Restore();
 
-    /// <summary>Frees the textures, framebuffers and programs (and its own context, if headless).</summary>
+    /// <summary>Frees the textures, framebuffers and programs (and its own context, if headless); in a host's context, call it while that context exists.</summary>
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         Enter();
         try
         {

@@ -61,4 +61,32 @@ public sealed class PackageTests : IDisposable
     }
 
     public void Dispose() => _dir.Dispose();
+
+    /// <summary>The host sample (its own GLFW window and loop) run under Xvfb: LiveSeg's composite in the left two thirds, the host's drawing around it.</summary>
+    [SkippableFact]
+    public void HostSample_DrawsLiveSegsCompositeBesideItsOwnDrawing()
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
+        string dll = Path.Combine(Repo.Root, "samples", "HostWindow", "bin", "Release", "net10.0", "linux-x64", "HostWindow.dll");
+        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build LiveSeg.sln -c Release)");
+        string clip = _dir.File("clip.mkv");
+        Synthetic.WriteVideo(clip, 5, 320, 240, 30);
+        string model = _dir.File("colorkey.onnx");
+        SyntheticModels.Write("colorkey", model);
+        string shot = _dir.File("host.png");
+        var run = Dotnet(_dir.Path, dll, clip, "--model", model, "--frames", "3", "--screenshot", shot);
+        Assert.True(run.Code == 0, run.Output);
+        using var image = Cv2.ImRead(shot);
+        Assert.Equal((960, 480), (image.Width, image.Height));
+        // Host: its clear colour (0.12, 0.12, 0.24) at the right edge and its yellow bar.
+        Vec3b clear = image.At<Vec3b>(5, 955), bar = image.At<Vec3b>(240, 680);
+        Assert.True(Math.Abs(clear.Item0 - 61) <= 2 && Math.Abs(clear.Item2 - 31) <= 2, $"host clear colour {clear}");
+        Assert.True(bar.Item2 > 200 && bar.Item1 > 150 && bar.Item0 < 60, $"host bar {bar}");
+        // LiveSeg: the blurred synthetic frame, letterboxed into 640x480: blue background, the red square kept sharp.
+        Vec3b background = image.At<Vec3b>(240, 20);
+        Assert.True(background.Item0 > 200 && background.Item2 < 60, $"composite background {background}");
+        var sq = Synthetic.SquareAt(0, 320, 240);
+        Vec3b person = image.At<Vec3b>((sq.Y + sq.Height / 2) * 2, (sq.X + sq.Width / 2) * 2);
+        Assert.True(person.Item2 > 200 && person.Item0 < 60, $"composite person {person}");
+    }
 }
