@@ -103,5 +103,28 @@ public sealed class CompositorApiTests : IDisposable
         }
     }
 
+    /// <summary>The headless context Windows uses (a hidden GLFW window), exercised here under Xvfb: it composites like EGL's.</summary>
+    [SkippableFact]
+    public void HiddenWindowContext_CompositesLikeTheEglOne()
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
+        var (segmenter, frame, mask) = Segmented();
+        using (segmenter)
+        using (frame)
+        using (var context = HeadlessContext.CreateHiddenWindow())
+        using (var output = new Mat())
+        {
+            context.MakeCurrent();
+            Assert.Equal("hidden window", context.Platform);
+            using var compositor = new GlCompositor(context.Gl, new ShaderLibrary(), W, H, mask.Width, mask.Height,
+                new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off });
+            var timing = new LiveSeg.Metrics.FrameTiming();
+            compositor.ReadBack(compositor.Render(frame, mask.Values.ToArray(), mask.Width, mask.Height, ref timing), output);
+            var sq = Synthetic.SquareAt(0, W, H);
+            Assert.True(output.At<Vec3b>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2).Item0 > 240);
+            Assert.True(output.At<Vec3b>(3, 3).Item0 < 15);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }

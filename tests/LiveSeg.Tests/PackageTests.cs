@@ -25,33 +25,45 @@ public sealed class PackageTests : IDisposable
         return (p.ExitCode, stdout + stderr.Result);
     }
 
-    [Fact]
-    public void PackedLibrary_BuildsAndRunsTheConsoleSample()
+    /// <summary>The library packed once per test run, with a version of its own (the NuGet cache never serves an older pack of the same number).</summary>
+    private static readonly Lazy<(string Feed, string Version)> s_package = new(() =>
     {
-        // A version of its own, so the NuGet cache never serves an older pack of the same number.
         string version = $"0.5.0-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
-        string feed = _dir.File("feed");
+        string feed = Path.Combine(Path.GetTempPath(), $"liveseg-feed-{version}");
         // --no-build: the library as built for these tests (a build with another version would overwrite it mid-run).
         var pack = Dotnet(Repo.Root, "pack", "src/LiveSeg/LiveSeg.csproj", "-c", "Release", "--no-build", "-o", feed, $"-p:Version={version}", "-nologo");
         Assert.True(pack.Code == 0, pack.Output);
         Assert.True(File.Exists(Path.Combine(feed, $"LiveSeg.Engine.{version}.nupkg")), pack.Output);
+        return (feed, version);
+    });
 
-        string sample = _dir.File("sample");
+    /// <summary>Copies a sample out of the repository (so nothing of it applies) and builds it against the package; returns its dll.</summary>
+    private string BuildSample(string name)
+    {
+        var (feed, version) = s_package.Value;
+        string sample = _dir.File(name);
         Directory.CreateDirectory(sample);
-        foreach (string f in new[] { "Program.cs", "SegmentImage.csproj" })
-            File.Copy(Path.Combine(Repo.Root, "samples", "SegmentImage", f), Path.Combine(sample, f));
-        string bin = _dir.File("bin");
+        foreach (string f in new[] { "Program.cs", name + ".csproj" })
+            File.Copy(Path.Combine(Repo.Root, "samples", name, f), Path.Combine(sample, f));
+        string bin = _dir.File(name + "-bin");
         var build = Dotnet(sample, "build", "-c", "Release", "-o", bin, $"-p:LiveSegPackageFeed={feed}", $"-p:LiveSegPackageVersion={version}", "-nologo");
         Assert.True(build.Code == 0, build.Output);
         Assert.True(File.Exists(Path.Combine(bin, "shaders", "effect_blur.frag")), "the package's shaders were not copied to the output");
+        return Path.Combine(bin, name + ".dll");
+    }
 
+    [Fact]
+    public void PackedLibrary_BuildsAndRunsTheConsoleSample()
+    {
+        string dll = BuildSample("SegmentImage");
+        string bin = Path.GetDirectoryName(dll)!;
         string model = _dir.File("colorkey.onnx");
         SyntheticModels.Write("colorkey", model);
         string image = _dir.File("frame.png");
         using (var frame = Synthetic.Frame(0, 320, 240))
             Cv2.ImWrite(image, frame);
         string maskPath = _dir.File("mask.png");
-        var run = Dotnet(bin, Path.Combine(bin, "SegmentImage.dll"), image, maskPath, model);
+        var run = Dotnet(bin, dll, image, maskPath, model);
         Assert.True(run.Code == 0, run.Output);
         Assert.Contains("320x240 mask", run.Output);
         using var mask = Cv2.ImRead(maskPath, ImreadModes.Grayscale);
@@ -62,13 +74,12 @@ public sealed class PackageTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    /// <summary>The host sample (its own GLFW window and loop) run under Xvfb: LiveSeg's composite in the left two thirds, the host's drawing around it.</summary>
+    /// <summary>The host sample (its own GLFW window and loop), built against the package and run under Xvfb: LiveSeg's composite in the left two thirds, the host's drawing around it.</summary>
     [SkippableFact]
     public void HostSample_DrawsLiveSegsCompositeBesideItsOwnDrawing()
     {
         Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
-        string dll = Path.Combine(Repo.Root, "samples", "HostWindow", "bin", "Release", "net10.0", "linux-x64", "HostWindow.dll");
-        Assert.True(File.Exists(dll), $"{dll} is missing: build the solution (dotnet build LiveSeg.sln -c Release)");
+        string dll = BuildSample("HostWindow");
         string clip = _dir.File("clip.mkv");
         Synthetic.WriteVideo(clip, 5, 320, 240, 30);
         string model = _dir.File("colorkey.onnx");

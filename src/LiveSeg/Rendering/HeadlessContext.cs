@@ -23,7 +23,10 @@ internal interface IHeadlessContext : IDisposable
 /// </summary>
 internal static class HeadlessContext
 {
-    public static IHeadlessContext Create() => OperatingSystem.IsLinux() ? new EglContext() : new HiddenWindowContext();
+    public static IHeadlessContext Create() => OperatingSystem.IsLinux() ? new EglContext() : CreateHiddenWindow();
+
+    /// <summary>The other platforms' context (also usable on Linux with a display, which is how it is tested).</summary>
+    public static IHeadlessContext CreateHiddenWindow() => new HiddenWindowContext();
 
     /// <summary>A GLFW window that is never shown, for its OpenGL context.</summary>
     private sealed class HiddenWindowContext : IHeadlessContext
