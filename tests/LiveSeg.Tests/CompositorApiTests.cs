@@ -68,6 +68,7 @@ public sealed class CompositorApiTests : IDisposable
             gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
             gl.Enable(EnableCap.ScissorTest);
             gl.PixelStore(PixelStoreParameter.UnpackAlignment, 2);
+            gl.ColorMask(true, true, true, false);
             int[] Snapshot()
             {
                 var viewport = new int[4];
@@ -75,7 +76,7 @@ public sealed class CompositorApiTests : IDisposable
                 return [gl.GetInteger(GetPName.DrawFramebufferBinding), gl.GetInteger(GetPName.ReadFramebufferBinding),
                     gl.GetInteger(GetPName.CurrentProgram), gl.GetInteger(GetPName.ActiveTexture), gl.GetInteger(GetPName.TextureBinding2D),
                     gl.GetInteger(GetPName.VertexArrayBinding), gl.IsEnabled(EnableCap.Blend) ? 1 : 0, gl.IsEnabled(EnableCap.ScissorTest) ? 1 : 0,
-                    gl.GetInteger(GetPName.BlendSrcRgb), gl.GetInteger(GetPName.UnpackAlignment), .. viewport];
+                    gl.GetInteger(GetPName.BlendSrcRgb), gl.GetInteger(GetPName.UnpackAlignment), ColorMaskAlpha(gl), .. viewport];
             }
             int[] before = Snapshot();
 
@@ -124,6 +125,13 @@ public sealed class CompositorApiTests : IDisposable
             Assert.True(output.At<Vec3b>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2).Item0 > 240);
             Assert.True(output.At<Vec3b>(3, 3).Item0 < 15);
         }
+    }
+
+    private static int ColorMaskAlpha(GL gl)
+    {
+        Span<bool> mask = stackalloc bool[4];
+        gl.GetBoolean(GetPName.ColorWritemask, mask);
+        return mask[3] ? 1 : 0;
     }
 
     public void Dispose() => _dir.Dispose();

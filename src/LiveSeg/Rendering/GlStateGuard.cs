@@ -5,7 +5,7 @@ namespace LiveSeg.Rendering;
 /// <summary>
 /// The parts of OpenGL state LiveSeg's passes change, saved by <see cref="Save"/> and put back by <see cref="Restore"/>:
 /// framebuffers, program, viewport, active texture and the 2D textures of units 0–7, vertex array and buffers, pixel
-/// store alignment and row length, blend, scissor, depth and cull enables, clear colour. Used when LiveSeg draws in a
+/// store alignment and row length, blend, scissor, depth, cull and sRGB enables, colour mask, clear colour. Used when LiveSeg draws in a
 /// host program's context, so the host's next draw finds its state as it left it. Made once and reused (a call
 /// allocates nothing).
 /// </summary>
@@ -19,7 +19,8 @@ internal sealed class GlStateGuard(GL gl)
     private int _draw, _read, _program, _active, _vertexArray, _arrayBuffer, _unpackBuffer, _packBuffer;
     private int _unpackAlignment, _packAlignment, _unpackRowLength;
     private int _blendSrcRgb, _blendDstRgb, _blendSrcAlpha, _blendDstAlpha;
-    private bool _blend, _scissor, _depth, _cull;
+    private bool _blend, _scissor, _depth, _cull, _srgb;
+    private readonly bool[] _colorMask = new bool[4];
 
     /// <summary>Saves the host's state and disables what LiveSeg's passes must not have on.</summary>
     public void Save()
@@ -52,10 +53,16 @@ internal sealed class GlStateGuard(GL gl)
         _blendDstAlpha = gl.GetInteger(GetPName.BlendDstAlpha);
         gl.GetInteger(GetPName.Viewport, _viewport);
         gl.GetFloat(GetPName.ColorClearValue, _clear);
-        // LiveSeg's passes draw full-screen triangles without depth, scissor or culling.
+        _srgb = gl.IsEnabled(EnableCap.FramebufferSrgb);
+        gl.GetBoolean(GetPName.ColorWritemask, _colorMask);
+        // LiveSeg's passes draw full-screen triangles that replace every pixel: no blending, depth, scissor, culling,
+        // sRGB conversion or masked channels.
+        gl.Disable(EnableCap.Blend);
         gl.Disable(EnableCap.ScissorTest);
         gl.Disable(EnableCap.DepthTest);
         gl.Disable(EnableCap.CullFace);
+        gl.Disable(EnableCap.FramebufferSrgb);
+        gl.ColorMask(true, true, true, true);
     }
 
     /// <summary>Puts the saved state back.</summary>
@@ -82,6 +89,8 @@ internal sealed class GlStateGuard(GL gl)
         Set(EnableCap.ScissorTest, _scissor);
         Set(EnableCap.DepthTest, _depth);
         Set(EnableCap.CullFace, _cull);
+        Set(EnableCap.FramebufferSrgb, _srgb);
+        gl.ColorMask(_colorMask[0], _colorMask[1], _colorMask[2], _colorMask[3]);
         gl.BlendFuncSeparate((BlendingFactor)_blendSrcRgb, (BlendingFactor)_blendDstRgb, (BlendingFactor)_blendSrcAlpha, (BlendingFactor)_blendDstAlpha);
         gl.Viewport(_viewport[0], _viewport[1], (uint)_viewport[2], (uint)_viewport[3]);
         gl.ClearColor(_clear[0], _clear[1], _clear[2], _clear[3]);
