@@ -69,9 +69,25 @@ public static class VideoJob
             MaxFrames = options.MaxFrames,
         };
         using var pipeline = new VideoPipeline(settings);
-        using var reporting = progress is null ? null : new Timer(_ => progress.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames)), null, 0, 200);
-        bool complete = pipeline.Run(cancel);
-        progress?.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames));
+        var gate = new object();
+        bool finished = false;
+        void Report()
+        {
+            lock (gate) // one report at a time, none after the last
+            {
+                if (!finished)
+                    progress!.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames));
+            }
+        }
+        bool complete;
+        using (progress is null ? null : new Timer(_ => Report(), null, 0, 200))
+            complete = pipeline.Run(cancel);
+        if (progress is not null)
+        {
+            Report();
+            lock (gate)
+                finished = true;
+        }
         var r = pipeline.Recorder;
         return new VideoResult(r.Count, r.ElapsedSeconds, complete, pipeline.OutputWritten, pipeline.Segmenter.ProviderReport);
     }
