@@ -42,8 +42,9 @@ public enum PixelLayout
 
 /// <summary>
 /// A segmentation model, ready to segment frames: <c>using var s = Segmenter.Open("body");</c> then
-/// <c>MaskView mask = s.Segment(frame);</c> per frame. Buffers are made once; a call allocates nothing. Not
-/// thread-safe: one segmenter per thread.
+/// <c>MaskView mask = s.Segment(frame);</c> per frame. Buffers are made once; a call with the same Mat as the last
+/// (a capture loop reading into one Mat) allocates nothing; the raw-pixel overload makes one small wrapper per call.
+/// Not thread-safe: one segmenter per thread.
 /// </summary>
 public sealed class Segmenter : IDisposable
 {
@@ -53,6 +54,8 @@ public sealed class Segmenter : IDisposable
     private readonly MaskView _view;
     private readonly Mat _converted = new();
     private readonly Mat _scaled = new();
+    private InputArray? _array;
+    private Mat? _arrayOf;
 
     private Segmenter(OnnxSegmenter onnx, float smoothing)
     {
@@ -92,7 +95,13 @@ public sealed class Segmenter : IDisposable
         if (frameBgr.Empty() || frameBgr.Type() != MatType.CV_8UC3)
             throw new ArgumentException($"need an 8-bit BGR image (CV_8UC3), got {(frameBgr.Empty() ? "an empty Mat" : frameBgr.Type().ToString())}", nameof(frameBgr));
         var timing = new FrameTiming();
-        _onnx.Segment(frameBgr, _mask, ref timing);
+        if (!ReferenceEquals(frameBgr, _arrayOf))
+        {
+            // OpenCV's InputArray over the frame, made again only when the caller passes another Mat.
+            _array?.Dispose();
+            (_array, _arrayOf) = (InputArray.Create(frameBgr), frameBgr);
+        }
+        _onnx.Segment(frameBgr, _array!, _mask, ref timing);
         _smoother.Apply(_mask, _onnx.MaskWidth, _onnx.MaskHeight, frameBgr);
         _view.FrameWidth = frameBgr.Width;
         _view.FrameHeight = frameBgr.Height;
@@ -139,6 +148,7 @@ public sealed class Segmenter : IDisposable
         _onnx.Dispose();
         _converted.Dispose();
         _scaled.Dispose();
+        _array?.Dispose();
     }
 }
 

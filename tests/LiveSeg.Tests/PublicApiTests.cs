@@ -113,6 +113,20 @@ public sealed class PublicApiTests
     }
 
     [Fact]
+    public void Segmenter_SameMatEachCall_AllocatesNothing()
+    {
+        using var dir = new TempDir();
+        using var segmenter = Segmenter.Open(Synthetic.ColorKeyModel(dir), new SegmenterOptions { Device = LiveSeg.Inference.DeviceChoice.Cpu, Smoothing = 0.9f });
+        using var frame = Synthetic.Frame(0, 320, 240);
+        for (int i = 0; i < 3; i++)
+            segmenter.Segment(frame);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+            segmenter.Segment(frame);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void VideoJob_WritesEveryFrame_ReportsProgress_BadInputIsALiveSegException()
     {
         using var dir = new TempDir();
