@@ -23,7 +23,7 @@ internal sealed class ProgressBar : IDisposable
     public ProgressBar(Func<int> done, int total)
     {
         _done = done;
-        _total = Math.Max(1, total);
+        _total = Math.Max(0, total); // 0: unknown (a stream or a container without a frame count)
         if (Ui.PlainErr)
             _timer = new Timer(_ => Plain(), null, 250, 250);
         else
@@ -35,6 +35,8 @@ internal sealed class ProgressBar : IDisposable
         int done = _done();
         double seconds = _clock.Elapsed.TotalSeconds;
         double fps = seconds > 0 ? done / seconds : 0;
+        if (_total == 0)
+            return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{done,6} frames (total unknown)  {fps,6:F1} fps"));
         double fraction = Math.Min(1.0, (double)done / _total);
         string eta = fps > 0 ? FormatTime(Math.Max(0, _total - done) / fps) : "--:--";
         return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} {fraction * 100,5:F1}%  {fps,6:F1} fps  ETA {eta}"));
@@ -47,7 +49,8 @@ internal sealed class ProgressBar : IDisposable
             if (_stopped)
                 return;
             var (done, _, text) = Snapshot();
-            int decile = (int)(Math.Min(1.0, (double)done / _total) * 10);
+            // Tenths of the run; with no known total, a line every 10 s (the timer ticks every 250 ms).
+            int decile = _total > 0 ? (int)(Math.Min(1.0, (double)done / _total) * 10) : (int)(_clock.Elapsed.TotalSeconds / 10);
             if (decile > _lastDecile)
             {
                 _lastDecile = decile;
@@ -63,12 +66,15 @@ internal sealed class ProgressBar : IDisposable
             .Columns(new SpinnerColumn(), new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var task = context.AddTask("frames", maxValue: _total);
+                var task = context.AddTask("frames", maxValue: Math.Max(1, _total));
+                task.IsIndeterminate = _total == 0;
                 do
                 {
                     var (done, fps, _) = Snapshot();
-                    task.Value = Math.Min(done, _total);
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} frames {fps,6:F1} fps");
+                    task.Value = Math.Min(done, Math.Max(1, _total));
+                    task.Description = _total == 0
+                        ? string.Create(CultureInfo.InvariantCulture, $"{done,6} frames {fps,6:F1} fps")
+                        : string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} frames {fps,6:F1} fps");
                 }
                 while (!_stop.Wait(200));
             });
@@ -86,7 +92,7 @@ internal sealed class ProgressBar : IDisposable
         lock (_lock)
         {
             // A log gets the last count too (a short run may end before the first tick).
-            if (_timer is not null && !_stopped && _lastDecile < 10 && _done() > 0)
+            if (_timer is not null && !_stopped && (_lastDecile < 10 || _total == 0) && _done() > 0)
                 Console.Error.WriteLine($"progress: {Snapshot().Text}");
             _stopped = true;
         }

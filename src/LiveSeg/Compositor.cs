@@ -10,7 +10,9 @@ namespace LiveSeg;
 /// with OpenGL shaders, either on a headless context of its own (<see cref="CreateHeadless"/>: EGL, no display) or in
 /// the host program's current context (<see cref="CreateInCurrentContext"/>: the host owns the window and the loop;
 /// LiveSeg draws where it is told and puts back every piece of GL state it changed). Textures and framebuffers are
-/// made once; a frame allocates nothing. Use it on the thread whose context it uses.
+/// made once; a frame allocates nothing. A headless compositor may be called from any thread, one call at a time (its
+/// context is current only during a call, and the calling thread's own current context is put back afterwards); one in
+/// the host's context is called on the thread where that context is current.
 /// </summary>
 public sealed class Compositor : IDisposable
 {
@@ -18,6 +20,7 @@ public sealed class Compositor : IDisposable
     private readonly GL _gl;
     private readonly GlCompositor _inner;
     private readonly GlStateGuard? _hostState;
+    private readonly object _gate = new();
     private RenderTarget? _last;
     private bool _disposed;
 
@@ -35,8 +38,8 @@ public sealed class Compositor : IDisposable
 
     /// <summary>
     /// A compositor with its own headless OpenGL context (on Linux EGL: Mesa llvmpipe without a GPU, the NVIDIA
-    /// driver's EGL with one; elsewhere a hidden window's), for frames of <paramref name="width"/> x <paramref name="height"/>. The context is current on the
-    /// calling thread.
+    /// driver's EGL with one; elsewhere a hidden window's), for frames of <paramref name="width"/> x <paramref name="height"/>. The calling
+    /// thread's current context, if it has one, is current again when this returns.
     /// </summary>
     public static Compositor CreateHeadless(int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
@@ -50,12 +53,17 @@ public sealed class Compositor : IDisposable
             context.Dispose();
             throw;
         }
+        finally
+        {
+            context.Leave(); // the context current before Create, or none: this one is then free for any thread
+        }
     }
 
     /// <summary>
     /// A compositor in the host's OpenGL 3.3+ core context, current on the calling thread (<paramref name="gl"/>: the
     /// host's Silk.NET binding of it). Its textures and framebuffers live in that context; the host's state is saved
-    /// and restored around every call.
+    /// and restored around every call. An OpenGL error the host left pending is cleared (read with glGetError) so that
+    /// only errors of LiveSeg's own set-up fail it.
     /// </summary>
     public static Compositor CreateInCurrentContext(GL gl, int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
@@ -144,36 +152,68 @@ public sealed class Compositor : IDisposable
         ArgumentNullException.ThrowIfNull(mask);
         if (frameBgr.Width != Width || frameBgr.Height != Height || frameBgr.Type() != MatType.CV_8UC3)
             throw new ArgumentException($"need an 8-bit BGR frame of {Width}x{Height}, got {frameBgr.Width}x{frameBgr.Height} {frameBgr.Type()}", nameof(frameBgr));
+        if (mask.FrameWidth != Width || mask.FrameHeight != Height)
+            throw new ArgumentException($"the mask was made for a {mask.FrameWidth}x{mask.FrameHeight} frame, this compositor composites {Width}x{Height} frames: segment the frame being composited", nameof(mask));
         var timing = new FrameTiming();
         _last = _inner.Render(frameBgr, mask.Array, mask.Width, mask.Height, ref timing);
         return _last;
     }
 
-    /// <summary>Before GL work: saves the host's state, or makes its own context current.</summary>
+    /// <summary>Before GL work: one call at a time; saves the host's state, or makes its own context current.</summary>
     private void Enter()
     {
-        _hostState?.Save();
-        _own?.MakeCurrent();
+        Monitor.Enter(_gate);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _hostState?.Save();
+            _own?.Enter();
+        }
+        catch
+        {
+            Monitor.Exit(_gate);
+            throw;
+        }
     }
 
-    /// <summary>After GL work: puts the host's state back.</summary>
-    private void Leave() => _hostState?.Restore();
+    /// <summary>After GL work: puts the host's state back, or the calling thread's own context.</summary>
+    private void Leave()
+    {
+        try
+        {
+            _hostState?.Restore();
+            _own?.Leave();
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
 
     /// <summary>Frees the textures, framebuffers and programs (and its own context, if headless); in a host's context, call it while that context exists.</summary>
     public void Dispose()
     {
-        if (_disposed)
-            return;
-        _disposed = true;
-        Enter();
-        try
+        lock (_gate)
         {
-            _inner.Dispose();
+            if (_disposed)
+                return;
+            try
+            {
+                Enter();
+                try
+                {
+                    _inner.Dispose();
+                }
+                finally
+                {
+                    Leave();
+                }
+            }
+            finally
+            {
+                _disposed = true;
+                _own?.Dispose();
+            }
         }
-        finally
-        {
-            Leave();
-        }
-        _own?.Dispose();
     }
 }

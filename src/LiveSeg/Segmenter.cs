@@ -16,9 +16,19 @@ public sealed record SegmenterOptions
 
     /// <summary>
     /// Motion-aware temporal smoothing, 0..0.98: the previous mask's weight where the picture is still (none where it
-    /// moves). 0 (the default) treats every call on its own, as for unrelated images; 0.95 steadies a video's masks.
+    /// moves). 0 treats every call on its own, as for unrelated images; 0.95 steadies a video's masks. Null (the
+    /// default): the use's own default — 0 for <see cref="Segmenter.Open"/>, 0.95 for <see cref="VideoJob"/>.
     /// </summary>
-    public float Smoothing { get; init; }
+    public float? Smoothing { get; init; }
+
+    /// <summary>The smoothing to use: <see cref="Smoothing"/>, or <paramref name="fallback"/> when unset; checked.</summary>
+    internal float SmoothingOr(float fallback, string paramName)
+    {
+        float smoothing = Smoothing ?? fallback;
+        if (smoothing is < 0f or > MaskSettings.MaxSmoothing || float.IsNaN(smoothing))
+            throw new ArgumentOutOfRangeException(paramName, smoothing, $"Smoothing is 0..{MaskSettings.MaxSmoothing}");
+        return smoothing;
+    }
 
     /// <summary>A manifest (JSON) for a model file that has none beside it; null: the model's own or LiveSeg's defaults.</summary>
     public string? ManifestPath { get; init; }
@@ -73,10 +83,9 @@ public sealed class Segmenter : IDisposable
     public static Segmenter Open(string model = "body", SegmenterOptions? options = null)
     {
         options ??= new SegmenterOptions();
-        if (options.Smoothing is < 0f or > MaskSettings.MaxSmoothing || float.IsNaN(options.Smoothing))
-            throw new ArgumentOutOfRangeException(nameof(options), options.Smoothing, $"Smoothing is 0..{MaskSettings.MaxSmoothing}");
+        float smoothing = options.SmoothingOr(0f, nameof(options));
         ModelSpec spec = ModelCatalogue.Resolve(model, options.ManifestPath, options.Log ?? (_ => { }));
-        return new Segmenter(new OnnxSegmenter(spec, options.Device, options.Threads), options.Smoothing);
+        return new Segmenter(new OnnxSegmenter(spec, options.Device, options.Threads), smoothing);
     }
 
     /// <summary>The model's name (from its manifest).</summary>

@@ -1,6 +1,7 @@
 using LiveSeg.Inference;
 using LiveSeg.Models;
 using LiveSeg.Pipeline;
+using System.Runtime.ExceptionServices;
 using LiveSeg.Rendering;
 
 namespace LiveSeg;
@@ -17,8 +18,8 @@ public sealed record VideoOptions
     /// <summary>A catalogue name (<c>body</c>, …) or an .onnx path.</summary>
     public string Model { get; init; } = "body";
 
-    /// <summary>Where inference runs, threads, smoothing (default 0.95 for video) and a manifest for a bare model file.</summary>
-    public SegmenterOptions Segmenter { get; init; } = new() { Smoothing = 0.95f };
+    /// <summary>Where inference runs, threads, smoothing (unset: 0.95, which steadies a video's masks) and a manifest for a bare model file.</summary>
+    public SegmenterOptions Segmenter { get; init; } = new();
 
     /// <summary>The effect and its settings (default: background blur).</summary>
     public EffectSettings Effect { get; init; } = new();
@@ -26,7 +27,7 @@ public sealed record VideoOptions
     /// <summary>The image behind the person for <see cref="EffectKind.Replace"/> (null: a built-in gradient).</summary>
     public string? BackgroundPath { get; init; }
 
-    /// <summary>Stop after this many frames (0 = all).</summary>
+    /// <summary>Process only the first this many frames (0 = all); reaching it is a complete run.</summary>
     public int MaxFrames { get; init; }
 }
 
@@ -36,7 +37,7 @@ public readonly record struct VideoProgress(int Frames, int ExpectedFrames);
 /// <summary>What a <see cref="VideoJob"/> did.</summary>
 /// <param name="Frames">Frames processed and written.</param>
 /// <param name="Seconds">Wall time of the processing.</param>
-/// <param name="Complete">The whole input was processed (false: cancelled).</param>
+/// <param name="Complete">Every frame asked for was processed: the whole input, or its first <see cref="VideoOptions.MaxFrames"/> (false: cancelled).</param>
 /// <param name="OutputWritten">The output file is in place (false only when no frame was processed).</param>
 /// <param name="ProviderReport">Which execution provider ran and why.</param>
 public sealed record VideoResult(int Frames, double Seconds, bool Complete, bool OutputWritten, string ProviderReport)
@@ -52,43 +53,84 @@ public static class VideoJob
     /// Runs the job on the calling thread (it blocks; stages run on their own threads). Cancelling
     /// <paramref name="cancel"/> stops reading: the frames already read are finished and the output is closed, playable,
     /// with every frame processed so far (<see cref="VideoResult.Complete"/> is then false). Bad input is a
-    /// <see cref="LiveSegException"/> with a one-line message. <paramref name="progress"/> hears how far it is five times a second and at the end.
+    /// <see cref="LiveSegException"/> with a one-line message. <paramref name="progress"/> hears how far it is five
+    /// times a second (from a timer thread, one report at a time) and once more at the end, and never after Run
+    /// returns; if its handler throws, the run stops as if cancelled, the output keeps what was done, and Run
+    /// rethrows that exception.
     /// </summary>
     public static VideoResult Run(VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var seg = options.Segmenter;
+        var seg = options.Segmenter ?? new SegmenterOptions();
         var settings = new VideoSettings
         {
             Input = options.Input,
             Output = options.Output,
             Model = new ModelSettings(ModelCatalogue.Resolve(options.Model, seg.ManifestPath, seg.Log ?? (_ => { })), seg.Device, seg.Threads),
-            Mask = new MaskSettings { Smoothing = seg.Smoothing }.Validated(),
+            Mask = new MaskSettings { Smoothing = seg.SmoothingOr(0.95f, nameof(options)) }.Validated(),
             Effect = options.Effect.Validated(),
             BackgroundPath = options.BackgroundPath,
             MaxFrames = options.MaxFrames,
         };
         using var pipeline = new VideoPipeline(settings);
-        var gate = new object();
-        bool finished = false;
-        void Report()
-        {
-            lock (gate) // one report at a time, none after the last
-            {
-                if (!finished)
-                    progress!.Report(new(pipeline.Recorder.Count, pipeline.ExpectedFrames));
-            }
-        }
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var reporter = new ProgressReporter(progress, () => new(pipeline.Recorder.Count, pipeline.ExpectedFrames), stop);
         bool complete;
-        using (progress is null ? null : new Timer(_ => Report(), null, 0, 200))
-            complete = pipeline.Run(cancel);
-        if (progress is not null)
+        try
         {
-            Report();
-            lock (gate)
-                finished = true;
+            using (progress is null ? null : new Timer(_ => reporter.Report(last: false), null, 0, 200))
+                complete = pipeline.Run(stop.Token);
+            reporter.Report(last: true);
         }
+        finally
+        {
+            reporter.Finish();
+        }
+        reporter.ThrowIfHandlerFailed();
         var r = pipeline.Recorder;
         return new VideoResult(r.Count, r.ElapsedSeconds, complete, pipeline.OutputWritten, pipeline.Segmenter.ProviderReport);
+    }
+
+    /// <summary>
+    /// Hands progress to the caller's handler one report at a time, none after the last (or after Run failed); a
+    /// handler that throws stops the run instead of taking the process down from the timer thread.
+    /// </summary>
+    private sealed class ProgressReporter(IProgress<VideoProgress>? progress, Func<VideoProgress> now, CancellationTokenSource stop)
+    {
+        private readonly object _gate = new();
+        private bool _finished;
+        private ExceptionDispatchInfo? _failure;
+
+        public void Report(bool last)
+        {
+            if (progress is null)
+                return;
+            lock (_gate)
+            {
+                if (_finished)
+                    return;
+                if (last)
+                    _finished = true;
+                try
+                {
+                    progress.Report(now());
+                }
+                catch (Exception e)
+                {
+                    _finished = true;
+                    _failure = ExceptionDispatchInfo.Capture(e);
+                    if (!last)
+                        stop.Cancel();
+                }
+            }
+        }
+
+        public void Finish()
+        {
+            lock (_gate)
+                _finished = true;
+        }
+
+        public void ThrowIfHandlerFailed() => _failure?.Throw();
     }
 }

@@ -68,17 +68,54 @@ public sealed class CompositorApiTests : IDisposable
             gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
             gl.Enable(EnableCap.ScissorTest);
             gl.PixelStore(PixelStoreParameter.UnpackAlignment, 2);
+            gl.PixelStore(PixelStoreParameter.UnpackSkipPixels, 1);
             gl.ColorMask(true, true, true, false);
+            // State that changes what LiveSeg's own passes do if left in place: a sampler whose filter needs mipmaps
+            // (LiveSeg's textures would sample as black) on the units LiveSeg uses, a pixel-unpack buffer (uploads would
+            // read from it), line polygon mode (the full-screen triangle would be three lines).
+            uint sampler = gl.GenSampler();
+            gl.SamplerParameter(sampler, SamplerParameterI.MinFilter, (int)GLEnum.LinearMipmapLinear);
+            for (uint unit = 0; unit < 3; unit++)
+                gl.BindSampler(unit, sampler);
+            uint unpack = gl.GenBuffer();
+            gl.BindBuffer(BufferTargetARB.PixelUnpackBuffer, unpack);
+            unsafe
+            {
+                gl.BufferData(BufferTargetARB.PixelUnpackBuffer, 64, null, BufferUsageARB.StreamDraw);
+            }
+            gl.PolygonMode(TriangleFace.FrontAndBack, PolygonMode.Line);
+            // The host works on texture unit 10 (above the units LiveSeg saves), where its texture must stay bound.
+            gl.ActiveTexture(TextureUnit.Texture10);
+            gl.BindTexture(TextureTarget.Texture2D, hostTexture.Handle);
+            // And it leaves an error of its own pending.
+            gl.Enable((EnableCap)0x1234);
             int[] Snapshot()
             {
                 var viewport = new int[4];
+                var polygon = new int[2];
                 gl.GetInteger(GetPName.Viewport, viewport);
+                gl.GetInteger(GetPName.PolygonMode, polygon);
+                int active = gl.GetInteger(GetPName.ActiveTexture);
+                var samplers = new int[3];
+                var textures = new int[4];
+                for (int unit = 0; unit < 3; unit++)
+                {
+                    gl.ActiveTexture(TextureUnit.Texture0 + unit);
+                    samplers[unit] = gl.GetInteger(GetPName.SamplerBinding);
+                    textures[unit] = gl.GetInteger(GetPName.TextureBinding2D);
+                }
+                gl.ActiveTexture(TextureUnit.Texture3);
+                textures[3] = gl.GetInteger(GetPName.TextureBinding2D);
+                gl.ActiveTexture((TextureUnit)active);
                 return [gl.GetInteger(GetPName.DrawFramebufferBinding), gl.GetInteger(GetPName.ReadFramebufferBinding),
-                    gl.GetInteger(GetPName.CurrentProgram), gl.GetInteger(GetPName.ActiveTexture), gl.GetInteger(GetPName.TextureBinding2D),
+                    gl.GetInteger(GetPName.CurrentProgram), active, gl.GetInteger(GetPName.TextureBinding2D),
                     gl.GetInteger(GetPName.VertexArrayBinding), gl.IsEnabled(EnableCap.Blend) ? 1 : 0, gl.IsEnabled(EnableCap.ScissorTest) ? 1 : 0,
-                    gl.GetInteger(GetPName.BlendSrcRgb), gl.GetInteger(GetPName.UnpackAlignment), ColorMaskAlpha(gl), .. viewport];
+                    gl.GetInteger(GetPName.BlendSrcRgb), gl.GetInteger(GetPName.UnpackAlignment), gl.GetInteger(GetPName.UnpackSkipPixels),
+                    gl.GetInteger(GetPName.PixelUnpackBufferBinding), ColorMaskAlpha(gl), .. viewport, .. polygon, .. samplers, .. textures];
             }
             int[] before = Snapshot();
+            Assert.Equal((int)TextureUnit.Texture10, before[3]);
+            Assert.Equal((int)hostTexture.Handle, before[4]);
 
             using (var compositor = Compositor.CreateInCurrentContext(gl, W, H, new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off }))
             {
@@ -89,6 +126,7 @@ public sealed class CompositorApiTests : IDisposable
 
                 // What LiveSeg drew into the host's framebuffer (read without disturbing the state checked above).
                 using var pixels = new Mat(H, W, MatType.CV_8UC4);
+                Assert.Equal(GLEnum.NoError, gl.GetError()); // LiveSeg's own calls raised none
                 gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, hostTarget.Handle);
                 gl.PixelStore(PixelStoreParameter.PackAlignment, 1);
                 unsafe
@@ -101,6 +139,132 @@ public sealed class CompositorApiTests : IDisposable
                 Assert.True(pixels.At<Vec4b>(H - 1 - 3, 3).Item0 < 15, "the background is not black in the host's framebuffer");
             }
             gl.DeleteVertexArray(hostVao);
+            gl.DeleteSampler(sampler);
+            gl.DeleteBuffer(unpack);
+        }
+    }
+
+    [Fact]
+    public void Headless_AMaskMadeForAnotherFrameSize_IsAnArgumentError()
+    {
+        var (segmenter, frame, mask) = Segmented();
+        using (segmenter)
+        using (frame)
+        using (var compositor = Compositor.CreateHeadless(W / 2, H / 2, new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off }))
+        using (var small = new Mat())
+        using (var output = new Mat())
+        {
+            Cv2.Resize(frame, small, new Size(W / 2, H / 2));
+            var e = Assert.Throws<ArgumentException>(() => compositor.Composite(small, mask, output));
+            Assert.Contains($"made for a {W}x{H} frame", e.Message);
+        }
+    }
+
+    /// <summary>EGL hands every caller the same display: one compositor's end must not end the others'.</summary>
+    [Fact]
+    public void Headless_DisposingOneCompositor_LeavesAnotherWorking()
+    {
+        var (segmenter, frame, mask) = Segmented();
+        var effect = new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off };
+        using (segmenter)
+        using (frame)
+        using (var kept = Compositor.CreateHeadless(W, H, effect))
+        using (var output = new Mat())
+        {
+            Compositor.CreateHeadless(W, H, effect).Dispose();
+            kept.Composite(frame, mask, output);
+            var sq = Synthetic.SquareAt(0, W, H);
+            Assert.True(output.At<Vec3b>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2).Item0 > 240);
+            Assert.True(output.At<Vec3b>(3, 3).Item0 < 15);
+        }
+    }
+
+    /// <summary>
+    /// A caller with its own OpenGL context current keeps it current across the compositor's creation, calls and
+    /// disposal; and the compositor may be called from another thread.
+    /// </summary>
+    [Fact]
+    public void Headless_PutsBackTheCallersContext_AndServesAnyThread()
+    {
+        var (segmenter, frame, mask) = Segmented();
+        using (segmenter)
+        using (frame)
+        using (var callers = new EglContext())
+        using (var output = new Mat())
+        using (var elsewhere = new Mat())
+        {
+            Assert.True(callers.IsCurrent);
+            var compositor = Compositor.CreateHeadless(W, H, new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off });
+            Assert.True(callers.IsCurrent, "creating the compositor took the caller's context away");
+            compositor.Composite(frame, mask, output);
+            Assert.True(callers.IsCurrent, "a call took the caller's context away");
+            Exception? failure = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    compositor.Composite(frame, mask, elsewhere);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            });
+            thread.Start();
+            thread.Join();
+            Assert.Null(failure);
+            Assert.Equal(0, Cv2.Norm(output, elsewhere, NormTypes.L1));
+            compositor.Dispose();
+            Assert.True(callers.IsCurrent, "disposing the compositor took the caller's context away");
+            Assert.Throws<ObjectDisposedException>(() => compositor.Composite(frame, mask, output));
+        }
+    }
+
+    /// <summary>
+    /// A host that initialised GLFW itself and has its window's context current: LiveSeg's hidden-window context
+    /// (Windows' headless context) puts the host's context back and does not terminate the host's GLFW.
+    /// </summary>
+    [SkippableFact]
+    public void HiddenWindowContext_LeavesTheHostsGlfwAndContext()
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
+        Assert.Equal(1, HostGlfw.glfwInit());
+        try
+        {
+            using (var host = new GlfwWindow(32, 32, "host", vsync: false, visible: false))
+            {
+                var hidden = HeadlessContext.CreateHiddenWindow();
+                Assert.True(hidden.IsCurrent);
+                hidden.Leave();
+                Assert.Equal(host.Handle, GlfwWindow.CurrentContext());
+                hidden.Enter();
+                Assert.True(hidden.IsCurrent);
+                hidden.Leave();
+                Assert.Equal(host.Handle, GlfwWindow.CurrentContext());
+                hidden.Dispose();
+                Assert.True(HostGlfw.IsInitialised(), "LiveSeg's hidden window terminated the host's GLFW");
+            }
+            Assert.True(HostGlfw.IsInitialised(), "LiveSeg's window terminated the host's GLFW");
+        }
+        finally
+        {
+            HostGlfw.glfwTerminate();
+        }
+    }
+
+    /// <summary>The host program's own calls into the same GLFW library.</summary>
+    private static unsafe class HostGlfw
+    {
+        [System.Runtime.InteropServices.DllImport("libglfw.so.3")] public static extern int glfwInit();
+        [System.Runtime.InteropServices.DllImport("libglfw.so.3")] public static extern void glfwTerminate();
+        [System.Runtime.InteropServices.DllImport("libglfw.so.3")] private static extern nint glfwGetCurrentContext();
+        [System.Runtime.InteropServices.DllImport("libglfw.so.3")] private static extern int glfwGetError(nint* description);
+
+        public static bool IsInitialised()
+        {
+            _ = glfwGetError(null);
+            glfwGetCurrentContext();
+            return glfwGetError(null) != 0x00010001; // GLFW_NOT_INITIALIZED
         }
     }
 

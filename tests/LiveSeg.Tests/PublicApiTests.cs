@@ -150,6 +150,66 @@ public sealed class PublicApiTests
         Assert.Contains("missing.mp4", e.Message);
     }
 
+    [Fact]
+    public void VideoJob_MaxFrames_IsACompleteRunOfThatMany()
+    {
+        using var dir = new TempDir();
+        string input = dir.File("in.mkv");
+        Synthetic.WriteVideo(input, 12, 160, 120, 30);
+        var seen = new List<VideoProgress>();
+        var result = VideoJob.Run(new VideoOptions
+        {
+            Input = input,
+            Output = dir.File("out.avi"),
+            Model = Synthetic.ColorKeyModel(dir),
+            Segmenter = new SegmenterOptions { Device = LiveSeg.Inference.DeviceChoice.Cpu },
+            MaxFrames = 5,
+        }, new SynchronousProgress(p => { lock (seen) seen.Add(p); }));
+        Assert.True(result.Complete, "every frame asked for was processed");
+        Assert.Equal(5, result.Frames);
+        Assert.Equal(5, Synthetic.Probe(dir.File("out.avi")).Frames);
+        lock (seen)
+            Assert.Equal(new VideoProgress(5, 5), seen[^1]);
+    }
+
+    /// <summary>
+    /// A progress handler that throws (on the timer thread) does not take the process down: the run stops, keeps its
+    /// output, and Run rethrows the handler's exception on the caller's thread; no report comes after it.
+    /// </summary>
+    [Fact]
+    public void VideoJob_ProgressHandlerThrows_RunStopsAndRethrowsIt()
+    {
+        using var dir = new TempDir();
+        string input = dir.File("in.mkv");
+        Synthetic.WriteVideo(input, 12, 160, 120, 30);
+        int reports = 0;
+        var e = Assert.Throws<InvalidOperationException>(() => VideoJob.Run(new VideoOptions
+        {
+            Input = input,
+            Output = dir.File("out.avi"),
+            Model = Synthetic.ColorKeyModel(dir),
+            Segmenter = new SegmenterOptions { Device = LiveSeg.Inference.DeviceChoice.Cpu },
+        }, new SynchronousProgress(_ =>
+        {
+            Interlocked.Increment(ref reports);
+            throw new InvalidOperationException("the host's progress handler failed");
+        })));
+        Assert.Equal("the host's progress handler failed", e.Message);
+        Assert.Equal(1, Volatile.Read(ref reports));
+    }
+
+    /// <summary>Options that leave Smoothing unset get the use's default: 0.95 for a video, 0 for Segmenter.Open.</summary>
+    [Fact]
+    public void SegmenterOptions_UnsetSmoothing_IsTheUsesDefault()
+    {
+        var options = new SegmenterOptions { Device = LiveSeg.Inference.DeviceChoice.Cpu };
+        Assert.Null(options.Smoothing);
+        Assert.Equal(0.95f, options.SmoothingOr(0.95f, "options"));
+        Assert.Equal(0.5f, (options with { Smoothing = 0.5f }).SmoothingOr(0.95f, "options"));
+        Assert.Throws<ArgumentOutOfRangeException>(() => (options with { Smoothing = 2f }).SmoothingOr(0f, "options"));
+        Assert.Null(new VideoOptions { Input = "a", Output = "b" }.Segmenter.Smoothing);
+    }
+
     /// <summary>IProgress that reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class SynchronousProgress(Action<VideoProgress> report) : IProgress<VideoProgress>
     {

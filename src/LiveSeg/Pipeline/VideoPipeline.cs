@@ -53,9 +53,9 @@ internal sealed class VideoPipeline : IDisposable
             DisposeOwned();
             throw;
         }
-        int expected = _source.FrameCount > 0 ? _source.FrameCount : 1024;
-        ExpectedFrames = job.MaxFrames > 0 ? Math.Min(expected, job.MaxFrames) : expected;
-        Recorder = new MetricsRecorder(ExpectedFrames);
+        int expected = _source.FrameCount > 0 ? _source.FrameCount : 0;
+        ExpectedFrames = job.MaxFrames > 0 && (expected == 0 || job.MaxFrames < expected) ? job.MaxFrames : expected;
+        Recorder = new MetricsRecorder(ExpectedFrames > 0 ? ExpectedFrames : 1024); // it grows past its first capacity
     }
 
     public SourceStage Source => _source;
@@ -67,6 +67,7 @@ internal sealed class VideoPipeline : IDisposable
     /// <summary>GL renderer string and EGL platform, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via EGL surfaceless".</summary>
     public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}; {_compositor.RefineDescription}";
 
+    /// <summary>The frames this run will process: the container's count (or --max-frames, if fewer); 0 when unknown.</summary>
     public int ExpectedFrames { get; }
 
     /// <summary>Finished frames so far (readable from any thread, for progress) and, at the end, every frame's timings.</summary>

@@ -33,14 +33,31 @@ internal sealed unsafe class EglContext : IHeadlessContext
         EglNone,
     ];
 
+    private const int EglDraw = 0x3059;
+    private const int EglRead = 0x305A;
+
     private nint _display;
     private nint _context;
+    private Binding _previous;
+
+    /// <summary>A thread's current EGL binding: the API it has bound and, for OpenGL, the context and surfaces.</summary>
+    private readonly record struct Binding(uint Api, nint Display, nint Draw, nint Read, nint Context)
+    {
+        public static Binding OfThisThread()
+        {
+            uint api = eglQueryAPI();
+            if (api != EglOpenGlApi)
+                eglBindAPI(EglOpenGlApi); // the current context asked for next is the OpenGL one
+            return new(api, eglGetCurrentDisplay(), eglGetCurrentSurface(EglDraw), eglGetCurrentSurface(EglRead), eglGetCurrentContext());
+        }
+    }
 
     public EglContext()
     {
         var failures = new List<string>();
         try
         {
+            _previous = Binding.OfThisThread();
             if (TryCreate(EglPlatformSurfacelessMesa, 0, "surfaceless", failures))
                 return;
             foreach (nint device in QueryDevices(failures))
@@ -83,8 +100,7 @@ internal sealed unsafe class EglContext : IHeadlessContext
         if (!eglBindAPI(EglOpenGlApi) || !eglChooseConfig(display, s_configAttribs, configs, 1, out int count) || count < 1)
         {
             failures.Add($"{label}: no OpenGL config (EGL error 0x{eglGetError():X})");
-            eglTerminate(display);
-            return false;
+            return false; // the display stays initialised: another context in this process may be using it
         }
         nint context = eglCreateContext(display, configs[0], 0, s_contextAttribs);
         if (context == 0 || !eglMakeCurrent(display, 0, 0, context))
@@ -92,7 +108,6 @@ internal sealed unsafe class EglContext : IHeadlessContext
             failures.Add($"{label}: no OpenGL 3.3 core context (EGL error 0x{eglGetError():X})");
             if (context != 0)
                 eglDestroyContext(display, context);
-            eglTerminate(display);
             return false;
         }
         _display = display;
@@ -121,20 +136,61 @@ internal sealed unsafe class EglContext : IHeadlessContext
         return devices[..count];
     }
 
-    /// <summary>Makes the context current on the calling thread (and releases it from any other).</summary>
+    /// <summary>Makes the context current on the calling thread (it must not be current on another thread).</summary>
     public void MakeCurrent()
     {
         if (!eglMakeCurrent(_display, 0, 0, _context))
             throw new InvalidOperationException($"eglMakeCurrent failed (EGL error 0x{eglGetError():X})");
     }
 
+    public bool IsCurrent
+    {
+        get
+        {
+            uint api = eglQueryAPI();
+            if (api != EglOpenGlApi)
+                eglBindAPI(EglOpenGlApi);
+            bool current = eglGetCurrentContext() == _context;
+            if (api != EglOpenGlApi)
+                eglBindAPI(api);
+            return current;
+        }
+    }
+
+    public void Enter()
+    {
+        _previous = Binding.OfThisThread();
+        if (_previous.Context != _context)
+            MakeCurrent();
+    }
+
+    public void Leave() => RestorePrevious();
+
+    private void RestorePrevious()
+    {
+        if (_previous.Context != _context)
+        {
+            // The remembered context may be gone by now: then none is current.
+            if (_previous.Context == 0 || !eglMakeCurrent(_previous.Display, _previous.Draw, _previous.Read, _previous.Context))
+                eglMakeCurrent(_display, 0, 0, 0);
+        }
+        if (_previous.Api != EglOpenGlApi)
+            eglBindAPI(_previous.Api);
+    }
+
+    /// <summary>
+    /// Destroys the context; if it is current on this thread, the context current before it (at creation or the last
+    /// <see cref="Enter"/>) is made current again, or none. The display stays initialised: EGL gives every
+    /// caller in the process the same display, and terminating it would break the other contexts on it (another
+    /// compositor's, a host's).
+    /// </summary>
     public void Dispose()
     {
         if (_display == 0)
             return;
-        eglMakeCurrent(_display, 0, 0, 0);
+        if (IsCurrent)
+            RestorePrevious();
         eglDestroyContext(_display, _context);
-        eglTerminate(_display);
         _display = 0;
         Gl?.Dispose();
     }
@@ -160,10 +216,20 @@ internal sealed unsafe class EglContext : IHeadlessContext
     [DllImport(Lib)]
     private static extern bool eglDestroyContext(nint display, nint context);
 
-    [DllImport(Lib)]
-    private static extern bool eglTerminate(nint display);
 
     [DllImport(Lib)]
     private static extern int eglGetError();
+
+    [DllImport(Lib)]
+    private static extern uint eglQueryAPI();
+
+    [DllImport(Lib)]
+    private static extern nint eglGetCurrentContext();
+
+    [DllImport(Lib)]
+    private static extern nint eglGetCurrentDisplay();
+
+    [DllImport(Lib)]
+    private static extern nint eglGetCurrentSurface(int readDraw);
 
 }

@@ -38,6 +38,11 @@ internal sealed unsafe class GlCompositor : ICompositor
         _gl = gl;
         _width = width;
         _height = height;
+        // An error the context's owner left pending (a host program's) is not the compositor's: cleared, so the check
+        // below only sees errors of this setup.
+        for (int i = 0; i < 16 && gl.GetError() != GLEnum.NoError; i++)
+        {
+        }
         int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
         if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
             Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");

@@ -28,15 +28,7 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
 
     public GlfwWindow(int width, int height, string title, bool vsync, bool visible = true)
     {
-        try
-        {
-            if (glfwInit() != GlfwTrue)
-                Throw.User($"no display for a window ({LastError()}): set DISPLAY (X11) or run under Wayland/XWayland, or use 'liveseg video' for headless work.");
-        }
-        catch (DllNotFoundException e)
-        {
-            Throw.User($"GLFW was not found ({e.Message}): install libglfw3 (Debian/Ubuntu) or put glfw3.dll beside liveseg (Windows).", e);
-        }
+        AcquireGlfw();
         glfwWindowHint(ContextVersionMajor, 3);
         glfwWindowHint(ContextVersionMinor, 3);
         glfwWindowHint(OpenGlProfile, OpenGlCoreProfile);
@@ -44,10 +36,11 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
         glfwWindowHint(Resizable, GlfwTrue);
         glfwWindowHint(Visible, visible ? GlfwTrue : 0);
         _window = glfwCreateWindow(width, height, title, 0, 0);
+        glfwDefaultWindowHints(); // a host program's next window gets GLFW's defaults, not these hints
         if (_window == 0)
         {
             string error = LastError();
-            glfwTerminate();
+            ReleaseGlfw();
             Throw.User($"the window could not be opened ({error}): an OpenGL 3.3 driver is needed; use 'liveseg video' for headless work.");
         }
         glfwMakeContextCurrent(_window);
@@ -131,9 +124,73 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
         if (_window == 0)
             return;
         glfwDestroyWindow(_window);
-        glfwTerminate();
         _window = 0;
+        ReleaseGlfw();
     }
+
+    private static readonly object s_glfwGate = new();
+    private static int s_windows;
+    private static bool s_ownsGlfw;
+
+    /// <summary>
+    /// Initialises GLFW for the first of LiveSeg's windows. When the host program had already initialised the same
+    /// GLFW library, LiveSeg leaves it to the host to terminate: terminating would destroy the host's windows.
+    /// </summary>
+    private static void AcquireGlfw()
+    {
+        lock (s_glfwGate)
+        {
+            if (s_windows == 0)
+            {
+                bool hostsAlready;
+                try
+                {
+                    hostsAlready = IsGlfwInitialised();
+                    if (glfwInit() != GlfwTrue)
+                        Throw.User($"no display for a window ({LastError()}): set DISPLAY (X11) or run under Wayland/XWayland, or use 'liveseg video' for headless work.");
+                }
+                catch (DllNotFoundException e)
+                {
+                    Throw.User($"GLFW was not found ({e.Message}): install libglfw3 (Debian/Ubuntu) or put glfw3.dll beside liveseg (Windows).", e);
+                    throw;
+                }
+                s_ownsGlfw = !hostsAlready;
+            }
+            s_windows++;
+        }
+    }
+
+    private static void ReleaseGlfw()
+    {
+        lock (s_glfwGate)
+        {
+            if (--s_windows == 0 && s_ownsGlfw)
+                glfwTerminate();
+        }
+    }
+
+    /// <summary>Whether GLFW is initialised (by anyone): a call before glfwInit fails with GLFW_NOT_INITIALIZED.</summary>
+    private static bool IsGlfwInitialised()
+    {
+        const int NotInitialized = 0x00010001;
+        _ = glfwGetError(null);
+        glfwGetCurrentContext();
+        return glfwGetError(null) != NotInitialized;
+    }
+
+    /// <summary>GLFW's context current on the calling thread (0: none, or GLFW not initialised).</summary>
+    public static nint CurrentContext()
+    {
+        nint current = glfwGetCurrentContext();
+        _ = glfwGetError(null); // a call before glfwInit leaves GLFW_NOT_INITIALIZED behind: not an error here
+        return current;
+    }
+
+    /// <summary>Makes a GLFW window's context (0: none) current on the calling thread.</summary>
+    public static void MakeContextCurrent(nint window) => glfwMakeContextCurrent(window);
+
+    /// <summary>This window's GLFW handle.</summary>
+    public nint Handle => _window;
 
     /// <summary>GLFW key codes used by LiveSeg.</summary>
     public static class Keys
@@ -180,6 +237,8 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     [DllImport(Lib)] private static extern int glfwInit();
     [DllImport(Lib)] private static extern void glfwTerminate();
     [DllImport(Lib)] private static extern void glfwWindowHint(int hint, int value);
+    [DllImport(Lib)] private static extern void glfwDefaultWindowHints();
+    [DllImport(Lib)] private static extern nint glfwGetCurrentContext();
     [DllImport(Lib, CharSet = CharSet.Ansi, BestFitMapping = false)] private static extern nint glfwCreateWindow(int width, int height, string title, nint monitor, nint share);
     [DllImport(Lib)] private static extern void glfwDestroyWindow(nint window);
     [DllImport(Lib)] private static extern void glfwMakeContextCurrent(nint window);
