@@ -105,6 +105,23 @@ internal sealed class EffectOptions
     public MaskSettings ReadMask(ParseResult r) => new MaskSettings { Smoothing = r.GetValue(Smooth) }.Validated();
 }
 
+/// <summary>--renderer and --render-threads (video, bench): which compositor draws the effect.</summary>
+internal static class RenderOptions
+{
+    public static Option<string> Renderer { get; } = Opt.Checked("--renderer",
+        "which compositor draws the effect: auto (OpenGL on a GPU; the CPU renderer where OpenGL is software or missing), gl (OpenGL shaders), cpu (the CPU renderer)",
+        "auto|gl|cpu", v => RendererChoice.Parse(v), "auto", ["auto", "gl", "cpu"]);
+
+    public static Option<int> Threads { get; } = Opt.Int("--render-threads", "the CPU renderer's threads", 0, 0, 64,
+        $"0 = one per core, at most 4 (here {RendererChoice.DefaultCpuThreads})");
+
+    public static void AddTo(Command command)
+    {
+        command.Add(Renderer);
+        command.Add(Threads);
+    }
+}
+
 /// <summary>--refine: one definition for the compositing commands and for image / eval (which must measure what video shows).</summary>
 internal static class RefineOption
 {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiveSeg.Metrics;
 using LiveSeg.Pipeline;
+using LiveSeg.Rendering;
 
 namespace LiveSeg.Cli;
 
@@ -38,6 +39,7 @@ internal static class VideoCommand
             s_input, s_output,
         };
         Commands.Shared.AddTo(command);
+        RenderOptions.AddTo(command);
         command.Add(Metrics);
         command.Add(Report);
         command.Add(s_sequential);
@@ -128,6 +130,8 @@ internal static class VideoCommand
             Effect = shared.Effect,
             BackgroundPath = r.GetValue(Commands.Shared.Effect.Background),
             MaxFrames = r.GetValue(Frames),
+            Renderer = RendererChoice.Parse(r.GetValue(RenderOptions.Renderer)!),
+            RenderThreads = r.GetValue(RenderOptions.Threads),
         };
     }
 

@@ -27,6 +27,9 @@ public sealed record VideoOptions
     /// <summary>The image behind the person for <see cref="EffectKind.Replace"/> (null: a built-in gradient).</summary>
     public string? BackgroundPath { get; init; }
 
+    /// <summary>Which compositor draws the effect (default auto: OpenGL on a GPU, the CPU renderer where OpenGL is software or missing).</summary>
+    public RendererKind Renderer { get; init; }
+
     /// <summary>Process only the first this many frames (0 = all); reaching it is a complete run.</summary>
     public int MaxFrames { get; init; }
 }
@@ -46,7 +49,7 @@ public sealed record VideoResult(int Frames, double Seconds, bool Complete, bool
     public double FramesPerSecond => Seconds > 0 ? Frames / Seconds : 0;
 }
 
-/// <summary>Segments a whole video file: decode, inference, GL compositing (headless EGL) and encoding, pipelined.</summary>
+/// <summary>Segments a whole video file: decode, inference, compositing (OpenGL on headless EGL, or the CPU renderer) and encoding, pipelined.</summary>
 public static class VideoJob
 {
     /// <summary>
@@ -71,6 +74,7 @@ public static class VideoJob
             Effect = options.Effect.Validated(),
             BackgroundPath = options.BackgroundPath,
             MaxFrames = options.MaxFrames,
+            Renderer = options.Renderer,
         };
         using var pipeline = new VideoPipeline(settings);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);

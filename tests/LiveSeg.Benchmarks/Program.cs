@@ -18,9 +18,61 @@ namespace LiveSeg.Benchmarks;
 /// </summary>
 public static class Program
 {
-    public static void Main(string[] args) =>
+    public static void Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick")
+        {
+            Quick.Run(args[1..]);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args,
             DefaultConfig.Instance.AddJob(Job.ShortRun.WithWarmupCount(3).WithIterationCount(8).WithLaunchCount(1)).WithOptions(ConfigOptions.JoinSummary));
+    }
+}
+
+/// <summary>
+/// A quick look while working, not a benchmark to quote: `-- quick cpu|gl|ref WxH EFFECT [THREADS] [FRAMES]` composites
+/// one frame FRAMES times (default 60) after 5 warm-ups and prints the median and quartiles in ms.
+/// </summary>
+internal static class Quick
+{
+    public static void Run(string[] a)
+    {
+        var bench = new QuickFrame { Size = a[1] };
+        var effect = new EffectSettings { Effect = EffectSettings.ParseEffect(a[2]), Refine = RefineKind.Off };
+        int threads = a.Length > 3 ? int.Parse(a[3], System.Globalization.CultureInfo.InvariantCulture) : 1;
+        int frames = a.Length > 4 ? int.Parse(a[4], System.Globalization.CultureInfo.InvariantCulture) : 60;
+        bench.Make();
+        using EglContext? egl = a[0] == "gl" ? new EglContext() : null;
+        using ICompositor c = a[0] switch
+        {
+            "gl" => new GlCompositor(egl!.Gl, new ShaderLibrary(), bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
+            "ref" => new CpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
+            _ => new FastCpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect, null, threads),
+        };
+        var times = new List<double>();
+        for (int i = 0; i < frames + 5; i++)
+        {
+            long t = System.Diagnostics.Stopwatch.GetTimestamp();
+            c.Submit(bench.FrameSlot);
+            c.Complete(bench.FrameSlot);
+            if (i >= 5)
+                times.Add(System.Diagnostics.Stopwatch.GetElapsedTime(t).TotalMilliseconds);
+        }
+        times.Sort();
+        Console.WriteLine(System.FormattableString.Invariant($"{a[0]} {a[1]} {a[2]} threads {threads}: p25 {times[times.Count / 4]:F2}  p50 {times[times.Count / 2]:F2}  p75 {times[times.Count * 3 / 4]:F2} ms"));
+    }
+
+    private sealed class QuickFrame : FrameBenchmark
+    {
+        public int W => Width;
+
+        public int H => Height;
+
+        internal FrameSlot FrameSlot => Slot;
+
+        public void Make() => MakeFrame();
+    }
 }
 
 /// <summary>A frame with a person-like blob and its 256x256 mask, at a given size.</summary>
@@ -121,4 +173,37 @@ public class CpuStageBenchmarks : FrameBenchmark
         Slot.Mask.CopyTo(_mask, 0);
         _smoother.Apply(_mask, MaskSize, MaskSize, Slot.Image);
     }
+}
+
+/// <summary>
+/// The CPU renderer (FastCpuCompositor: --renderer cpu) for each effect, with 1 and 2 threads, one frame; the GL rows of
+/// <see cref="CompositeBenchmarks"/> are the comparison (run both in one invocation: --filter '*Composite*').
+/// </summary>
+[MemoryDiagnoser]
+public class CpuCompositeBenchmarks : FrameBenchmark
+{
+    private FastCpuCompositor _cpu = null!;
+
+    [Params(EffectKind.Blur, EffectKind.Replace, EffectKind.Mask, EffectKind.Tint, EffectKind.Outline)]
+    public EffectKind Effect { get; set; }
+
+    [Params(1, 2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        MakeFrame();
+        _cpu = new FastCpuCompositor(Width, Height, MaskSize, MaskSize, new EffectSettings { Effect = Effect, Refine = RefineKind.Off }, null, Threads);
+    }
+
+    [Benchmark]
+    public void CpuComposite()
+    {
+        _cpu.Submit(Slot);
+        _cpu.Complete(Slot);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _cpu.Dispose();
 }

@@ -5,8 +5,9 @@ using OpenCvSharp;
 namespace LiveSeg.Tests;
 
 /// <summary>
-/// The GL path (headless EGL: Mesa llvmpipe in CI) against the CPU reference of the same formulas, on synthetic
-/// frames and masks, for every effect and odd sizes. Tolerance: 1 LSB (float rounding order may differ by one ulp).
+/// The GL path (headless EGL: Mesa llvmpipe in CI) and the fast CPU renderer against the CPU reference of the same
+/// formulas, and against each other, on synthetic frames and masks, for every effect and odd sizes. Tolerance: 1 LSB
+/// (float rounding order may differ by one ulp).
 /// </summary>
 public sealed class CompositorTests : IDisposable
 {
@@ -32,14 +33,16 @@ public sealed class CompositorTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void GlCompositor_MatchesCpuReference_Within1Lsb(EffectKind effect, RefineKind refine, float feather, int width, int height, int maskWidth, int maskHeight)
+    public void Renderers_MatchTheCpuReference_AndEachOther_Within1Lsb(EffectKind effect, RefineKind refine, float feather, int width, int height, int maskWidth, int maskHeight)
     {
         var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
         using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
+        using var fast = new FastCpuCompositor(width, height, maskWidth, maskHeight, settings, background, threads: 3);
         using var a = new FrameSlot(maskWidth, maskHeight);
         using var b = new FrameSlot(maskWidth, maskHeight);
+        using var c = new FrameSlot(maskWidth, maskHeight);
         // Two frames, so temporal smoothing (previous mask) is exercised too.
         for (int frame = 0; frame < 2; frame++)
         {
@@ -47,18 +50,30 @@ public sealed class CompositorTests : IDisposable
             {
                 img.CopyTo(a.Image);
                 img.CopyTo(b.Image);
+                img.CopyTo(c.Image);
             }
             FillMask(a.Mask, maskWidth, maskHeight, frame);
             a.Mask.CopyTo(b.Mask, 0);
+            a.Mask.CopyTo(c.Mask, 0);
             gl.Submit(a);
             gl.Complete(a);
             cpu.Submit(b);
             cpu.Complete(b);
-            using var diff = new Mat();
-            Cv2.Absdiff(a.Output, b.Output, diff);
-            Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
-            Assert.True(max <= 1, $"{effect} refine {refine} feather {feather} {width}x{height} frame {frame}: GL differs from the CPU reference by {max} LSB");
+            fast.Submit(c);
+            fast.Complete(c);
+            string what = $"{effect} refine {refine} feather {feather} {width}x{height} frame {frame}";
+            Assert.True(MaxDiff(a.Output, b.Output) <= 1, $"{what}: GL differs from the CPU reference by {MaxDiff(a.Output, b.Output)} LSB");
+            Assert.True(MaxDiff(c.Output, b.Output) <= 1, $"{what}: the fast CPU renderer differs from the CPU reference by {MaxDiff(c.Output, b.Output)} LSB");
+            Assert.True(MaxDiff(c.Output, a.Output) <= 1, $"{what}: the fast CPU renderer differs from GL by {MaxDiff(c.Output, a.Output)} LSB");
         }
+    }
+
+    private static double MaxDiff(Mat x, Mat y)
+    {
+        using var diff = new Mat();
+        Cv2.Absdiff(x, y, diff);
+        Cv2.MinMaxLoc(diff.Reshape(1), out _, out double max);
+        return max;
     }
 
     [Fact]

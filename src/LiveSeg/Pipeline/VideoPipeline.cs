@@ -8,8 +8,8 @@ namespace LiveSeg.Pipeline;
 
 /// <summary>
 /// Segments a video file end to end — the file composition of the shared stages:
-/// <see cref="SourceStage"/> → <see cref="SegmentStage"/> → <see cref="GlCompositor"/> (upload, composite, read-back)
-/// → <see cref="VideoFileSink"/>. The constructor validates every input and opens every resource (the output last, so
+/// <see cref="SourceStage"/> → <see cref="SegmentStage"/> → the compositor (<see cref="GlCompositor"/>: upload,
+/// composite, read-back; or <see cref="FastCpuCompositor"/>, as <see cref="RendererChoice"/> picks) → <see cref="VideoFileSink"/>. The constructor validates every input and opens every resource (the output last, so
 /// a bad input leaves no file); <see cref="Run"/> processes the frames.
 /// <para>Pipelined (default): decode, inference, GL and encode each on their own thread, joined by bounded queues;
 /// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another, one thread.</para>
@@ -25,8 +25,7 @@ internal sealed class VideoPipeline : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly SourceStage _source;
     private readonly SegmentStage _segment;
-    private readonly IHeadlessContext _gl;
-    private readonly GlCompositor _compositor;
+    private readonly ICompositor _compositor;
     private readonly VideoFileSink _sink;
     private readonly FrameSlot[] _slots;
     private bool _captureBusy;
@@ -41,8 +40,12 @@ internal sealed class VideoPipeline : IDisposable
             _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
             _segment = Own(new SegmentStage(job.Model, job.Mask));
-            _gl = Own(HeadlessContext.Create());
-            _compositor = Own(GlCompositor.Create(_gl.Gl, _source.Width, _source.Height, _segment, job.Effect, job.BackgroundPath, adjustable: false));
+            var renderer = RendererChoice.ForVideo(job.Renderer, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
+                job.Effect, job.BackgroundPath, job.RenderThreads > 0 ? job.RenderThreads : RendererChoice.DefaultCpuThreads);
+            if (renderer.Context is not null)
+                Own(renderer.Context);
+            _compositor = Own(renderer.Compositor);
+            RendererDescription = renderer.Description;
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
@@ -64,8 +67,11 @@ internal sealed class VideoPipeline : IDisposable
 
     public OnnxSegmenter Segmenter => _segment.Segmenter;
 
-    /// <summary>GL renderer string and EGL platform, e.g. "llvmpipe (LLVM 15.0.6, 256 bits) via EGL surfaceless".</summary>
-    public string RendererDescription => $"{_gl.Renderer} via EGL {_gl.Platform}; {_compositor.RefineDescription}";
+    /// <summary>
+    /// The renderer, e.g. "CPU renderer, 2 threads (auto: OpenGL here is software, llvmpipe …)" or "NVIDIA H100 …/PCIe/SSE2
+    /// via EGL device", and how mask edges are made.
+    /// </summary>
+    public string RendererDescription { get; } = "";
 
     /// <summary>The frames this run will process: the container's count (or --max-frames, if fewer); 0 when unknown.</summary>
     public int ExpectedFrames { get; }

@@ -20,6 +20,12 @@ internal sealed record VideoSettings
 
     public string? BackgroundPath { get; init; }
 
+    /// <summary>Which compositor draws the effect (auto: OpenGL on a GPU, the CPU renderer where OpenGL is software).</summary>
+    public RendererKind Renderer { get; init; }
+
+    /// <summary>The CPU renderer's threads (0: <see cref="RendererChoice.DefaultCpuThreads"/>).</summary>
+    public int RenderThreads { get; init; }
+
     /// <summary>Run every stage on one thread, one frame at a time (the baseline for the pipelined mode).</summary>
     public bool Sequential { get; init; }
 

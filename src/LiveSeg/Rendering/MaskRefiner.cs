@@ -31,7 +31,7 @@ internal static class RefineChoice
     public static RefineKind For(RefineKind asked, string renderer) =>
         asked != RefineKind.Auto ? asked : IsSoftware(renderer) ? RefineKind.Off : RefineKind.Bilateral;
 
-    /// <summary>The CPU compositor renders in software, like llvmpipe: auto is off.</summary>
+    /// <summary>The CPU renderer renders in software, like llvmpipe: auto is off.</summary>
     public static RefineKind ForCpuRenderer(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Off : asked;
 
     /// <summary>Still images (image, eval, quality: no per-frame budget): auto is bilateral.</summary>
@@ -40,7 +40,7 @@ internal static class RefineChoice
     /// <summary>How the header line names the mode a run uses.</summary>
     public static string Describe(RefineKind asked, RefineKind used) => used switch
     {
-        RefineKind.Off when asked == RefineKind.Auto => "edges bilinear (software OpenGL; --refine bilateral to force)",
+        RefineKind.Off when asked == RefineKind.Auto => "edges bilinear (software rendering; --refine bilateral to force)",
         RefineKind.Off => "edges bilinear",
         RefineKind.Guided => "edges guided by the frame (fast guided filter)",
         _ => "edges guided by the frame (joint bilateral)",

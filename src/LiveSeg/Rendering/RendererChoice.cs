@@ -1,0 +1,82 @@
+using OpenCvSharp;
+
+namespace LiveSeg.Rendering;
+
+/// <summary>Which compositor draws the effects: <c>--renderer auto|gl|cpu</c>.</summary>
+public enum RendererKind
+{
+    /// <summary>OpenGL where it runs on a GPU; the CPU renderer where OpenGL is software (llvmpipe, softpipe, SwiftShader) or missing.</summary>
+    Auto,
+
+    /// <summary>OpenGL shaders (headless EGL for files), whatever the driver.</summary>
+    Gl,
+
+    /// <summary>The CPU renderer: the same formulas row by row on the CPU's cores (within 1 of 255 of the GL path).</summary>
+    Cpu,
+}
+
+/// <summary>A video run's compositor, as <see cref="RendererChoice.ForVideo"/> chose it.</summary>
+/// <param name="Compositor">The compositor.</param>
+/// <param name="Context">The headless GL context it draws in (null for the CPU renderer): owned by the caller, current on the calling thread.</param>
+/// <param name="Description">For the header line: which renderer, why, and how mask edges are made.</param>
+internal sealed record ChosenRenderer(ICompositor Compositor, IHeadlessContext? Context, string Description);
+
+/// <summary>Chooses and makes a file run's compositor.</summary>
+internal static class RendererChoice
+{
+    internal static RendererKind Parse(string value) =>
+        Enum.TryParse(value, ignoreCase: true, out RendererKind k) && Enum.IsDefined(k) && !int.TryParse(value, out _)
+            ? k
+            : Throw.User<RendererKind>($"unknown renderer '{value}': use auto, gl or cpu.");
+
+    /// <summary>Threads for the CPU renderer when not asked: one per core, at most 4 (its bands are memory-bound beyond).</summary>
+    public static int DefaultCpuThreads => Math.Clamp(Environment.ProcessorCount, 1, 4);
+
+    /// <summary>
+    /// The compositor for frames of <paramref name="width"/> x <paramref name="height"/> with the model's mask size:
+    /// <c>gl</c> makes a headless context (an error if there is none); <c>cpu</c> makes none; <c>auto</c> makes one and
+    /// keeps it only if its renderer is not software (and falls back to the CPU renderer, saying so, if there is none).
+    /// </summary>
+    public static ChosenRenderer ForVideo(RendererKind asked, int width, int height, int maskWidth, int maskHeight,
+        EffectSettings effect, string? backgroundPath, int cpuThreads)
+    {
+        string why = "";
+        if (asked != RendererKind.Cpu)
+        {
+            IHeadlessContext? context = null;
+            try
+            {
+                context = HeadlessContext.Create();
+            }
+            catch (LiveSegException e) when (asked == RendererKind.Auto)
+            {
+                why = $"auto: no OpenGL here ({e.Message})";
+            }
+            if (context is not null && asked == RendererKind.Auto && RefineChoice.IsSoftware(context.Renderer))
+            {
+                why = $"auto: OpenGL here is software, {context.Renderer}; --renderer gl to use it";
+                context.Dispose();
+                context = null;
+            }
+            if (context is not null)
+            {
+                try
+                {
+                    using Mat? bg = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
+                    var gl = new GlCompositor(context.Gl, new ShaderLibrary(), width, height, maskWidth, maskHeight, effect, bg, adjustable: false);
+                    return new ChosenRenderer(gl, context, $"{context.Renderer} via EGL {context.Platform}; {gl.RefineDescription}");
+                }
+                catch
+                {
+                    context.Dispose();
+                    throw;
+                }
+            }
+        }
+        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
+        var cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, background, cpuThreads);
+        string threads = cpu.Threads == 1 ? "1 thread" : $"{cpu.Threads} threads";
+        string refine = RefineChoice.Describe(effect.Refine, RefineChoice.ForCpuRenderer(effect.Refine));
+        return new ChosenRenderer(cpu, null, why.Length > 0 ? $"CPU renderer, {threads} ({why}); {refine}" : $"CPU renderer, {threads}; {refine}");
+    }
+}
