@@ -10,52 +10,68 @@ namespace LiveSeg;
 /// with OpenGL shaders, either on a headless context of its own (<see cref="CreateHeadless"/>: EGL, no display) or in
 /// the host program's current context (<see cref="CreateInCurrentContext"/>: the host owns the window and the loop;
 /// LiveSeg draws where it is told and puts back every piece of GL state it changed). Textures and framebuffers are
-/// made once; a frame allocates nothing. A headless compositor may be called from any thread, one call at a time (its
-/// context is current only during a call, and the calling thread's own current context is put back afterwards); one in
-/// the host's context is called on the thread where that context is current.
+/// made once; a frame allocates nothing. A headless compositor does its OpenGL work on a thread of its own: any thread
+/// may call it, one call at a time, and the calling thread's own graphics context (EGL, GLX, WGL) is never touched.
+/// One in the host's context is called on the thread where that context is current.
 /// </summary>
 public sealed class Compositor : IDisposable
 {
+    private readonly GlThread? _thread;       // headless: where its context is current
     private readonly IHeadlessContext? _own;
     private readonly GL _gl;
     private readonly GlCompositor _inner;
     private readonly GlStateGuard? _hostState;
     private readonly object _gate = new();
+    private readonly Action _composite, _draw, _apply;
     private RenderTarget? _last;
     private bool _disposed;
 
-    private Compositor(IHeadlessContext? own, GL gl, int width, int height, EffectSettings effect, string? backgroundPath)
+    // A call's arguments, for the work delegates (made once, so a call allocates nothing).
+    private Mat? _frame, _destination;
+    private MaskView? _mask;
+    private EffectSettings _effect;
+    private (uint Framebuffer, int X, int Y, int W, int H) _drawTo;
+
+    private Compositor(GlThread? thread, IHeadlessContext? own, GL gl, GlCompositor inner, int width, int height)
     {
-        _own = own;
-        _gl = gl;
+        (_thread, _own, _gl, _inner, Width, Height) = (thread, own, gl, inner, width, height);
         _hostState = own is null ? new GlStateGuard(gl) : null;
-        Width = width;
-        Height = height;
+        _composite = () => _inner.ReadBack(Render(_frame!, _mask!), _destination!);
+        _draw = DrawNow;
+        _apply = () => _inner.Apply(_effect);
+    }
+
+    /// <summary>Adjustable: every effect's program and the blur and background targets are made now, so Effect can change freely.</summary>
+    private static GlCompositor Build(GL gl, int width, int height, EffectSettings effect, string? backgroundPath)
+    {
         using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
-        // Adjustable: every effect's program and the blur and background targets are made now, so Effect can change freely.
-        _inner = new GlCompositor(gl, new ShaderLibrary(), width, height, 256, 256, effect.Validated(), background, adjustable: true);
+        return new GlCompositor(gl, new ShaderLibrary(), width, height, 256, 256, effect.Validated(), background, adjustable: true);
     }
 
     /// <summary>
     /// A compositor with its own headless OpenGL context (on Linux EGL: Mesa llvmpipe without a GPU, the NVIDIA
-    /// driver's EGL with one; elsewhere a hidden window's), for frames of <paramref name="width"/> x <paramref name="height"/>. The calling
-    /// thread's current context, if it has one, is current again when this returns.
+    /// driver's EGL with one; elsewhere a hidden window's), for frames of <paramref name="width"/> x
+    /// <paramref name="height"/>. The context lives on a thread the compositor owns.
     /// </summary>
     public static Compositor CreateHeadless(int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
-        var context = HeadlessContext.Create();
+        var thread = new GlThread("liveseg-compositor");
+        IHeadlessContext? context = null;
+        GlCompositor? inner = null;
         try
         {
-            return new Compositor(context, context.Gl, width, height, effect, backgroundPath);
+            thread.Invoke(() =>
+            {
+                context = HeadlessContext.Create();
+                inner = Build(context.Gl, width, height, effect, backgroundPath);
+            });
+            return new Compositor(thread, context, context!.Gl, inner!, width, height);
         }
         catch
         {
-            context.Dispose();
+            thread.Invoke(() => context?.Dispose());
+            thread.Dispose();
             throw;
-        }
-        finally
-        {
-            context.Leave(); // the context current before Create, or none: this one is then free for any thread
         }
     }
 
@@ -72,7 +88,7 @@ public sealed class Compositor : IDisposable
         state.Save();
         try
         {
-            return new Compositor(null, gl, width, height, effect, backgroundPath);
+            return new Compositor(null, null, gl, Build(gl, width, height, effect, backgroundPath), width, height);
         }
         finally
         {
@@ -92,33 +108,43 @@ public sealed class Compositor : IDisposable
         get => _inner.Settings;
         set
         {
-            Enter();
-            try
+            lock (_gate)
             {
-                _inner.Apply(value.Validated());
-            }
-            finally
-            {
-                Leave();
+                _effect = value.Validated();
+                Run(_apply);
             }
         }
     }
 
-    /// <summary>The OpenGL texture (RGBA8, the image's top row first) holding the last composite, for a host that draws it itself.</summary>
-    public uint LastTexture => _last?.Texture.Handle ?? 0;
+    /// <summary>
+    /// The OpenGL texture (RGBA8, the image's top row first) holding the last composite, for a host that draws it
+    /// itself (0 before the first and after disposal). Only a compositor in the host's context gives a texture the
+    /// host can use: a headless one's lives in LiveSeg's own context.
+    /// </summary>
+    public uint LastTexture
+    {
+        get
+        {
+            lock (_gate)
+                return _disposed ? 0 : _last?.Texture.Handle ?? 0;
+        }
+    }
 
     /// <summary>Composites <paramref name="frameBgr"/> (8-bit BGR, <see cref="Width"/> x <see cref="Height"/>) with <paramref name="mask"/> and reads it back into <paramref name="destinationBgr"/>.</summary>
     public void Composite(Mat frameBgr, MaskView mask, Mat destinationBgr)
     {
         ArgumentNullException.ThrowIfNull(destinationBgr);
-        Enter();
-        try
+        lock (_gate)
         {
-            _inner.ReadBack(Render(frameBgr, mask), destinationBgr);
-        }
-        finally
-        {
-            Leave();
+            (_frame, _mask, _destination) = (frameBgr, mask, destinationBgr);
+            try
+            {
+                Run(_composite);
+            }
+            finally
+            {
+                (_frame, _mask, _destination) = (null, null, null);
+            }
         }
     }
 
@@ -126,24 +152,37 @@ public sealed class Compositor : IDisposable
     /// Composites <paramref name="frameBgr"/> with <paramref name="mask"/> and draws it into the host's
     /// <paramref name="framebuffer"/> (0 = the window's) inside the rectangle (<paramref name="x"/>, <paramref name="y"/>,
     /// <paramref name="width"/>, <paramref name="height"/>; GL window coordinates, origin bottom left), scaled with the
-    /// aspect kept. Does not clear, swap, or leave any of its state behind.
+    /// aspect kept, by a framebuffer blit: the framebuffer must be single-sampled with a normalised (not integer)
+    /// colour format. Does not clear, swap, or leave any of its state behind.
     /// </summary>
     public void Draw(Mat frameBgr, MaskView mask, uint framebuffer, int x, int y, int width, int height)
     {
-        Enter();
-        try
+        lock (_gate)
         {
-            RenderTarget target = Render(frameBgr, mask);
-            var (lx, ly, lw, lh) = GlCompositor.Letterbox(Width, Height, width, height);
-            _gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, target.Handle);
-            _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
-            _gl.BlitFramebuffer(0, 0, Width, Height, x + lx, y + ly + lh, x + lx + lw, y + ly, ClearBufferMask.ColorBufferBit,
-                lw == Width && lh == Height ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
+            (_frame, _mask, _drawTo) = (frameBgr, mask, (framebuffer, x, y, width, height));
+            try
+            {
+                Run(_draw);
+            }
+            finally
+            {
+                (_frame, _mask) = (null, null);
+            }
         }
-        finally
-        {
-            Leave();
-        }
+    }
+
+    private void DrawNow()
+    {
+        var (framebuffer, x, y, width, height) = _drawTo;
+        _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
+        if (_gl.GetInteger(GetPName.Samples) > 0)
+            throw new ArgumentException($"framebuffer {framebuffer} is multisampled: LiveSeg blits into it, which OpenGL allows only into a single-sampled framebuffer; draw into a single-sampled one (or use LastTexture)", nameof(framebuffer));
+        RenderTarget target = Render(_frame!, _mask!);
+        var (lx, ly, lw, lh) = GlCompositor.Letterbox(Width, Height, width, height);
+        _gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, target.Handle);
+        _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
+        _gl.BlitFramebuffer(0, 0, Width, Height, x + lx, y + ly + lh, x + lx + lw, y + ly, ClearBufferMask.ColorBufferBit,
+            lw == Width && lh == Height ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
     }
 
     private RenderTarget Render(Mat frameBgr, MaskView mask)
@@ -159,38 +198,27 @@ public sealed class Compositor : IDisposable
         return _last;
     }
 
-    /// <summary>Before GL work: one call at a time; saves the host's state, or makes its own context current.</summary>
-    private void Enter()
+    /// <summary>Runs GL work (a delegate made once): on its own thread, or in the host's context with the host's state saved and put back. Called under the lock.</summary>
+    private void Run(Action work)
     {
-        Monitor.Enter(_gate);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_thread is not null)
+        {
+            _thread.Invoke(work);
+            return;
+        }
+        _hostState!.Save();
         try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _hostState?.Save();
-            _own?.Enter();
-        }
-        catch
-        {
-            Monitor.Exit(_gate);
-            throw;
-        }
-    }
-
-    /// <summary>After GL work: puts the host's state back, or the calling thread's own context.</summary>
-    private void Leave()
-    {
-        try
-        {
-            _hostState?.Restore();
-            _own?.Leave();
+            work();
         }
         finally
         {
-            Monitor.Exit(_gate);
+            _hostState.Restore();
         }
     }
 
-    /// <summary>Frees the textures, framebuffers and programs (and its own context, if headless); in a host's context, call it while that context exists.</summary>
+    /// <summary>Frees the textures, framebuffers and programs (and its own context and thread, if headless); in a host's context, call it while that context exists.</summary>
     public void Dispose()
     {
         lock (_gate)
@@ -199,20 +227,23 @@ public sealed class Compositor : IDisposable
                 return;
             try
             {
-                Enter();
-                try
+                Run(() =>
                 {
-                    _inner.Dispose();
-                }
-                finally
-                {
-                    Leave();
-                }
+                    try
+                    {
+                        _inner.Dispose();
+                    }
+                    finally
+                    {
+                        _own?.Dispose();
+                    }
+                });
             }
             finally
             {
                 _disposed = true;
-                _own?.Dispose();
+                _last = null;
+                _thread?.Dispose();
             }
         }
     }

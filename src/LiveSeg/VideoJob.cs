@@ -30,7 +30,7 @@ public sealed record VideoOptions
     /// <summary>Which compositor draws the effect (default auto: OpenGL on a GPU, the CPU renderer where OpenGL is software or missing).</summary>
     public RendererKind Renderer { get; init; }
 
-    /// <summary>Process only the first this many frames (0 = all); reaching it is a complete run.</summary>
+    /// <summary>The number of frames to process from the start (0 = all); stopping there is a complete run.</summary>
     public int MaxFrames { get; init; }
 }
 
@@ -53,13 +53,17 @@ public sealed record VideoResult(int Frames, double Seconds, bool Complete, bool
 public static class VideoJob
 {
     /// <summary>
-    /// Runs the job on the calling thread (it blocks; stages run on their own threads). Cancelling
+    /// Runs the job and returns when it is done (it blocks the calling thread; the stages run on threads of their own, the
+    /// OpenGL work on one that is never the caller's). Cancelling
     /// <paramref name="cancel"/> stops reading: the frames already read are finished and the output is closed, playable,
     /// with every frame processed so far (<see cref="VideoResult.Complete"/> is then false). Bad input is a
     /// <see cref="LiveSegException"/> with a one-line message. <paramref name="progress"/> hears how far it is five
     /// times a second (from a timer thread, one report at a time) and once more at the end, and never after Run
     /// returns; if its handler throws, the run stops as if cancelled, the output keeps what was done, and Run
-    /// rethrows that exception.
+    /// rethrows that exception. These guarantees hold for an <see cref="IProgress{T}"/> whose Report runs the handler
+    /// itself; <see cref="Progress{T}"/> posts it to its synchronisation context (or the thread pool), so there it
+    /// may run after Run returns and its exceptions are not seen here. Run blocks the calling thread: a handler that
+    /// waits for that thread (a UI dispatcher's Invoke) deadlocks.
     /// </summary>
     public static VideoResult Run(VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -76,6 +80,29 @@ public static class VideoJob
             MaxFrames = options.MaxFrames,
             Renderer = options.Renderer,
         };
+        // The pipeline's OpenGL context is made and used on a thread of its own: a caller's thread may have its own
+        // graphics context current (GLX, WGL, EGL), which EGL would refuse to displace or LiveSeg would leave replaced.
+        VideoResult? result = null;
+        ExceptionDispatchInfo? failure = null;
+        var worker = new Thread(() =>
+        {
+            try
+            {
+                result = RunHere(settings, progress, cancel);
+            }
+            catch (Exception e)
+            {
+                failure = ExceptionDispatchInfo.Capture(e);
+            }
+        }) { Name = "liveseg-video" };
+        worker.Start();
+        worker.Join();
+        failure?.Throw();
+        return result!;
+    }
+
+    private static VideoResult RunHere(VideoSettings settings, IProgress<VideoProgress>? progress, CancellationToken cancel)
+    {
         using var pipeline = new VideoPipeline(settings);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         var reporter = new ProgressReporter(progress, () => new(pipeline.Recorder.Count, pipeline.ExpectedFrames), stop);
@@ -109,6 +136,7 @@ public static class VideoJob
         {
             if (progress is null)
                 return;
+            bool stopRun = false;
             lock (_gate)
             {
                 if (_finished)
@@ -123,8 +151,19 @@ public static class VideoJob
                 {
                     _finished = true;
                     _failure = ExceptionDispatchInfo.Capture(e);
-                    if (!last)
-                        stop.Cancel();
+                    stopRun = !last;
+                }
+            }
+            if (stopRun)
+            {
+                // Outside the lock: cancelling runs the pipeline's stop callbacks here, on the timer thread.
+                try
+                {
+                    stop.Cancel();
+                }
+                catch (AggregateException)
+                {
+                    // a stop callback failed: the run still stops (capture is told first), and the handler's exception is rethrown
                 }
             }
         }

@@ -83,7 +83,11 @@ public sealed class CompositorApiTests : IDisposable
             {
                 gl.BufferData(BufferTargetARB.PixelUnpackBuffer, 64, null, BufferUsageARB.StreamDraw);
             }
+            uint pack = gl.GenBuffer();
+            gl.BindBuffer(BufferTargetARB.PixelPackBuffer, pack); // Composite's read-back must not write into it
+            gl.PixelStore(PixelStoreParameter.PackSkipRows, 3);
             gl.PolygonMode(TriangleFace.FrontAndBack, PolygonMode.Line);
+            gl.Enable(EnableCap.RasterizerDiscard);
             // The host works on texture unit 10 (above the units LiveSeg saves), where its texture must stay bound.
             gl.ActiveTexture(TextureUnit.Texture10);
             gl.BindTexture(TextureTarget.Texture2D, hostTexture.Handle);
@@ -111,7 +115,8 @@ public sealed class CompositorApiTests : IDisposable
                     gl.GetInteger(GetPName.CurrentProgram), active, gl.GetInteger(GetPName.TextureBinding2D),
                     gl.GetInteger(GetPName.VertexArrayBinding), gl.IsEnabled(EnableCap.Blend) ? 1 : 0, gl.IsEnabled(EnableCap.ScissorTest) ? 1 : 0,
                     gl.GetInteger(GetPName.BlendSrcRgb), gl.GetInteger(GetPName.UnpackAlignment), gl.GetInteger(GetPName.UnpackSkipPixels),
-                    gl.GetInteger(GetPName.PixelUnpackBufferBinding), ColorMaskAlpha(gl), .. viewport, .. polygon, .. samplers, .. textures];
+                    gl.GetInteger(GetPName.PixelUnpackBufferBinding), gl.GetInteger(GetPName.PixelPackBufferBinding), gl.GetInteger(GetPName.PackSkipRows),
+                    gl.IsEnabled(EnableCap.RasterizerDiscard) ? 1 : 0, ColorMaskAlpha(gl), .. viewport, .. polygon, .. samplers, .. textures];
             }
             int[] before = Snapshot();
             Assert.Equal((int)TextureUnit.Texture10, before[3]);
@@ -123,11 +128,21 @@ public sealed class CompositorApiTests : IDisposable
                 compositor.Draw(frame, mask, hostTarget.Handle, 0, 0, W, H);
                 Assert.Equal(before, Snapshot());
                 Assert.NotEqual(0u, compositor.LastTexture);
+                using (var composited = new Mat())
+                {
+                    compositor.Composite(frame, mask, composited);
+                    Assert.Equal(before, Snapshot());
+                    var s = Synthetic.SquareAt(0, W, H);
+                    Assert.True(composited.At<Vec3b>(s.Y + s.Height / 2, s.X + s.Width / 2).Item0 > 240, "Composite: the person is not white");
+                    Assert.True(composited.At<Vec3b>(3, 3).Item0 < 15, "Composite: the background is not black");
+                }
 
                 // What LiveSeg drew into the host's framebuffer (read without disturbing the state checked above).
                 using var pixels = new Mat(H, W, MatType.CV_8UC4);
                 Assert.Equal(GLEnum.NoError, gl.GetError()); // LiveSeg's own calls raised none
                 gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, hostTarget.Handle);
+                gl.BindBuffer(BufferTargetARB.PixelPackBuffer, 0);
+                gl.PixelStore(PixelStoreParameter.PackSkipRows, 0);
                 gl.PixelStore(PixelStoreParameter.PackAlignment, 1);
                 unsafe
                 {
@@ -141,6 +156,7 @@ public sealed class CompositorApiTests : IDisposable
             gl.DeleteVertexArray(hostVao);
             gl.DeleteSampler(sampler);
             gl.DeleteBuffer(unpack);
+            gl.DeleteBuffer(pack);
         }
     }
 
@@ -221,8 +237,49 @@ public sealed class CompositorApiTests : IDisposable
     }
 
     /// <summary>
+    /// A caller whose thread has a GLX context current (a GLFW window on X11): the headless compositor works (its EGL
+    /// context lives on its own thread) and the caller's context stays current; so does a video job's.
+    /// </summary>
+    [SkippableFact]
+    public void Headless_WithTheCallersGlxContextCurrent_WorksAndLeavesIt()
+    {
+        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
+        var (segmenter, frame, mask) = Segmented();
+        using (segmenter)
+        using (frame)
+        using (var window = new GlfwWindow(32, 32, "caller", vsync: false, visible: false))
+        using (var output = new Mat())
+        {
+            Assert.Equal(window.Handle, GlfwWindow.CurrentContext());
+            using (var compositor = Compositor.CreateHeadless(W, H, new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off }))
+            {
+                compositor.Composite(frame, mask, output);
+                Assert.Equal(window.Handle, GlfwWindow.CurrentContext());
+            }
+            Assert.Equal(window.Handle, GlfwWindow.CurrentContext());
+            var sq = Synthetic.SquareAt(0, W, H);
+            Assert.True(output.At<Vec3b>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2).Item0 > 240);
+            // A video job on the same thread, OpenGL renderer: the same.
+            string input = _dir.File("in.mkv");
+            Synthetic.WriteVideo(input, 4, 160, 120, 30);
+            var result = VideoJob.Run(new VideoOptions
+            {
+                Input = input,
+                Output = _dir.File("out.avi"),
+                Model = Synthetic.ColorKeyModel(_dir),
+                Segmenter = new SegmenterOptions { Device = DeviceChoice.Cpu },
+                Renderer = RendererKind.Gl,
+            });
+            Assert.Equal(4, result.Frames);
+            Assert.Equal(window.Handle, GlfwWindow.CurrentContext());
+            Assert.Equal(GLEnum.NoError, window.Gl.GetError());
+        }
+    }
+
+    /// <summary>
     /// A host that initialised GLFW itself and has its window's context current: LiveSeg's hidden-window context
-    /// (Windows' headless context) puts the host's context back and does not terminate the host's GLFW.
+    /// (Windows' headless context), made and disposed on the host's thread, puts the host's context back and does not
+    /// terminate the host's GLFW.
     /// </summary>
     [SkippableFact]
     public void HiddenWindowContext_LeavesTheHostsGlfwAndContext()
@@ -235,13 +292,8 @@ public sealed class CompositorApiTests : IDisposable
             {
                 var hidden = HeadlessContext.CreateHiddenWindow();
                 Assert.True(hidden.IsCurrent);
-                hidden.Leave();
-                Assert.Equal(host.Handle, GlfwWindow.CurrentContext());
-                hidden.Enter();
-                Assert.True(hidden.IsCurrent);
-                hidden.Leave();
-                Assert.Equal(host.Handle, GlfwWindow.CurrentContext());
                 hidden.Dispose();
+                Assert.Equal(host.Handle, GlfwWindow.CurrentContext());
                 Assert.True(HostGlfw.IsInitialised(), "LiveSeg's hidden window terminated the host's GLFW");
             }
             Assert.True(HostGlfw.IsInitialised(), "LiveSeg's window terminated the host's GLFW");

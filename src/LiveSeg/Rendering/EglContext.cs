@@ -6,8 +6,8 @@ namespace LiveSeg.Rendering;
 /// <summary>
 /// A headless OpenGL 3.3 core context through EGL, with no window and no display server: Mesa's surfaceless platform
 /// (llvmpipe or a DRM GPU) first, then the device platform (the NVIDIA driver's EGL). The context is current on the
-/// thread that created it; all GL work of a pipeline happens on that thread, and it must also dispose it.
-/// Rendering goes into framebuffer objects; there is no default framebuffer.
+/// thread that created it; all its GL work happens on that thread, which also disposes it (and then has its earlier
+/// EGL context current again). Rendering goes into framebuffer objects; there is no default framebuffer.
 /// </summary>
 internal sealed unsafe class EglContext : IHeadlessContext
 {
@@ -70,6 +70,8 @@ internal sealed unsafe class EglContext : IHeadlessContext
         {
             Throw.User($"OpenGL: libEGL.so.1 was not found ({e.Message}): install libegl1 libegl-mesa0 libgl1-mesa-dri (Debian/Ubuntu) or the NVIDIA driver.", e);
         }
+        if (_previous.Api is not 0 and not EglOpenGlApi)
+            eglBindAPI(_previous.Api); // the thread's bound API as it was
         Throw.User($"OpenGL: no headless EGL context could be created ({string.Join("; ", failures)}): install libegl1 libegl-mesa0 libgl1-mesa-dri, or the NVIDIA driver with its EGL library.");
     }
 
@@ -157,15 +159,6 @@ internal sealed unsafe class EglContext : IHeadlessContext
         }
     }
 
-    public void Enter()
-    {
-        _previous = Binding.OfThisThread();
-        if (_previous.Context != _context)
-            MakeCurrent();
-    }
-
-    public void Leave() => RestorePrevious();
-
     private void RestorePrevious()
     {
         if (_previous.Context != _context)
@@ -179,8 +172,8 @@ internal sealed unsafe class EglContext : IHeadlessContext
     }
 
     /// <summary>
-    /// Destroys the context; if it is current on this thread, the context current before it (at creation or the last
-    /// <see cref="Enter"/>) is made current again, or none. The display stays initialised: EGL gives every
+    /// Destroys the context; if it is current on this thread, the context current before it was made is made current
+    /// again, or none. The display stays initialised: EGL gives every
     /// caller in the process the same display, and terminating it would break the other contexts on it (another
     /// compositor's, a host's).
     /// </summary>

@@ -43,33 +43,41 @@ internal sealed unsafe class GlCompositor : ICompositor
         for (int i = 0; i < 16 && gl.GetError() != GLEnum.NoError; i++)
         {
         }
-        int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
-        if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
-            Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
-        AskedRefine = settings.Refine;
-        settings = settings with { Refine = RefineChoice.For(settings.Refine, gl.GetStringS(StringName.Renderer) ?? "") };
-        _triangle = new FullScreenTriangle(gl);
-        _upload = new UploadStage(gl, width, height);
-        for (int i = 0; i < Depth; i++)
-            _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
-        _readback = new ReadbackStage(gl, width, height, Depth);
-        if (adjustable || settings.Effect == EffectKind.Blur)
-            _blur = new BlurStage(gl, shaders, _triangle, width, height, adjustable ? 1 : settings.BlurFactor);
-        if (adjustable || settings.Effect == EffectKind.Replace)
+        try
         {
-            _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
-            using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
-            SetBackground(cover);
+            int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
+            if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
+                Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
+            AskedRefine = settings.Refine;
+            settings = settings with { Refine = RefineChoice.For(settings.Refine, gl.GetStringS(StringName.Renderer) ?? "") };
+            _triangle = new FullScreenTriangle(gl);
+            _upload = new UploadStage(gl, width, height);
+            for (int i = 0; i < Depth; i++)
+                _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
+            _readback = new ReadbackStage(gl, width, height, Depth);
+            if (adjustable || settings.Effect == EffectKind.Blur)
+                _blur = new BlurStage(gl, shaders, _triangle, width, height, adjustable ? 1 : settings.BlurFactor);
+            if (adjustable || settings.Effect == EffectKind.Replace)
+            {
+                _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
+                using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
+                SetBackground(cover);
+            }
+            if (settings.Refine != RefineKind.Off)
+                _refine = new RefineStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings.Refine);
+            _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
+            Settings = settings;
+            SetMaskSize(maskWidth, maskHeight);
+            Apply(settings);
+            GLEnum error = gl.GetError();
+            if (error != GLEnum.NoError)
+                throw new InvalidOperationException($"OpenGL error {error} while setting up the compositor");
         }
-        if (settings.Refine != RefineKind.Off)
-            _refine = new RefineStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings.Refine);
-        _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
-        Settings = settings;
-        SetMaskSize(maskWidth, maskHeight);
-        Apply(settings);
-        GLEnum error = gl.GetError();
-        if (error != GLEnum.NoError)
-            throw new InvalidOperationException($"OpenGL error {error} while setting up the compositor");
+        catch
+        {
+            Dispose(); // what was made so far: in a host's context it would otherwise stay behind
+            throw;
+        }
     }
 
     /// <summary>The compositor for a run: frame size, the segment stage's mask size, the effect, the background image file (or the default gradient).</summary>
@@ -198,16 +206,17 @@ internal sealed unsafe class GlCompositor : ICompositor
         return ((windowW - w) / 2, (windowH - h) / 2, w, h);
     }
 
+    /// <summary>Deletes every GL object (also those of a constructor that failed part-way: unmade ones are null).</summary>
     public void Dispose()
     {
-        _readback.Dispose();
+        _readback?.Dispose();
         foreach (var o in _outputs)
-            o.Dispose();
-        _effect.Dispose();
+            o?.Dispose();
+        _effect?.Dispose();
         _refine?.Dispose();
         _background?.Dispose();
         _blur?.Dispose();
-        _upload.Dispose();
-        _triangle.Dispose();
+        _upload?.Dispose();
+        _triangle?.Dispose();
     }
 }

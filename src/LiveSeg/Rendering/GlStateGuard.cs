@@ -12,10 +12,11 @@ namespace LiveSeg.Rendering;
 /// unbound for LiveSeg), the active texture unit (unit 0 for LiveSeg), and the 2D texture and sampler object (none for
 /// LiveSeg) of each unit LiveSeg uses (<see cref="Units"/>); the host's units above those are never touched;</item>
 /// <item>pixel store: every pack and unpack parameter (defaults for LiveSeg);</item>
-/// <item>capabilities: blend (per draw buffer), scissor, depth, stencil, cull, sRGB conversion, colour logic op,
-/// rasterizer discard, alpha to coverage (all off for LiveSeg);</item>
-/// <item>the colour mask (per draw buffer; all channels for LiveSeg), polygon mode (fill for LiveSeg), blend
-/// functions, viewport and clear colour.</item>
+/// <item>capabilities: blend (per draw buffer), scissor test (per viewport), depth, stencil, cull, sRGB conversion,
+/// colour logic op, rasterizer discard, alpha to coverage (all off for LiveSeg);</item>
+/// <item>the colour mask (per draw buffer; all channels for LiveSeg), polygon mode (fill for LiveSeg), the viewport
+/// (every viewport of OpenGL 4.1's viewport arrays) and the clear colour. Blend functions and equations are neither
+/// changed nor touched (blending is off for LiveSeg's passes).</item>
 /// </list>
 /// Made once and reused: a call allocates nothing.
 /// </summary>
@@ -24,11 +25,9 @@ internal sealed unsafe class GlStateGuard
     /// <summary>Texture units LiveSeg's passes bind (they use 0–2); these units' textures and samplers are saved.</summary>
     public const int Units = 4;
 
-    private const int MaxDrawBuffers = 8;
-
     private static readonly EnableCap[] s_caps =
     [
-        EnableCap.ScissorTest, EnableCap.DepthTest, EnableCap.StencilTest, EnableCap.CullFace, EnableCap.FramebufferSrgb,
+        EnableCap.DepthTest, EnableCap.StencilTest, EnableCap.CullFace, EnableCap.FramebufferSrgb,
         EnableCap.ColorLogicOp, EnableCap.RasterizerDiscard, EnableCap.SampleAlphaToCoverage,
     ];
 
@@ -47,22 +46,29 @@ internal sealed unsafe class GlStateGuard
 
     private readonly GL _gl;
     private readonly int _drawBuffers;
-    private readonly int[] _viewport = new int[4];
+    private readonly int _viewports;          // 1 before OpenGL 4.1, else GL_MAX_VIEWPORTS
+    private readonly float[] _viewport;       // x, y, w, h per viewport
+    private readonly bool[] _scissor;         // per viewport
     private readonly float[] _clear = new float[4];
     private readonly int[] _polygonMode = new int[2];
     private readonly int[] _textures = new int[Units];
     private readonly int[] _samplers = new int[Units];
     private readonly int[] _pixelStore = new int[s_pixelStore.Length];
     private readonly bool[] _caps = new bool[s_caps.Length];
-    private readonly bool[] _blend = new bool[MaxDrawBuffers];
-    private readonly bool[] _colorMasks = new bool[MaxDrawBuffers * 4];
+    private readonly bool[] _blend;
+    private readonly bool[] _colorMasks;
     private int _draw, _read, _program, _active, _vertexArray, _arrayBuffer, _unpackBuffer, _packBuffer;
-    private int _blendSrcRgb, _blendDstRgb, _blendSrcAlpha, _blendDstAlpha;
 
     public GlStateGuard(GL gl)
     {
         _gl = gl;
-        _drawBuffers = Math.Clamp(gl.GetInteger(GetPName.MaxDrawBuffers), 1, MaxDrawBuffers);
+        _drawBuffers = Math.Max(1, gl.GetInteger(GetPName.MaxDrawBuffers));
+        _blend = new bool[_drawBuffers];
+        _colorMasks = new bool[_drawBuffers * 4];
+        int major = gl.GetInteger(GetPName.MajorVersion), minor = gl.GetInteger(GetPName.MinorVersion);
+        _viewports = major > 4 || (major == 4 && minor >= 1) ? Math.Max(1, gl.GetInteger(GetPName.MaxViewports)) : 1;
+        _viewport = new float[_viewports * 4];
+        _scissor = new bool[_viewports];
     }
 
     /// <summary>Saves the host's state and sets what LiveSeg's passes need.</summary>
@@ -107,13 +113,23 @@ internal sealed unsafe class GlStateGuard
         }
         gl.Disable(EnableCap.Blend);
         gl.ColorMask(true, true, true, true);
-        _blendSrcRgb = gl.GetInteger(GetPName.BlendSrcRgb);
-        _blendDstRgb = gl.GetInteger(GetPName.BlendDstRgb);
-        _blendSrcAlpha = gl.GetInteger(GetPName.BlendSrcAlpha);
-        _blendDstAlpha = gl.GetInteger(GetPName.BlendDstAlpha);
         gl.GetInteger(GetPName.PolygonMode, _polygonMode);
         gl.PolygonMode(TriangleFace.FrontAndBack, PolygonMode.Fill);
-        gl.GetInteger(GetPName.Viewport, _viewport);
+        if (_viewports == 1)
+        {
+            gl.GetFloat(GetPName.Viewport, _viewport);
+            _scissor[0] = gl.IsEnabled(EnableCap.ScissorTest);
+        }
+        else
+        {
+            for (uint i = 0; i < _viewports; i++)
+            {
+                fixed (float* v = &_viewport[i * 4])
+                    gl.GetFloat(GLEnum.Viewport, i, v);
+                _scissor[i] = gl.IsEnabled(EnableCap.ScissorTest, i);
+            }
+        }
+        gl.Disable(EnableCap.ScissorTest); // every viewport's
         gl.GetFloat(GetPName.ColorClearValue, _clear);
     }
 
@@ -148,10 +164,25 @@ internal sealed unsafe class GlStateGuard
             int c = (int)i * 4;
             gl.ColorMask(i, _colorMasks[c], _colorMasks[c + 1], _colorMasks[c + 2], _colorMasks[c + 3]);
         }
-        gl.BlendFuncSeparate((BlendingFactor)_blendSrcRgb, (BlendingFactor)_blendDstRgb, (BlendingFactor)_blendSrcAlpha, (BlendingFactor)_blendDstAlpha);
         // Core profile keeps one polygon mode for both faces (glGet answers it twice).
         gl.PolygonMode(TriangleFace.FrontAndBack, (PolygonMode)_polygonMode[0]);
-        gl.Viewport(_viewport[0], _viewport[1], (uint)_viewport[2], (uint)_viewport[3]);
+        if (_viewports == 1)
+        {
+            gl.Viewport((int)_viewport[0], (int)_viewport[1], (uint)_viewport[2], (uint)_viewport[3]);
+            Set(EnableCap.ScissorTest, _scissor[0]);
+        }
+        else
+        {
+            for (uint i = 0; i < _viewports; i++)
+            {
+                int v = (int)i * 4;
+                gl.ViewportIndexed(i, _viewport[v], _viewport[v + 1], _viewport[v + 2], _viewport[v + 3]);
+                if (_scissor[i])
+                    gl.Enable(EnableCap.ScissorTest, i);
+                else
+                    gl.Disable(EnableCap.ScissorTest, i);
+            }
+        }
         gl.ClearColor(_clear[0], _clear[1], _clear[2], _clear[3]);
     }
 

@@ -178,12 +178,24 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
         return glfwGetError(null) != NotInitialized;
     }
 
-    /// <summary>GLFW's context current on the calling thread (0: none, or GLFW not initialised).</summary>
+    /// <summary>GLFW's context current on the calling thread (0: none, GLFW not initialised, or no GLFW library: creating a window says so).</summary>
     public static nint CurrentContext()
     {
-        nint current = glfwGetCurrentContext();
-        _ = glfwGetError(null); // a call before glfwInit leaves GLFW_NOT_INITIALIZED behind: not an error here
-        return current;
+        try
+        {
+            lock (s_glfwGate)
+            {
+                if (s_windows > 0)
+                    return glfwGetCurrentContext();
+                nint current = glfwGetCurrentContext();
+                _ = glfwGetError(null); // before glfwInit the call leaves GLFW_NOT_INITIALIZED behind: not an error here
+                return current;
+            }
+        }
+        catch (DllNotFoundException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Makes a GLFW window's context (0: none) current on the calling thread.</summary>

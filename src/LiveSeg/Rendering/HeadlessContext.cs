@@ -3,9 +3,8 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// An OpenGL 3.3 core context with no window on screen, current on the thread that made it. A pipeline keeps it current
-/// on its GL thread; a library caller's work borrows it with <see cref="Enter"/> / <see cref="Leave"/>, so the calling
-/// thread's own current context (if any) is put back and the context may serve another thread next time.
+/// An OpenGL 3.3 core context with no window on screen, current on the thread that made it, where all its GL work
+/// happens and where it is disposed; disposing it makes the context that was current there before it current again.
 /// </summary>
 internal interface IHeadlessContext : IDisposable
 {
@@ -22,15 +21,6 @@ internal interface IHeadlessContext : IDisposable
 
     /// <summary>Whether this context is current on the calling thread.</summary>
     bool IsCurrent { get; }
-
-    /// <summary>Remembers the calling thread's current context and makes this one current.</summary>
-    void Enter();
-
-    /// <summary>
-    /// Makes the context remembered by <see cref="Enter"/> — or, right after creation, the one that was current before
-    /// it — current again on the calling thread (none: this one is released, free for any thread).
-    /// </summary>
-    void Leave();
 }
 
 /// <summary>
@@ -47,7 +37,7 @@ internal static class HeadlessContext
     /// <summary>A GLFW window that is never shown, for its OpenGL context.</summary>
     private sealed class HiddenWindowContext : IHeadlessContext
     {
-        private nint _previous = GlfwWindow.CurrentContext(); // before the window below: field initialisers run in order
+        private readonly nint _previous = GlfwWindow.CurrentContext(); // before the window below: field initialisers run in order
         private readonly GlfwWindow _window = new(16, 16, "LiveSeg (hidden)", vsync: false, visible: false);
 
         public GL Gl => _window.Gl;
@@ -60,19 +50,13 @@ internal static class HeadlessContext
 
         public bool IsCurrent => GlfwWindow.CurrentContext() == _window.Handle;
 
-        public void Enter()
+        public void Dispose()
         {
-            _previous = GlfwWindow.CurrentContext();
-            if (_previous != _window.Handle)
-                _window.MakeCurrent();
+            if (_window.Handle == 0)
+                return;
+            if (IsCurrent)
+                GlfwWindow.MakeContextCurrent(_previous); // before GLFW may be terminated below
+            _window.Dispose();
         }
-
-        public void Leave()
-        {
-            if (_previous != _window.Handle)
-                GlfwWindow.MakeContextCurrent(_previous);
-        }
-
-        public void Dispose() => _window.Dispose();
     }
 }
