@@ -50,6 +50,7 @@ internal static class LiveCommand
             s_camera, s_size, s_fps, s_input, s_realtime, s_loop, s_sync,
         };
         Commands.Shared.AddTo(command);
+        RenderOptions.AddTo(command);
         command.Add(s_noVsync);
         command.Add(s_frames);
         command.Add(s_screenshot);
@@ -136,6 +137,8 @@ internal static class LiveCommand
             Mask = job.Mask,
             Effect = job.Effect,
             Backgrounds = backgrounds,
+            Renderer = Rendering.RendererChoice.Parse(cl.GetValue(RenderOptions.Renderer)!),
+            RenderThreads = cl.GetValue(RenderOptions.Threads),
             Sync = cl.GetValue(s_sync),
             VSync = !cl.GetValue(s_noVsync),
             MaxFrames = maxFrames,

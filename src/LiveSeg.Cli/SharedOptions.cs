@@ -105,7 +105,7 @@ internal sealed class EffectOptions
     public MaskSettings ReadMask(ParseResult r) => new MaskSettings { Smoothing = r.GetValue(Smooth) }.Validated();
 }
 
-/// <summary>--renderer and --render-threads (video, bench): which compositor draws the effect.</summary>
+/// <summary>--renderer and --render-threads (video, bench, live): which compositor draws the effect.</summary>
 internal static class RenderOptions
 {
     public static Option<string> Renderer { get; } = Opt.Checked("--renderer",

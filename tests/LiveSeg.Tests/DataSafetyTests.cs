@@ -299,7 +299,7 @@ public sealed class DataSafetyTests : IDisposable
     }
 
     [Fact]
-    public void FrameLargerThanTheGlTextureLimit_IsAUserError()
+    public void FrameLargerThanTheGlTextureLimit_IsAUserErrorForGl_TheCpuRendererTakesIt()
     {
         string wide = _dir.File("wide.avi");
         using (var w = new VideoWriter(wide, VideoCaptureAPIs.OPENCV_MJPEG, FourCC.FromString("MJPG"), 10, new Size(20000, 64)))
@@ -308,7 +308,10 @@ public sealed class DataSafetyTests : IDisposable
             w.Write(f);
             w.Write(f);
         }
-        AssertUserError(Cli.Run("video", wide, "-o", _dir.File("o.avi"), "--model", _model), "larger than this OpenGL renderer's largest texture");
+        AssertUserError(Cli.Run("video", wide, "-o", _dir.File("o.avi"), "--model", _model, "--renderer", "gl"), "larger than this OpenGL renderer's largest texture");
+        var r = Cli.Run("video", wide, "-o", _dir.File("o.avi"), "--model", _model, "--renderer", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(2, Synthetic.Probe(_dir.File("o.avi")).Frames);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class LiveKeysTests : IDisposable
         Cv2.ImWrite(_background, bg);
     }
 
-    private LiveLoop Open(EffectSettings effect)
+    private LiveLoop Open(EffectSettings effect, RendererKind renderer = RendererKind.Auto)
     {
         Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var spec = ModelSpec.FromFile(_model, null);
@@ -45,6 +45,7 @@ public sealed class LiveKeysTests : IDisposable
             Models = [spec, spec with { Manifest = spec.Manifest with { Name = "second" } }],
             Mask = new MaskSettings { Smoothing = 0 },
             Effect = effect,
+            Renderer = renderer,
             Backgrounds = [_background],
             Sync = true,
             VSync = false,
@@ -70,10 +71,12 @@ public sealed class LiveKeysTests : IDisposable
         Show(loop, 1);
     }
 
-    [SkippableFact]
-    public void EffectKeys_SwitchTheEffect_PlusMinusChangeItsSetting_AndSmoothingForMask()
+    [SkippableTheory]
+    [InlineData(RendererKind.Gl)]
+    [InlineData(RendererKind.Cpu)]
+    public void EffectKeys_SwitchTheEffect_PlusMinusChangeItsSetting_AndSmoothingForMask(RendererKind renderer)
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Blur, Refine = RefineKind.Off });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Blur, Refine = RefineKind.Off }, renderer);
         Show(loop, 2);
         for (int k = 0; k < 5; k++)
         {
@@ -125,10 +128,13 @@ public sealed class LiveKeysTests : IDisposable
         loop.Finish();
     }
 
-    [SkippableFact]
-    public void ScreenshotKey_SavesExactlyTheFrameShown()
+    [SkippableTheory]
+    [InlineData(RendererKind.Gl)]
+    [InlineData(RendererKind.Cpu)]
+    public void ScreenshotKey_SavesExactlyTheFrameShown(RendererKind renderer)
     {
-        using var loop = Open(new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off });
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off }, renderer);
+        Assert.Equal(renderer == RendererKind.Cpu, loop.RendererDescription.Contains("CPU renderer", StringComparison.Ordinal));
         Press(loop, LiveAction.Hud); // no HUD: the whole window must equal the CPU reference
         Show(loop, 3);
         Press(loop, LiveAction.Screenshot);

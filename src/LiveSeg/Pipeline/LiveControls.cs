@@ -10,7 +10,7 @@ namespace LiveSeg.Pipeline;
 /// its strength (compositor uniforms), smoothing (segment stage), model, background, HUD, full screen, screenshot and
 /// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
-internal sealed class LiveControls(LiveOptions options, SegmentStage segment, GlCompositor compositor, ILiveDisplay window,
+internal sealed class LiveControls(LiveOptions options, SegmentStage segment, ILiveCompositor compositor, ILiveDisplay window,
     int width, int height, Func<double> recordingFps)
 {
     private long _statusUntil;

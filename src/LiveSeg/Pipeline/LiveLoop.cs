@@ -36,7 +36,7 @@ internal sealed class LiveLoop : IDisposable
     private readonly SegmentStage _segment;
     private readonly ILiveDisplay _window;
     private readonly OutputSinks _outputs;
-    private readonly GlCompositor _compositor;
+    private readonly ILiveCompositor _compositor;
     private readonly RollingStats _stats = new();
     private readonly LiveView _view;
     private readonly ConcurrentQueue<int> _keys = new();
@@ -73,7 +73,8 @@ internal sealed class LiveLoop : IDisposable
                 throw;
             }
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
-            _compositor = GlCompositor.Create(_window.Gl, _source.Width, _source.Height, _segment, options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, adjustable: true);
+            _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
+                options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, options.RenderThreads > 0 ? options.RenderThreads : RendererChoice.DefaultCpuThreads);
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;
@@ -103,7 +104,7 @@ internal sealed class LiveLoop : IDisposable
     /// <summary>The outputs besides the window (not the recording).</summary>
     public IReadOnlyList<IFrameSink> Outputs => _outputs.Sinks;
 
-    public string RendererDescription => $"{_window.Description}; {_compositor.RefineDescription}";
+    public string RendererDescription => $"{_window.Description}; {_compositor.Description}";
 
     /// <summary>Displayed frames' timings (end to end = capture → swap), the newest <see cref="SummaryFrames"/>.</summary>
     public MetricsRecorder Recorder => _recorder;

@@ -23,6 +23,12 @@ internal sealed record LiveOptions
     /// <summary>Background images that B cycles through (the built-in gradient comes after them).</summary>
     public IReadOnlyList<string> Backgrounds { get; init; } = [];
 
+    /// <summary>Which compositor draws the effect (auto: shaders on a GPU, the CPU renderer where OpenGL is software).</summary>
+    public RendererKind Renderer { get; init; }
+
+    /// <summary>The CPU renderer's threads (0: <see cref="RendererChoice.DefaultCpuThreads"/>).</summary>
+    public int RenderThreads { get; init; }
+
     /// <summary>Show each frame only with its own mask (more latency, no misalignment).</summary>
     public bool Sync { get; init; }
 

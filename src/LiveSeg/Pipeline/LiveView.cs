@@ -12,7 +12,7 @@ namespace LiveSeg.Pipeline;
 /// HUD, a screenshot taken before the swap (exactly what is shown); a new composited frame's read-back for the outputs
 /// starts here and is collected after the swap (<see cref="OutputSinks"/>). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
 /// </summary>
-internal sealed class LiveView(ILiveDisplay window, GlCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
+internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
     Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters) : IDisposable
 {
     private readonly HudStage _hud = new(window.Gl, new ShaderLibrary());

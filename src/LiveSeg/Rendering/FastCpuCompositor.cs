@@ -30,13 +30,13 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
 
     private readonly int _w;
     private readonly int _h;
-    private readonly EffectSettings _s;
+    private EffectSettings _s;
     private readonly RowBands _bands;
     private readonly Action<int, int, int> _maskRows, _reduceRows, _verticalRows, _upsampleRows, _insideRows, _composeRows;
     private readonly MaskRefiner _refiner;
     private readonly float[] _rgb;             // refine only: the frame as RGB floats
-    private readonly byte[] _background;       // replace only: the cover image, BGR bytes, frame size
-    private readonly float[] _colour;          // tint/outline colour repeated as B, G, R over 24 channel values
+    private byte[] _background = [];           // replace: the cover image, BGR bytes, frame size
+    private readonly float[] _colour = new float[24]; // tint/outline colour repeated as B, G, R over 24 channel values
     private readonly bool _simd;
 
     // The mask in use (model's, or refined at half the frame's size), upsampled horizontally: mask rows x frame width.
@@ -47,19 +47,20 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
     private float[] _maskH = [];
 
     // Blur: reduced weighted sums (B, G, R, A per reduced texel), blurred, then upsampled horizontally per reduced row.
-    private readonly int _f, _bw, _bh, _radius;
-    private readonly float[] _weights;
-    private readonly float[] _sums = [];       // reduced size x 4: downsampled + horizontal pass
-    private readonly float[] _blurred = [];    // reduced size x 4: + vertical pass
-    private readonly float[] _blurH3 = [];     // reduced rows x frame width x 3 (B, G, R)
-    private readonly float[] _blurHA = [];     // reduced rows x frame width (A)
-    private readonly int[] _bx0 = [], _bx1 = [], _by0 = [], _by1 = [];
-    private readonly float[] _bwx = [], _bwy = [];
+    private int _f, _bw, _bh, _radius;
+    private float[] _weights = [];
+    private float[] _sums = [];                // reduced size x 4: downsampled + horizontal pass
+    private float[] _blurred = [];             // reduced size x 4: + vertical pass
+    private float[] _blurH3 = [];              // reduced rows x frame width x 3 (B, G, R)
+    private float[] _blurHA = [];              // reduced rows x frame width (A)
+    private int[] _bx0 = [], _bx1 = [], _by0 = [], _by1 = [];
+    private float[] _bwx = [], _bwy = [];
 
-    private readonly float[] _inside = [];     // outline: smoothstep(0.4, 0.6, mask) per frame pixel
+    private float[] _inside = [];              // outline: smoothstep(0.4, 0.6, mask) per frame pixel
 
     // Per band scratch rows.
-    private readonly float[][] _m, _s3, _sa, _acc3, _accA, _wt, _reduced;
+    private readonly float[][] _m, _s3, _sa, _acc3, _accA, _wt;
+    private float[][] _reduced;
 
     private Mat? _image;
     private Mat? _output;
@@ -68,52 +69,82 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
     /// <param name="useSimd">False: the scalar loops only (what a CPU without AVX2 runs; tests compare both).</param>
     public FastCpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null, int threads = 1, bool useSimd = true)
     {
-        (_w, _h, _s) = (width, height, settings);
+        (_w, _h) = (width, height);
         _simd = useSimd && CpuSimd.IsSupported;
         _bands = new RowBands(Math.Clamp(threads, 1, 64), "liveseg-cpu-render");
         (_maskRows, _reduceRows, _verticalRows, _upsampleRows, _insideRows, _composeRows) =
             (MaskRows, ReduceRows, VerticalRows, UpsampleRows, InsideRows, ComposeRows);
-        Rgb c = settings.EffectiveColor;
-        _colour = new float[24];
-        for (int i = 0; i < 24; i += 3)
-            (_colour[i], _colour[i + 1], _colour[i + 2]) = (c.B, c.G, c.R);
         _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
         _rgb = _refiner.Kind != RefineKind.Off ? new float[width * height * 3] : [];
         var (mw, mh) = _refiner.Kind != RefineKind.Off ? MaskRefiner.RefinedSize(width, height) : (maskWidth, maskHeight);
         SetMaskSize(mw, mh);
         int bands = _bands.Count;
         _m = Rows(bands, width);
-        _s3 = Rows(bands, 0);
-        _sa = Rows(bands, 0);
-        _acc3 = Rows(bands, 0);
-        _accA = Rows(bands, 0);
-        _wt = Rows(bands, 0);
-        _reduced = Rows(bands, 0);
-        _weights = settings.BlurWeights();
-        _f = settings.BlurFactor;
-        _radius = settings.ReducedBlurRadius;
-        (_bw, _bh) = ((width + _f - 1) / _f, (height + _f - 1) / _f);
-        if (settings.Effect == EffectKind.Blur)
-        {
-            _sums = new float[_bw * _bh * 4];
-            _blurred = new float[_bw * _bh * 4];
-            _blurH3 = new float[_bh * width * 3];
-            _blurHA = new float[_bh * width];
-            (_bx0, _bx1, _bwx) = Axis(_bw, width);
-            (_by0, _by1, _bwy) = Axis(_bh, height);
-            (_s3, _sa, _acc3, _accA, _wt, _reduced) =
-                (Rows(bands, width * 3), Rows(bands, width), Rows(bands, width * 3), Rows(bands, width), Rows(bands, width), Rows(bands, _bw * 4));
-        }
-        if (settings.Effect == EffectKind.Outline)
-            _inside = new float[width * height];
-        _background = [];
-        if (settings.Effect == EffectKind.Replace)
+        (_s3, _sa, _acc3, _accA, _wt, _reduced) = (Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0));
+        if (backgroundBgr is not null || settings.Effect == EffectKind.Replace)
         {
             using Mat bg = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
-            _background = new byte[width * height * 3];
-            for (int y = 0; y < height; y++)
-                new ReadOnlySpan<byte>((void*)bg.Ptr(y), width * 3).CopyTo(_background.AsSpan(y * width * 3));
+            SetBackground(bg);
         }
+        _s = settings;
+        Apply(settings);
+    }
+
+    /// <summary>The effect and its settings in use (the refine mode is the run's).</summary>
+    public EffectSettings Settings => _s;
+
+    /// <summary>The refine mode asked for (maybe auto) and the one in use, for the header line.</summary>
+    public string RefineDescription => RefineChoice.Describe(_s.Refine, _refiner.Kind);
+
+    /// <summary>
+    /// New effect settings (live keys). What the effect needs and was not made yet — the blur's buffers for another
+    /// reduction factor, the outline's, the default background — is made now, so a key press may allocate; frames do not.
+    /// </summary>
+    public void Apply(EffectSettings settings)
+    {
+        settings = settings with { Refine = _s.Refine };
+        Rgb c = settings.EffectiveColor;
+        for (int i = 0; i < 24; i += 3)
+            (_colour[i], _colour[i + 1], _colour[i + 2]) = (c.B, c.G, c.R);
+        _weights = settings.BlurWeights();
+        _radius = settings.ReducedBlurRadius;
+        if (settings.Effect == EffectKind.Blur && (settings.BlurFactor != _f || _sums.Length == 0))
+        {
+            _f = settings.BlurFactor;
+            (_bw, _bh) = ((_w + _f - 1) / _f, (_h + _f - 1) / _f);
+            _sums = new float[_bw * _bh * 4];
+            _blurred = new float[_bw * _bh * 4];
+            _blurH3 = new float[_bh * _w * 3];
+            _blurHA = new float[_bh * _w];
+            (_bx0, _bx1, _bwx) = Axis(_bw, _w);
+            (_by0, _by1, _bwy) = Axis(_bh, _h);
+            int bands = _bands.Count;
+            for (int b = 0; b < bands; b++)
+            {
+                if (_s3[b].Length == 0)
+                    (_s3[b], _sa[b], _acc3[b], _accA[b], _wt[b]) = (new float[_w * 3], new float[_w], new float[_w * 3], new float[_w], new float[_w]);
+            }
+            _reduced = Rows(bands, _bw * 4);
+        }
+        if (settings.Effect == EffectKind.Outline && _inside.Length == 0)
+            _inside = new float[_w * _h];
+        if (settings.Effect == EffectKind.Replace && _background.Length == 0)
+        {
+            using Mat gradient = BackgroundImage.DefaultGradient(_w, _h);
+            SetBackground(gradient);
+        }
+        _s = settings;
+    }
+
+    /// <summary>A new background for <c>replace</c> (BGR, the frame's size: already scaled to cover it).</summary>
+    public void SetBackground(Mat coverBgr)
+    {
+        if (coverBgr.Width != _w || coverBgr.Height != _h || coverBgr.Type() != MatType.CV_8UC3)
+            throw new ArgumentException($"background must be an 8-bit BGR image of {_w}x{_h}", nameof(coverBgr));
+        if (_background.Length == 0)
+            _background = new byte[_w * _h * 3];
+        for (int y = 0; y < _h; y++)
+            new ReadOnlySpan<byte>((void*)coverBgr.Ptr(y), _w * 3).CopyTo(_background.AsSpan(y * _w * 3));
     }
 
     private static float[][] Rows(int bands, int length)
@@ -131,25 +162,33 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
 
     public void Submit(FrameSlot slot)
     {
+        Render(slot.Image, slot.Mask, slot.MaskWidth, slot.MaskHeight, slot.Output, ref slot.Timing);
+        _pending++;
+    }
+
+    /// <summary>
+    /// Composites <paramref name="image"/> (8-bit BGR, frame size) with <paramref name="mask"/> (maskWidth x maskHeight
+    /// probabilities) into <paramref name="output"/> (made or resized as needed). Adds refine and composite times.
+    /// </summary>
+    public void Render(Mat image, float[] mask, int maskWidth, int maskHeight, Mat output, ref FrameTiming timing)
+    {
         long t = Stopwatch.GetTimestamp();
-        Mat image = slot.Image;
         if (image.Width != _w || image.Height != _h || image.Type() != MatType.CV_8UC3)
-            throw new ArgumentException($"need an 8-bit BGR frame of {_w}x{_h}, got {image.Width}x{image.Height} {image.Type()}", nameof(slot));
-        if (slot.Output.Width != _w || slot.Output.Height != _h || slot.Output.Type() != MatType.CV_8UC3)
-            slot.Output.Create(_h, _w, MatType.CV_8UC3);
-        (_image, _output) = (image, slot.Output);
-        float[] mask = slot.Mask;
-        int mw = slot.MaskWidth, mh = slot.MaskHeight;
+            throw new ArgumentException($"need an 8-bit BGR frame of {_w}x{_h}, got {image.Width}x{image.Height} {image.Type()}", nameof(image));
+        if (output.Width != _w || output.Height != _h || output.Type() != MatType.CV_8UC3)
+            output.Create(_h, _w, MatType.CV_8UC3);
+        (_image, _output) = (image, output);
+        int mw = maskWidth, mh = maskHeight;
         if (_refiner.Kind != RefineKind.Off)
         {
             CpuCompositor.ToRgbFloat(image, _rgb);
-            mask = _refiner.Refine(_rgb, _w, _h, slot.Mask, mw, mh);
+            mask = _refiner.Refine(_rgb, _w, _h, mask, mw, mh);
             (mw, mh) = MaskRefiner.RefinedSize(_w, _h);
         }
         if (mw != _mw || mh != _mh)
             SetMaskSize(mw, mh);
         _mask = mask;
-        t = slot.Timing.Add(Stage.Refine, t);
+        t = timing.Add(Stage.Refine, t);
         _bands.Run(_mh, _maskRows);
         switch (_s.Effect)
         {
@@ -164,8 +203,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         }
         _bands.Run(_h, _composeRows);
         (_image, _output) = (null, null);
-        _pending++;
-        slot.Timing.Add(Stage.Composite, t);
+        timing.Add(Stage.Composite, t);
     }
 
     public void Complete(FrameSlot slot)

@@ -14,7 +14,7 @@ namespace LiveSeg.Rendering;
 /// effect's program and blur targets big enough for any radius at start, so a key press (<see cref="Apply"/>,
 /// <see cref="SetBackground"/>) only sets uniforms or uploads pixels; a new model's mask size only resizes the mask texture.
 /// </summary>
-internal sealed unsafe class GlCompositor : ICompositor
+internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
 {
     private const int Depth = 2;
     private readonly GL _gl;
@@ -96,6 +96,9 @@ internal sealed unsafe class GlCompositor : ICompositor
 
     /// <summary>For the header line: how mask edges are made in this run.</summary>
     public string RefineDescription => RefineChoice.Describe(AskedRefine, Settings.Refine);
+
+    /// <summary>For live mode's header line (the window names the renderer).</summary>
+    public string Description => RefineDescription;
 
     /// <summary>New effect settings: picks the effect's program and sets uniforms (nothing is built). The refine mode stays the run's.</summary>
     public void Apply(EffectSettings settings)
@@ -185,17 +188,23 @@ internal sealed unsafe class GlCompositor : ICompositor
     /// <paramref name="width"/> x <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped to
     /// GL's bottom-up window origin.
     /// </summary>
-    public void Present(RenderTarget source, uint framebuffer, int width, int height)
+    public void Present(RenderTarget source, uint framebuffer, int width, int height) => Present(_gl, source, framebuffer, width, height);
+
+    /// <summary>
+    /// Draws <paramref name="source"/> into <paramref name="framebuffer"/> (0 = the window's; <paramref name="width"/> x
+    /// <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped to GL's bottom-up window origin.
+    /// </summary>
+    public static void Present(GL gl, RenderTarget source, uint framebuffer, int width, int height)
     {
-        _gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
-        _gl.Viewport(0, 0, (uint)width, (uint)height);
-        _gl.ClearColor(0, 0, 0, 1);
-        _gl.Clear(ClearBufferMask.ColorBufferBit);
-        var (x, y, w, h) = Letterbox(_width, _height, width, height);
-        _gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, source.Handle);
-        _gl.BlitFramebuffer(0, 0, _width, _height, x, y + h, x + w, y, ClearBufferMask.ColorBufferBit,
-            w == _width && h == _height ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
-        _gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
+        gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
+        gl.Viewport(0, 0, (uint)width, (uint)height);
+        gl.ClearColor(0, 0, 0, 1);
+        gl.Clear(ClearBufferMask.ColorBufferBit);
+        var (x, y, w, h) = Letterbox(source.Width, source.Height, width, height);
+        gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, source.Handle);
+        gl.BlitFramebuffer(0, 0, source.Width, source.Height, x, y + h, x + w, y, ClearBufferMask.ColorBufferBit,
+            w == source.Width && h == source.Height ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
+        gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
     }
 
     /// <summary>The largest rectangle of the image's aspect that fits the window, centred: (x, y, width, height).</summary>

@@ -31,6 +31,8 @@ internal sealed class HeadlessDisplay : ILiveDisplay
 
     public GL Gl => _context.Gl;
 
+    public string Renderer => _context.Renderer;
+
     public string Description => $"{_context.Renderer} (no window, EGL {_context.Platform})";
 
     public uint Framebuffer => _target.Handle;

@@ -10,6 +10,9 @@ internal interface ILiveDisplay : IDisposable
 {
     GL Gl { get; }
 
+    /// <summary>GL_RENDERER, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)".</summary>
+    string Renderer { get; }
+
     /// <summary>GL_RENDERER and what shows it, for the header line ("llvmpipe (LLVM 15.0.6, 256 bits) (GLFW window)").</summary>
     string Description { get; }
 

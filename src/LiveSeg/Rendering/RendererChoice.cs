@@ -60,6 +60,16 @@ internal static class RendererChoice
             }
             if (context is not null)
             {
+                int maxSide = context.Gl.GetInteger(Silk.NET.OpenGL.GetPName.MaxTextureSize);
+                if (asked == RendererKind.Auto && Math.Max(width, height) > maxSide)
+                {
+                    why = $"auto: frames of {width}x{height} are larger than OpenGL's largest texture here ({maxSide})";
+                    context.Dispose();
+                    context = null;
+                }
+            }
+            if (context is not null)
+            {
                 try
                 {
                     using Mat? bg = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
@@ -78,5 +88,21 @@ internal static class RendererChoice
         string threads = cpu.Threads == 1 ? "1 thread" : $"{cpu.Threads} threads";
         string refine = RefineChoice.Describe(effect.Refine, RefineChoice.ForCpuRenderer(effect.Refine));
         return new ChosenRenderer(cpu, null, why.Length > 0 ? $"CPU renderer, {threads} ({why}); {refine}" : $"CPU renderer, {threads}; {refine}");
+    }
+
+    /// <summary>
+    /// Live mode's compositor in the display's context: shaders (<c>gl</c>, or <c>auto</c> on a hardware renderer) or the
+    /// CPU renderer, whose result OpenGL only uploads and presents (<c>cpu</c>, or <c>auto</c> on software OpenGL).
+    /// Adjustable: the keys change the effect and its settings.
+    /// </summary>
+    public static ILiveCompositor ForLive(RendererKind asked, ILiveDisplay display, int width, int height, int maskWidth, int maskHeight,
+        EffectSettings effect, string? backgroundPath, int cpuThreads)
+    {
+        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
+        bool software = RefineChoice.IsSoftware(display.Renderer);
+        if (asked == RendererKind.Gl || (asked == RendererKind.Auto && !software))
+            return new GlCompositor(display.Gl, new ShaderLibrary(), width, height, maskWidth, maskHeight, effect, background, adjustable: true);
+        string why = asked == RendererKind.Auto ? "auto: OpenGL here is software; --renderer gl to use it" : "";
+        return new CpuLiveCompositor(display.Gl, width, height, maskWidth, maskHeight, effect, background, cpuThreads, why);
     }
 }

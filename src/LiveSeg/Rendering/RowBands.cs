@@ -9,7 +9,7 @@ internal sealed class RowBands : IDisposable
 {
     private readonly Thread[] _workers;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done;
+    private readonly SemaphoreSlim _done = new(0); // not a CountdownEvent: its first blocking wait allocates a lock object
     private Action<int, int, int>? _body;
     private int _rows;
     private Exception? _failure;
@@ -23,7 +23,6 @@ internal sealed class RowBands : IDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bands, 64);
         _workers = new Thread[bands - 1];
         _start = new SemaphoreSlim[bands - 1];
-        _done = new CountdownEvent(1);
         for (int i = 0; i < _workers.Length; i++)
         {
             int band = i + 1;
@@ -50,7 +49,6 @@ internal sealed class RowBands : IDisposable
         _body = body;
         _rows = rows;
         _failure = null;
-        _done.Reset(_workers.Length);
         foreach (var start in _start)
             start.Release();
         var (first, end) = Band(0);
@@ -60,7 +58,8 @@ internal sealed class RowBands : IDisposable
         }
         finally
         {
-            _done.Wait();
+            for (int i = 0; i < _workers.Length; i++)
+                _done.Wait();
         }
         if (_failure is { } failure)
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
@@ -87,7 +86,7 @@ internal sealed class RowBands : IDisposable
             }
             finally
             {
-                _done.Signal();
+                _done.Release();
             }
         }
     }

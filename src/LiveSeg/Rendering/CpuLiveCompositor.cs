@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using LiveSeg.Metrics;
+using OpenCvSharp;
+using Silk.NET.OpenGL;
+
+namespace LiveSeg.Rendering;
+
+/// <summary>
+/// Live mode with the CPU renderer: <see cref="FastCpuCompositor"/> composites into a frame-sized image, which is
+/// uploaded into one of two render targets (alternating, so an output's read-back of the previous one is never
+/// overwritten) for the view to present and the outputs to read. OpenGL then only uploads and blits — the cheap part on
+/// software OpenGL. Made once; a frame allocates nothing.
+/// </summary>
+internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
+{
+    private readonly GL _gl;
+    private readonly FastCpuCompositor _cpu;
+    private readonly RenderTarget[] _targets = new RenderTarget[2];
+    private readonly Mat _composited = new();
+    private readonly string _why;
+    private int _next;
+
+    public CpuLiveCompositor(GL gl, int width, int height, int maskWidth, int maskHeight, EffectSettings effect, Mat? backgroundBgr, int threads, string why)
+    {
+        _gl = gl;
+        _why = why;
+        _cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, backgroundBgr, threads);
+        for (int i = 0; i < _targets.Length; i++)
+            _targets[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
+        _composited.Create(height, width, MatType.CV_8UC3);
+    }
+
+    public EffectSettings Settings => _cpu.Settings;
+
+    public string Description
+    {
+        get
+        {
+            string threads = _cpu.Threads == 1 ? "1 thread" : $"{_cpu.Threads} threads";
+            return _why.Length > 0 ? $"CPU renderer, {threads} ({_why}); {_cpu.RefineDescription}" : $"CPU renderer, {threads}; {_cpu.RefineDescription}";
+        }
+    }
+
+    public void Apply(EffectSettings settings) => _cpu.Apply(settings);
+
+    public void SetBackground(Mat coverBgr) => _cpu.SetBackground(coverBgr);
+
+    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing)
+    {
+        _cpu.Render(image, mask, maskWidth, maskHeight, _composited, ref timing);
+        long t = Stopwatch.GetTimestamp();
+        RenderTarget target = _targets[_next++ % _targets.Length];
+        target.Texture.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)_composited.Data, (int)(_composited.Step() / 3));
+        timing.Add(Stage.Upload, t);
+        return target;
+    }
+
+    public void Present(RenderTarget source, uint framebuffer, int width, int height) => GlCompositor.Present(_gl, source, framebuffer, width, height);
+
+    public void Dispose()
+    {
+        foreach (var target in _targets)
+            target?.Dispose();
+        _composited.Dispose();
+        _cpu.Dispose();
+    }
+}
