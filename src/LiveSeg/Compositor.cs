@@ -16,7 +16,7 @@ namespace LiveSeg;
 /// </summary>
 public sealed class Compositor : IDisposable
 {
-    private readonly GlThread? _thread;       // headless: where its context is current
+    private readonly WorkerThread? _thread;       // headless: where its context is current
     private readonly IHeadlessContext? _own;
     private readonly GL _gl;
     private readonly GlCompositor _inner;
@@ -32,7 +32,7 @@ public sealed class Compositor : IDisposable
     private EffectSettings _effect;
     private (uint Framebuffer, int X, int Y, int W, int H) _drawTo;
 
-    private Compositor(GlThread? thread, IHeadlessContext? own, GL gl, GlCompositor inner, int width, int height)
+    private Compositor(WorkerThread? thread, IHeadlessContext? own, GL gl, GlCompositor inner, int width, int height)
     {
         (_thread, _own, _gl, _inner, Width, Height) = (thread, own, gl, inner, width, height);
         _hostState = own is null ? new GlStateGuard(gl) : null;
@@ -55,7 +55,7 @@ public sealed class Compositor : IDisposable
     /// </summary>
     public static Compositor CreateHeadless(int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
-        var thread = new GlThread("liveseg-compositor");
+        var thread = new WorkerThread("liveseg-compositor");
         IHeadlessContext? context = null;
         GlCompositor? inner = null;
         try

@@ -7,13 +7,10 @@ namespace LiveSeg.Rendering;
 /// </summary>
 internal sealed class RowBands : IDisposable
 {
-    private readonly Thread[] _workers;
-    private readonly SemaphoreSlim[] _start;
-    private readonly SemaphoreSlim _done = new(0); // not a CountdownEvent: its first blocking wait allocates a lock object
+    private readonly WorkerThread[] _workers;
+    private readonly Action[] _bandWork;
     private Action<int, int, int>? _body;
     private int _rows;
-    private Exception? _failure;
-    private volatile bool _stopping;
 
     /// <param name="bands">Bands per run, 1..64: the caller's thread plus bands − 1 workers.</param>
     /// <param name="name">The workers' thread name.</param>
@@ -21,14 +18,13 @@ internal sealed class RowBands : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bands, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(bands, 64);
-        _workers = new Thread[bands - 1];
-        _start = new SemaphoreSlim[bands - 1];
+        _workers = new WorkerThread[bands - 1];
+        _bandWork = new Action[bands - 1];
         for (int i = 0; i < _workers.Length; i++)
         {
             int band = i + 1;
-            _start[i] = new SemaphoreSlim(0);
-            _workers[i] = new Thread(() => Work(band)) { IsBackground = true, Name = name };
-            _workers[i].Start();
+            _workers[i] = new WorkerThread(name);
+            _bandWork[i] = () => RunBand(band);
         }
     }
 
@@ -46,62 +42,38 @@ internal sealed class RowBands : IDisposable
             body(0, 0, rows);
             return;
         }
-        _body = body;
-        _rows = rows;
-        _failure = null;
-        foreach (var start in _start)
-            start.Release();
-        var (first, end) = Band(0);
+        (_body, _rows) = (body, rows);
+        for (int i = 0; i < _workers.Length; i++)
+            _workers[i].Start(_bandWork[i]);
+        Exception? failure = null;
         try
         {
-            body(0, first, end);
+            RunBand(0);
         }
-        finally
+        catch (Exception e)
         {
-            for (int i = 0; i < _workers.Length; i++)
-                _done.Wait();
+            failure = e;
         }
-        if (_failure is { } failure)
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-    }
-
-    private (int First, int End) Band(int band) => (_rows * band / Count, _rows * (band + 1) / Count);
-
-    private void Work(int band)
-    {
-        var start = _start[band - 1];
-        while (true)
+        foreach (var worker in _workers)
         {
-            start.Wait();
-            if (_stopping)
-                return;
             try
             {
-                var (first, end) = Band(band);
-                _body!(band, first, end);
+                worker.Wait(); // every band finishes before the rows' buffers are touched again
             }
             catch (Exception e)
             {
-                Interlocked.CompareExchange(ref _failure, e, null);
-            }
-            finally
-            {
-                _done.Release();
+                failure ??= e;
             }
         }
+        if (failure is not null)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
+
+    private void RunBand(int band) => _body!(band, _rows * band / Count, _rows * (band + 1) / Count);
 
     public void Dispose()
     {
-        if (_stopping)
-            return;
-        _stopping = true;
-        foreach (var start in _start)
-            start.Release();
         foreach (var worker in _workers)
-            worker.Join();
-        foreach (var start in _start)
-            start.Dispose();
-        _done.Dispose();
+            worker.Dispose();
     }
 }

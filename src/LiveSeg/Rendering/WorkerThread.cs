@@ -3,11 +3,13 @@ using System.Runtime.ExceptionServices;
 namespace LiveSeg.Rendering;
 
 /// <summary>
-/// A thread of its own for an OpenGL context: <see cref="Invoke"/> runs work there and waits for it, so the calling
-/// thread's own graphics state (an EGL, GLX or WGL context current on it) is never touched, and any thread may call.
-/// One call at a time (callers serialise); a call allocates nothing when its delegate is made once.
+/// A long-lived thread that runs work handed to it: <see cref="Start"/> hands it over and returns, <see cref="Wait"/>
+/// waits for it and rethrows what it threw, <see cref="Invoke"/> does both. Used for an OpenGL context of its own (so
+/// a caller's thread-local graphics state — an EGL, GLX or WGL context current on it — is never touched, and any thread
+/// may call) and for the CPU renderer's row bands. One piece of work at a time (callers serialise); a call allocates
+/// nothing when its delegate is made once.
 /// </summary>
-internal sealed class GlThread : IDisposable
+internal sealed class WorkerThread : IDisposable
 {
     private readonly Thread _thread;
     private readonly SemaphoreSlim _go = new(0);
@@ -16,18 +18,23 @@ internal sealed class GlThread : IDisposable
     private ExceptionDispatchInfo? _failure;
     private bool _stopping;
 
-    public GlThread(string name)
+    public WorkerThread(string name)
     {
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
 
-    /// <summary>Runs <paramref name="work"/> on the thread and returns when it is done, rethrowing what it threw.</summary>
-    public void Invoke(Action work)
+    /// <summary>Hands <paramref name="work"/> to the thread and returns at once; <see cref="Wait"/> must follow.</summary>
+    public void Start(Action work)
     {
         ObjectDisposedException.ThrowIf(_stopping, this);
         _work = work;
         _go.Release();
+    }
+
+    /// <summary>Waits for the work handed over by <see cref="Start"/>, rethrowing what it threw.</summary>
+    public void Wait()
+    {
         _done.Wait();
         _work = null;
         if (_failure is { } failure)
@@ -35,6 +42,13 @@ internal sealed class GlThread : IDisposable
             _failure = null;
             failure.Throw();
         }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the thread and returns when it is done.</summary>
+    public void Invoke(Action work)
+    {
+        Start(work);
+        Wait();
     }
 
     private void Loop()
