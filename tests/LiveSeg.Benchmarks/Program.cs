@@ -148,13 +148,22 @@ public class CompositeBenchmarks : FrameBenchmark
     }
 }
 
-/// <summary>CPU stages: the refinement's CPU reference (still images) and the motion-aware smoother.</summary>
+/// <summary>
+/// CPU stages: preprocess (the frame resized and normalised into the 256x256 input tensor, as the body model's
+/// manifest says), postprocess (sigmoid of 256x256 logits into the mask), the refinement's CPU reference (still
+/// images) and the motion-aware smoother.
+/// </summary>
 [MemoryDiagnoser]
 public class CpuStageBenchmarks : FrameBenchmark
 {
     private MaskRefiner _bilateral = null!;
     private TemporalSmoother _smoother = null!;
+    private Preprocessor _pre = null!;
+    private Postprocessor _post = null!;
+    private InputArray _frameArray = null!;
     private readonly float[] _mask = new float[MaskSize * MaskSize];
+    private readonly float[] _tensor = new float[3 * MaskSize * MaskSize];
+    private readonly float[] _logits = new float[MaskSize * MaskSize];
 
     [GlobalSetup]
     public void Setup()
@@ -162,7 +171,19 @@ public class CpuStageBenchmarks : FrameBenchmark
         MakeFrame();
         _bilateral = new MaskRefiner(RefineKind.Bilateral);
         _smoother = new TemporalSmoother(MaskSize * MaskSize, 0.95f);
+        var manifest = new ModelManifest { Width = MaskSize, Height = MaskSize, Activation = OutputActivation.Sigmoid };
+        _pre = new Preprocessor(manifest);
+        _post = new Postprocessor(manifest, 1, MaskSize, MaskSize);
+        _frameArray = InputArray.Create(Slot.Image);
+        for (int i = 0; i < _logits.Length; i++)
+            _logits[i] = (i % 97 - 48) / 8f;
     }
+
+    [Benchmark]
+    public void Preprocess() => _pre.Run(Slot.Image, _frameArray, _tensor);
+
+    [Benchmark]
+    public void Postprocess() => _post.Run(_logits, _mask);
 
     [Benchmark]
     public float[] RefineBilateralCpu() => _bilateral.Refine(Rgb, Width, Height, Slot.Mask, MaskSize, MaskSize);
