@@ -16,9 +16,11 @@ public class AllocationTests
     private const int N = 40;
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential)
+    [InlineData(true, RendererKind.Gl)]
+    [InlineData(false, RendererKind.Gl)]
+    [InlineData(true, RendererKind.Cpu)]
+    [InlineData(false, RendererKind.Cpu)]
+    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential, RendererKind renderer)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
@@ -27,11 +29,11 @@ public class AllocationTests
 
         long Run(int frames, string output)
         {
-            var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames };
+            var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames, Renderer = renderer, RenderThreads = 3 };
             using var pipeline = new VideoPipeline(job);
             Assert.True(pipeline.Run(CancellationToken.None));
             Assert.Equal(frames, pipeline.Recorder.Count);
-            return pipeline.Allocations.Total;
+            return pipeline.AllocatedBytes; // the CPU renderer's band threads included
         }
 
         Run(N, "warm.mkv"); // JIT, first-use buffers
@@ -60,12 +62,12 @@ public class AllocationTests
         string threads = "";
         long Frames(int n)
         {
-            long before = loop.Allocations.Total;
+            long before = loop.AllocatedBytes;
             long[] each = [loop.Allocations[0], loop.Allocations[1], loop.Allocations[2]];
             for (int target = loop.Recorder.Count + n; loop.Recorder.Count < target;)
                 Assert.True(loop.Step());
             threads += $" [{loop.Allocations[0] - each[0]}, {loop.Allocations[1] - each[1]}, {loop.Allocations[2] - each[2]}]";
-            return loop.Allocations.Total - before;
+            return loop.AllocatedBytes - before;
         }
         Frames(LiveLoop.WarmUpFrames + N); // past the one resident-memory sample (a /proc read) at frame 100
         long small = Frames(N), large = Frames(2 * N);

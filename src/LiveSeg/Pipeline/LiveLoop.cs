@@ -112,6 +112,9 @@ internal sealed class LiveLoop : IDisposable
     /// <summary>Managed bytes allocated by the loop's threads since Start (0 capture, 1 inference, 2 the GL thread's steps).</summary>
     public ThreadAllocations Allocations { get; } = new(3);
 
+    /// <summary>What the loop's threads allocated, the CPU renderer's band threads included.</summary>
+    public long AllocatedBytes => Allocations.Total + _compositor.WorkerAllocatedBytes;
+
     /// <summary>A key press (from the window, or injected by a test); handled at the next step.</summary>
     public void Press(int key) => _keys.Enqueue(key);
 

@@ -82,6 +82,9 @@ internal sealed class VideoPipeline : IDisposable
     /// <summary>Managed bytes the run's own threads allocated while processing frames (capture, inference, GL, encode).</summary>
     public ThreadAllocations Allocations { get; } = new(4);
 
+    /// <summary>What the run's threads allocated, the CPU renderer's band threads included.</summary>
+    public long AllocatedBytes => Allocations.Total + _compositor.WorkerAllocatedBytes;
+
     /// <summary>True once the output file was checked and put in place (false: no frame, or not yet finished).</summary>
     public bool OutputWritten { get; private set; }
 

@@ -25,21 +25,24 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
         _gl = gl;
         _why = why;
         _cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, backgroundBgr, threads);
-        for (int i = 0; i < _targets.Length; i++)
-            _targets[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
-        _composited.Create(height, width, MatType.CV_8UC3);
+        try
+        {
+            for (int i = 0; i < _targets.Length; i++)
+                _targets[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
+            _composited.Create(height, width, MatType.CV_8UC3);
+        }
+        catch
+        {
+            Dispose(); // what was made: the renderer's threads, a first target
+            throw;
+        }
     }
 
     public EffectSettings Settings => _cpu.Settings;
 
-    public string Description
-    {
-        get
-        {
-            string threads = _cpu.Threads == 1 ? "1 thread" : $"{_cpu.Threads} threads";
-            return _why.Length > 0 ? $"CPU renderer, {threads} ({_why}); {_cpu.RefineDescription}" : $"CPU renderer, {threads}; {_cpu.RefineDescription}";
-        }
-    }
+    public string Description => _cpu.Describe(_why);
+
+    public long WorkerAllocatedBytes => _cpu.WorkerAllocatedBytes;
 
     public void Apply(EffectSettings settings) => _cpu.Apply(settings);
 

@@ -70,11 +70,11 @@ internal static unsafe class CpuSimd
     }
 
     /// <summary>dst[i] = a[i]·(1 − w) + b[i]·w over the span (a vertical blend of two rows).</summary>
-    public static void BlendRows(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float w, Span<float> dst)
+    public static void BlendRows(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float w, Span<float> dst, bool simd = true)
     {
         int i = 0;
         float wa = 1 - w;
-        if (IsSupported)
+        if (simd && IsSupported)
         {
             fixed (float* pa = a, pb = b, pd = dst)
             {
@@ -88,10 +88,10 @@ internal static unsafe class CpuSimd
     }
 
     /// <summary>dst[i] += a[i]·w over the span.</summary>
-    public static void AddScaled(ReadOnlySpan<float> a, float w, Span<float> dst)
+    public static void AddScaled(ReadOnlySpan<float> a, float w, Span<float> dst, bool simd = true)
     {
         int i = 0;
-        if (IsSupported)
+        if (simd && IsSupported)
         {
             fixed (float* pa = a, pd = dst)
             {

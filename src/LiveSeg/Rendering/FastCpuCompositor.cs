@@ -74,20 +74,28 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         _bands = new RowBands(Math.Clamp(threads, 1, 64), "liveseg-cpu-render");
         (_maskRows, _reduceRows, _verticalRows, _upsampleRows, _insideRows, _composeRows) =
             (MaskRows, ReduceRows, VerticalRows, UpsampleRows, InsideRows, ComposeRows);
-        _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
-        _rgb = _refiner.Kind != RefineKind.Off ? new float[width * height * 3] : [];
-        var (mw, mh) = _refiner.Kind != RefineKind.Off ? MaskRefiner.RefinedSize(width, height) : (maskWidth, maskHeight);
-        SetMaskSize(mw, mh);
-        int bands = _bands.Count;
-        _m = Rows(bands, width);
-        (_s3, _sa, _acc3, _accA, _wt, _reduced) = (Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0));
-        if (backgroundBgr is not null || settings.Effect == EffectKind.Replace)
+        try
         {
-            using Mat bg = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
-            SetBackground(bg);
+            _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
+            _rgb = _refiner.Kind != RefineKind.Off ? new float[width * height * 3] : [];
+            var (mw, mh) = _refiner.Kind != RefineKind.Off ? MaskRefiner.RefinedSize(width, height) : (maskWidth, maskHeight);
+            SetMaskSize(mw, mh);
+            int bands = _bands.Count;
+            _m = Rows(bands, width);
+            (_s3, _sa, _acc3, _accA, _wt, _reduced) = (Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0), Rows(bands, 0));
+            if (backgroundBgr is not null || settings.Effect == EffectKind.Replace)
+            {
+                using Mat bg = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
+                SetBackground(bg);
+            }
+            _s = settings;
+            Apply(settings);
         }
-        _s = settings;
-        Apply(settings);
+        catch
+        {
+            _bands.Dispose(); // its threads
+            throw;
+        }
     }
 
     /// <summary>The effect and its settings in use (the refine mode is the run's).</summary>
@@ -96,13 +104,20 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
     /// <summary>The refine mode asked for (maybe auto) and the one in use, for the header line.</summary>
     public string RefineDescription => RefineChoice.Describe(_s.Refine, _refiner.Kind);
 
+    /// <summary>For the header line: "CPU renderer, 2 threads (why); edges …".</summary>
+    public string Describe(string why)
+    {
+        string threads = Threads == 1 ? "1 thread" : $"{Threads} threads";
+        return why.Length > 0 ? $"CPU renderer, {threads} ({why}); {RefineDescription}" : $"CPU renderer, {threads}; {RefineDescription}";
+    }
+
     /// <summary>
     /// New effect settings (live keys). What the effect needs and was not made yet — the blur's buffers for another
     /// reduction factor, the outline's, the default background — is made now, so a key press may allocate; frames do not.
     /// </summary>
     public void Apply(EffectSettings settings)
     {
-        settings = settings with { Refine = _s.Refine };
+        settings = settings.Validated() with { Refine = _s.Refine }; // ranges matter here: the outline reads ± its width
         Rgb c = settings.EffectiveColor;
         for (int i = 0; i < 24; i += 3)
             (_colour[i], _colour[i + 1], _colour[i + 2]) = (c.B, c.G, c.R);
@@ -159,6 +174,8 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
 
     /// <summary>Threads the renderer uses (the caller's included).</summary>
     public int Threads => _bands.Count;
+
+    public long WorkerAllocatedBytes => _bands.WorkerAllocatedBytes;
 
     public void Submit(FrameSlot slot)
     {
@@ -270,7 +287,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
     {
         float[] m = _m[band];
         int w = _w;
-        CpuSimd.BlendRows(_maskH.AsSpan(_my0[y] * w, w), _maskH.AsSpan(_my1[y] * w, w), _mwy[y], m);
+        CpuSimd.BlendRows(_maskH.AsSpan(_my0[y] * w, w), _maskH.AsSpan(_my1[y] * w, w), _mwy[y], m, _simd);
         return m;
     }
 
@@ -360,30 +377,41 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         int x = 0, w = _w;
         fixed (float* pw = wt, pa = acc3, pA = accA)
         {
+            // The first row of a block stores (never acc · 0 + …: a NaN left from an earlier frame would stay forever).
             if (_simd)
             {
-                Vector256<float> keep = first ? Vector256<float>.Zero : Vector256<float>.One;
                 for (; x <= w - 8; x += 8)
                 {
                     Vector256<float> weight = Avx.LoadVector256(pw + x);
                     CpuSimd.Load24(row + x * 3, out var c0, out var c1, out var c2);
                     CpuSimd.Spread(weight, out var w0, out var w1, out var w2);
                     float* a = pa + x * 3;
-                    Avx.Store(a, Avx.Add(Avx.Multiply(Avx.LoadVector256(a), keep), Avx.Multiply(c0, w0)));
-                    Avx.Store(a + 8, Avx.Add(Avx.Multiply(Avx.LoadVector256(a + 8), keep), Avx.Multiply(c1, w1)));
-                    Avx.Store(a + 16, Avx.Add(Avx.Multiply(Avx.LoadVector256(a + 16), keep), Avx.Multiply(c2, w2)));
-                    Avx.Store(pA + x, Avx.Add(Avx.Multiply(Avx.LoadVector256(pA + x), keep), weight));
+                    (c0, c1, c2) = (Avx.Multiply(c0, w0), Avx.Multiply(c1, w1), Avx.Multiply(c2, w2));
+                    if (first)
+                    {
+                        Avx.Store(a, c0);
+                        Avx.Store(a + 8, c1);
+                        Avx.Store(a + 16, c2);
+                        Avx.Store(pA + x, weight);
+                    }
+                    else
+                    {
+                        Avx.Store(a, Avx.Add(Avx.LoadVector256(a), c0));
+                        Avx.Store(a + 8, Avx.Add(Avx.LoadVector256(a + 8), c1));
+                        Avx.Store(a + 16, Avx.Add(Avx.LoadVector256(a + 16), c2));
+                        Avx.Store(pA + x, Avx.Add(Avx.LoadVector256(pA + x), weight));
+                    }
                 }
             }
-            float k = first ? 0 : 1;
             for (; x < w; x++)
             {
                 byte* p = row + x * 3;
                 float wx = pw[x];
-                pa[x * 3] = pa[x * 3] * k + p[0] / 255f * wx;
-                pa[x * 3 + 1] = pa[x * 3 + 1] * k + p[1] / 255f * wx;
-                pa[x * 3 + 2] = pa[x * 3 + 2] * k + p[2] / 255f * wx;
-                pA[x] = pA[x] * k + wx;
+                float b = p[0] / 255f * wx, g = p[1] / 255f * wx, r = p[2] / 255f * wx;
+                if (first)
+                    (pa[x * 3], pa[x * 3 + 1], pa[x * 3 + 2], pA[x]) = (b, g, r, wx);
+                else
+                    (pa[x * 3], pa[x * 3 + 1], pa[x * 3 + 2], pA[x]) = (pa[x * 3] + b, pa[x * 3 + 1] + g, pa[x * 3 + 2] + r, pA[x] + wx);
             }
         }
     }
@@ -397,7 +425,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
             Span<float> row = _blurred.AsSpan(y * bw4, bw4);
             row.Clear();
             for (int k = -r; k <= r; k++)
-                CpuSimd.AddScaled(_sums.AsSpan(Math.Clamp(y + k, 0, last) * bw4, bw4), _weights[Math.Abs(k)], row);
+                CpuSimd.AddScaled(_sums.AsSpan(Math.Clamp(y + k, 0, last) * bw4, bw4), _weights[Math.Abs(k)], row, _simd);
         }
     }
 
@@ -453,7 +481,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         for (int y = first; y < end; y++)
         {
             byte* src = image + y * inStep, dst = output + y * outStep;
-            float[] m = MaskRow(band, y);
+            float[] m = _s.Effect == EffectKind.Outline ? _m[band] : MaskRow(band, y); // the outline reads _inside
             fixed (float* pm = m)
             {
                 switch (_s.Effect)
@@ -528,8 +556,8 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         int w = _w, x = 0;
         float[] s3 = _s3[band], sa = _sa[band];
         int r0 = _by0[y], r1 = _by1[y];
-        CpuSimd.BlendRows(_blurH3.AsSpan(r0 * w * 3, w * 3), _blurH3.AsSpan(r1 * w * 3, w * 3), _bwy[y], s3);
-        CpuSimd.BlendRows(_blurHA.AsSpan(r0 * w, w), _blurHA.AsSpan(r1 * w, w), _bwy[y], sa);
+        CpuSimd.BlendRows(_blurH3.AsSpan(r0 * w * 3, w * 3), _blurH3.AsSpan(r1 * w * 3, w * 3), _bwy[y], s3, _simd);
+        CpuSimd.BlendRows(_blurHA.AsSpan(r0 * w, w), _blurHA.AsSpan(r1 * w, w), _bwy[y], sa, _simd);
         fixed (float* ps = s3, pa = sa)
         {
             if (_simd)

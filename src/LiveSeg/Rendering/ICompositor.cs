@@ -16,4 +16,7 @@ internal interface ICompositor : IDisposable
 
     /// <summary>Adds read-back time to the slot's timing. <paramref name="slot"/> must be the oldest submitted slot.</summary>
     void Complete(FrameSlot slot);
+
+    /// <summary>Managed bytes allocated on helper threads of the compositor's own (the CPU renderer's bands), for the tests.</summary>
+    long WorkerAllocatedBytes => 0;
 }

@@ -25,6 +25,9 @@ internal interface ILiveCompositor : IDisposable
     /// <summary>Composites; the target stays valid for the next frame's render too (two alternate). Adds upload/refine/composite times.</summary>
     RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing);
 
+    /// <summary>Managed bytes allocated on helper threads of the compositor's own (the CPU renderer's bands), for the tests.</summary>
+    long WorkerAllocatedBytes => 0;
+
     /// <summary>Draws <paramref name="source"/> into <paramref name="framebuffer"/> (<paramref name="width"/> x <paramref name="height"/>), letterboxed.</summary>
     void Present(RenderTarget source, uint framebuffer, int width, int height);
 }

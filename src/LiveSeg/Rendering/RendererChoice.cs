@@ -48,9 +48,9 @@ internal static class RendererChoice
             {
                 context = HeadlessContext.Create();
             }
-            catch (LiveSegException e) when (asked == RendererKind.Auto)
+            catch (LiveSegException) when (asked == RendererKind.Auto)
             {
-                why = $"auto: no OpenGL here ({e.Message})";
+                why = "auto: no headless OpenGL here ('liveseg doctor' says why)";
             }
             if (context is not null && asked == RendererKind.Auto && RefineChoice.IsSoftware(context.Renderer))
             {
@@ -85,9 +85,7 @@ internal static class RendererChoice
         }
         using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
         var cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, background, cpuThreads);
-        string threads = cpu.Threads == 1 ? "1 thread" : $"{cpu.Threads} threads";
-        string refine = RefineChoice.Describe(effect.Refine, RefineChoice.ForCpuRenderer(effect.Refine));
-        return new ChosenRenderer(cpu, null, why.Length > 0 ? $"CPU renderer, {threads} ({why}); {refine}" : $"CPU renderer, {threads}; {refine}");
+        return new ChosenRenderer(cpu, null, cpu.Describe(why));
     }
 
     /// <summary>
@@ -98,6 +96,10 @@ internal static class RendererChoice
     public static ILiveCompositor ForLive(RendererKind asked, ILiveDisplay display, int width, int height, int maskWidth, int maskHeight,
         EffectSettings effect, string? backgroundPath, int cpuThreads)
     {
+        // The window shows a texture of the frame's size whichever renderer composites.
+        int maxSide = display.Gl.GetInteger(Silk.NET.OpenGL.GetPName.MaxTextureSize);
+        if (width > maxSide || height > maxSide)
+            Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {display.Renderer}), which live mode shows them in: use a smaller --size or scale the video down.");
         using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
         bool software = RefineChoice.IsSoftware(display.Renderer);
         if (asked == RendererKind.Gl || (asked == RendererKind.Auto && !software))

@@ -31,6 +31,18 @@ internal sealed class RowBands : IDisposable
     /// <summary>Bands per run (threads used, the caller's included).</summary>
     public int Count => _workers.Length + 1;
 
+    /// <summary>Managed bytes the bands allocated on the worker threads so far (the caller's thread counts its own).</summary>
+    public long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (var worker in _workers)
+                sum += worker.AllocatedBytes;
+            return sum;
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="body"/>(band, first row, end row) over rows 0..<paramref name="rows"/> in <see cref="Count"/>
     /// bands (band 0 on the caller's thread); a band's scratch memory can be indexed by its number.

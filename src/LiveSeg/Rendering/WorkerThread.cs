@@ -17,6 +17,7 @@ internal sealed class WorkerThread : IDisposable
     private Action? _work;
     private ExceptionDispatchInfo? _failure;
     private bool _stopping;
+    private long _allocated;
 
     public WorkerThread(string name)
     {
@@ -44,6 +45,9 @@ internal sealed class WorkerThread : IDisposable
         }
     }
 
+    /// <summary>Managed bytes the work has allocated on this thread so far (for the tests' "nothing per frame").</summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocated);
+
     /// <summary>Runs <paramref name="work"/> on the thread and returns when it is done.</summary>
     public void Invoke(Action work)
     {
@@ -58,6 +62,7 @@ internal sealed class WorkerThread : IDisposable
             _go.Wait();
             if (_stopping)
                 return;
+            long before = GC.GetAllocatedBytesForCurrentThread();
             try
             {
                 _work!();
@@ -68,6 +73,7 @@ internal sealed class WorkerThread : IDisposable
             }
             finally
             {
+                Volatile.Write(ref _allocated, _allocated + GC.GetAllocatedBytesForCurrentThread() - before);
                 _done.Release();
             }
         }
