@@ -76,6 +76,8 @@ internal static class BenchCommand
                 using var pipeline = new VideoPipeline(job);
                 if (round == 0 && sequential)
                     VideoCommand.PrintHeader(pipeline, job);
+                if (round == 0 && !sequential)
+                    Console.WriteLine($"threads (pipelined): {pipeline.ThreadsDescription}");
                 using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
                     pipeline.Run(interrupts.Token);
                 var rec = pipeline.Recorder;

@@ -179,6 +179,7 @@ internal static class LiveCommand
         Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(src.IsCamera ? " as delivered by the camera" : "")}{(src.Realtime ? ", real time" : "")})"));
         Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
         Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}");
+        Console.WriteLine($"threads: {loop.ThreadsDescription}");
         if (!headless)
             Console.WriteLine($"keys:   {HudStage.KeysHelp}");
         foreach (var sink in loop.Outputs)

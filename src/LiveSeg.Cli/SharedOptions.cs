@@ -39,7 +39,7 @@ internal sealed class DeviceOptions
         v => ExecutionProviders.Parse(v), "auto", ["auto", "cpu", "cuda", "tensorrt"]);
 
     public Option<int> Threads { get; } = Opt.Int("--threads", "ONNX Runtime intra-op threads", 0, 0, s_maxThreads,
-        $"0 = one per core, up to {s_maxThreads} = 4 × {Environment.ProcessorCount} cores");
+        $"0 = auto: one per core, or 1 in a pipelined run on ≤ {LiveSeg.Pipeline.ThreadBudget.FewCores} cores; up to {s_maxThreads}");
 
     public DeviceChoice Read(ParseResult r) => ExecutionProviders.Parse(r.GetValue(Device)!);
 
@@ -113,7 +113,7 @@ internal static class RenderOptions
         "auto|gl|cpu", v => RendererChoice.Parse(v), "auto", ["auto", "gl", "cpu"]);
 
     public static Option<int> Threads { get; } = Opt.Int("--render-threads", "the CPU renderer's threads", 0, 0, 64,
-        $"0 = one per core, at most 4 (here {RendererChoice.DefaultCpuThreads})");
+        $"0 = auto: one per core (at most 4), or 1 in a pipelined run on ≤ {LiveSeg.Pipeline.ThreadBudget.FewCores} cores");
 
     public static void AddTo(Command command)
     {

@@ -144,6 +144,7 @@ internal static class VideoCommand
         var m = p.Segmenter.Manifest;
         Console.WriteLine($"model:  {m.Name} ({m.Width}x{m.Height} → mask {p.Segmenter.MaskWidth}x{p.Segmenter.MaskHeight}); {p.Segmenter.ProviderReport}");
         Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Mask.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));
+        Console.WriteLine($"threads: {p.ThreadsDescription}");
     }
 
     public static RunInfo RunInfoOf(VideoPipeline p, VideoSettings job, string mode, bool interrupted) => new(

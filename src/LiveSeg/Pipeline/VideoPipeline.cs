@@ -39,13 +39,16 @@ internal sealed class VideoPipeline : IDisposable
             OutputCheck.File(job.Output, "output", job.Inputs);
             _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
-            _segment = Own(new SegmentStage(job.Model, job.Mask));
+            bool pipelined = !job.Sequential;
+            int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);
+            _segment = Own(new SegmentStage(job.Model with { Threads = inferenceThreads }, job.Mask));
             var renderer = RendererChoice.ForVideo(job.Renderer, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
-                job.Effect, job.BackgroundPath, job.RenderThreads > 0 ? job.RenderThreads : RendererChoice.DefaultCpuThreads);
+                job.Effect, job.BackgroundPath, renderThreads);
             if (renderer.Context is not null)
                 Own(renderer.Context);
             _compositor = Own(renderer.Compositor);
             RendererDescription = renderer.Description;
+            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined, renderer.Context is null);
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
@@ -72,6 +75,9 @@ internal sealed class VideoPipeline : IDisposable
     /// via EGL device", and how mask edges are made.
     /// </summary>
     public string RendererDescription { get; } = "";
+
+    /// <summary>For the header line: the threads inside inference and the CPU renderer, and why.</summary>
+    public string ThreadsDescription { get; } = "";
 
     /// <summary>The frames this run will process: the container's count (or --max-frames, if fewer); 0 when unknown.</summary>
     public int ExpectedFrames { get; }
