@@ -113,7 +113,7 @@ internal static class RenderOptions
         "auto|gl|cpu", v => RendererChoice.Parse(v), "auto", ["auto", "gl", "cpu"]);
 
     public static Option<int> Threads { get; } = Opt.Int("--render-threads", "the CPU renderer's threads", 0, 0, 64,
-        $"0 = auto: one per core (at most 4), or 1 in a pipelined run on ≤ {LiveSeg.Pipeline.ThreadBudget.FewCores} cores");
+        $"0 = auto: one per core (at most 4), or 1 in a pipelined run on ≤ {LiveSeg.Pipeline.ThreadBudget.FewCores} cores; up to 64");
 
     public static void AddTo(Command command)
     {
