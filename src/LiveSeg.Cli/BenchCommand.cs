@@ -72,6 +72,8 @@ internal static class BenchCommand
         {
             foreach (bool sequential in new[] { true, false })
             {
+                if (interrupts.Token.IsCancellationRequested)
+                    break; // an interrupted round is not compared
                 var job = baseJob with { Sequential = sequential };
                 using var pipeline = new VideoPipeline(job);
                 if (round == 0 && sequential)

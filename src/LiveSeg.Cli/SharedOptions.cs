@@ -109,7 +109,7 @@ internal sealed class EffectOptions
 internal static class RenderOptions
 {
     public static Option<string> Renderer { get; } = Opt.Checked("--renderer",
-        "which compositor draws the effect: auto (OpenGL on a GPU; the CPU renderer where OpenGL is software or missing), gl (OpenGL shaders), cpu (the CPU renderer)",
+        "which compositor draws the effect: auto (OpenGL on a GPU; the CPU renderer where OpenGL is software, or for video and bench missing), gl (OpenGL shaders), cpu (the CPU renderer; live mode still shows its frames through OpenGL)",
         "auto|gl|cpu", v => RendererChoice.Parse(v), "auto", ["auto", "gl", "cpu"]);
 
     public static Option<int> Threads { get; } = Opt.Int("--render-threads", "the CPU renderer's threads", 0, 0, 64,

@@ -312,6 +312,8 @@ public sealed class DataSafetyTests : IDisposable
         var r = Cli.Run("video", wide, "-o", _dir.File("o.avi"), "--model", _model, "--renderer", "cpu");
         Assert.True(r.ExitCode == 0, r.Stderr);
         Assert.Equal(2, Synthetic.Probe(_dir.File("o.avi")).Frames);
+        // Live mode shows frames through OpenGL whichever renderer composites: a one-line error, window or not.
+        AssertUserError(Cli.Run("live", "--input", wide, "--no-window", "--screenshot", _dir.File("s.png"), "--frames", "2", "--model", _model, "--renderer", "cpu"), "largest texture");
     }
 
     [Fact]

@@ -149,8 +149,18 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
         string extension = (width | height) % 2 == 0 ? ".mp4" : ".avi";
         string path = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}{extension}");
-        Recording = new RecordingSink(path, width, height, recordingFps());
-        Say($"recording → {Path.GetFileName(path)} at {recordingFps():0.#} fps");
+        // A whole number of frames a second: FFmpeg's mpeg4 encoder refuses time bases that some measured rates give (66.16).
+        double fps = Math.Max(1, Math.Round(recordingFps()));
+        try
+        {
+            Recording = new RecordingSink(path, width, height, fps);
+        }
+        catch (LiveSegException e)
+        {
+            Say($"recording not started: {e.Message}"); // the session goes on
+            return;
+        }
+        Say($"recording → {Path.GetFileName(path)} at {fps:0} fps");
     }
 
     /// <summary>Stops a recording (R, or the end of the session): the file is checked and put in place.</summary>

@@ -26,6 +26,7 @@ internal static class ThreadBudget
     {
         string infer = inference > 0 ? $"{inference} inference thread{(inference == 1 ? "" : "s")}" : "inference threads: ONNX Runtime's default";
         string text = cpuRenderer ? $"{infer}, {render} render thread{(render == 1 ? "" : "s")}" : infer;
-        return OnePerStage(pipelined) ? $"{text} (pipelined on {Environment.ProcessorCount} cores: one per stage unless --threads/--render-threads say otherwise)" : text;
+        int cores = Environment.ProcessorCount;
+        return OnePerStage(pipelined) ? $"{text} (pipelined on {cores} core{(cores == 1 ? "" : "s")}: one per stage unless --threads/--render-threads say otherwise)" : text;
     }
 }

@@ -19,6 +19,9 @@ internal sealed class HeadlessDisplay : ILiveDisplay
         _context = HeadlessContext.Create();
         try
         {
+            int maxSide = _context.Gl.GetInteger(GetPName.MaxTextureSize);
+            if (width > maxSide || height > maxSide)
+                Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {_context.Renderer}), which live mode shows them in: use a smaller --size or scale the video down.");
             _target = new RenderTarget(_context.Gl, width, height, InternalFormat.Rgba8);
             _context.Gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
         }
