@@ -53,6 +53,9 @@ internal static class ImageCommand
     private static int Run(ParseResult cl)
     {
         string[] positionals = cl.GetValue(s_inputs)!;
+        // The images are a list of any length, so the parser hands an option it does not know over as an image.
+        if (positionals.FirstOrDefault(p => p.StartsWith('-') && !File.Exists(p) && !Directory.Exists(p)) is { } unknown)
+            Throw.User($"unknown option '{unknown}': see 'liveseg image --help' (an image whose name starts with '-' can be given as ./{unknown}).");
         string output = cl.GetValue(s_output)!;
         var folders = positionals.Where(Directory.Exists).Select(f => new InputFile(f, "input folder")).ToList();
         OutputCheck.Folder(output, "output folder", folders);

@@ -59,6 +59,15 @@ public sealed class ImageCliTests : IDisposable
     }
 
     [Fact]
+    public void Image_AnUnknownOption_IsAnError_NotASkippedImage()
+    {
+        var r = Cli.Run("image", _dir.File("data/images"), "-o", _dir.File("out"), "--model", _model, "--renderer", "cpu");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("unknown option '--renderer'", r.Stderr);
+        Assert.False(Directory.Exists(_dir.File("out")), "nothing is written");
+    }
+
+    [Fact]
     public void Eval_MissingDataset_IsAOneLineError()
     {
         var r = Cli.Run("eval", "--model", _model, "--data", _dir.File("nope"));
