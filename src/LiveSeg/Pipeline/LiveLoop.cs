@@ -58,7 +58,8 @@ internal sealed class LiveLoop : IDisposable
         _source = new SourceStage(options.Source, options.Clock, _stop.Token);
         try
         {
-            _segment = new SegmentStage(options.Model with { Threads = ThreadBudget.Inference(options.Model.Threads, pipelined: true) }, options.Mask);
+            int inferenceThreads = ThreadBudget.Inference(options.Model.Threads, pipelined: true), renderThreads = ThreadBudget.Render(options.RenderThreads, pipelined: true);
+            _segment = new SegmentStage(options.Model with { Threads = inferenceThreads }, options.Mask);
             IReadOnlyList<IFrameSink> sinks = options.OpenOutputs?.Invoke(_source.Width, _source.Height, _source.Fps) ?? [];
             try
             {
@@ -74,7 +75,8 @@ internal sealed class LiveLoop : IDisposable
             }
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
             _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
-                options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, ThreadBudget.Render(options.RenderThreads, pipelined: true));
+                options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, renderThreads);
+            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor);
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;
@@ -107,8 +109,7 @@ internal sealed class LiveLoop : IDisposable
     public string RendererDescription => $"{_window.Description}; {_compositor.Description}";
 
     /// <summary>For the header line: the threads inside inference and the CPU renderer, and why.</summary>
-    public string ThreadsDescription => ThreadBudget.Describe(ThreadBudget.Inference(_o.Model.Threads, pipelined: true),
-        ThreadBudget.Render(_o.RenderThreads, pipelined: true), pipelined: true, _compositor is CpuLiveCompositor);
+    public string ThreadsDescription { get; } = "";
 
     /// <summary>Displayed frames' timings (end to end = capture → swap), the newest <see cref="SummaryFrames"/>.</summary>
     public MetricsRecorder Recorder => _recorder;

@@ -520,7 +520,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
             }
         }
         for (; x < w; x++)
-            dst[x * 3] = dst[x * 3 + 1] = dst[x * 3 + 2] = ToByte(m[x]);
+            dst[x * 3] = dst[x * 3 + 1] = dst[x * 3 + 2] = CpuCompositor.ToByte(m[x]);
     }
 
     /// <summary>effect_tint.frag: mix(frame, colour, mask · strength).</summary>
@@ -545,7 +545,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
             {
                 float a = m[x] * strength;
                 for (int c = 0; c < 3; c++)
-                    dst[x * 3 + c] = ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], a));
+                    dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], a));
             }
         }
     }
@@ -582,7 +582,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
                 for (int c = 0; c < 3; c++)
                 {
                     float v = src[x * 3 + c] / 255f;
-                    dst[x * 3 + c] = ToByte(CpuCompositor.Mix((ps[x * 3 + c] + v * Prior) * inv, v, alpha));
+                    dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix((ps[x * 3 + c] + v * Prior) * inv, v, alpha));
                 }
             }
         }
@@ -613,7 +613,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
             for (int c = 0; c < 3; c++)
             {
                 float bg = background[x * 3 + c] / 255f;
-                dst[x * 3 + c] = ToByte(CpuCompositor.Mix(bg, CpuCompositor.Screen(src[x * 3 + c] / 255f, bg * wrap), matte));
+                dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(bg, CpuCompositor.Screen(src[x * 3 + c] / 255f, bg * wrap), matte));
             }
         }
     }
@@ -663,7 +663,7 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
         Ring(inside + down, l, x, r, ref lo, ref hi);
         float edge = hi - lo;
         for (int c = 0; c < 3; c++)
-            dst[x * 3 + c] = ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], edge));
+            dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], edge));
     }
 
     /// <summary>Min and max of one row of the ring, 8 pixels at a time: the samples d to the left, at, and d to the right.</summary>
@@ -684,9 +684,6 @@ internal sealed unsafe class FastCpuCompositor : ICompositor
     private float Matte(float m) => _s.Feather > 0 ? CpuCompositor.SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
 
     private Vector256<float> Matte(Vector256<float> m) => _s.Feather > 0 ? CpuSimd.SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
-
-    /// <summary>round(clamp(v) · 255), as GL's unsigned-normalised conversion (<see cref="CpuCompositor.ToByte"/>).</summary>
-    private static byte ToByte(float v) => (byte)(int)(Math.Clamp(v, 0f, 1f) * 255f + 0.5f);
 
     public void Dispose() => _bands.Dispose();
 }

@@ -45,9 +45,8 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
         }
         try
         {
-            int maxSide = gl.GetInteger(GetPName.MaxTextureSize);
-            if (width > maxSide || height > maxSide || maskWidth > maxSide || maskHeight > maxSide)
-                Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {gl.GetStringS(StringName.Renderer)}): scale the video down first (at most {maxSide} pixels a side).");
+            TextureLimit.Require(gl, "frames", width, height, "scale the video down first, or use --renderer cpu.");
+            TextureLimit.Require(gl, "masks", maskWidth, maskHeight, "use a model with a smaller output.");
             AskedRefine = settings.Refine;
             settings = settings with { Refine = RefineChoice.For(settings.Refine, gl.GetStringS(StringName.Renderer) ?? "") };
             _triangle = new FullScreenTriangle(gl);
@@ -78,13 +77,6 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
             Dispose(); // what was made so far: in a host's context it would otherwise stay behind
             throw;
         }
-    }
-
-    /// <summary>The compositor for a run: frame size, the segment stage's mask size, the effect, the background image file (or the default gradient).</summary>
-    public static GlCompositor Create(GL gl, int width, int height, LiveSeg.Pipeline.SegmentStage segment, EffectSettings effect, string? backgroundPath, bool adjustable)
-    {
-        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
-        return new GlCompositor(gl, new ShaderLibrary(), width, height, segment.MaskWidth, segment.MaskHeight, effect, background, adjustable);
     }
 
     public int MaxPending => Depth;

@@ -169,3 +169,20 @@ internal sealed class FullScreenTriangle : IDisposable
 
     public void Dispose() => _gl.DeleteVertexArray(_vao);
 }
+
+/// <summary>The current OpenGL renderer's largest texture, and the one check of frame (and mask) sizes against it.</summary>
+internal static class TextureLimit
+{
+    public static int MaxSide(GL gl) => gl.GetInteger(GetPName.MaxTextureSize);
+
+    /// <summary>A one-line user error, ending with <paramref name="advice"/>, when <paramref name="width"/> x <paramref name="height"/> does not fit in one texture.</summary>
+    public static void Require(GL gl, string what, int width, int height, string advice)
+    {
+        int max = MaxSide(gl);
+        if (width > max || height > max)
+            Throw.User($"{what} of {width}x{height} are larger than this OpenGL renderer's largest texture ({max}x{max}, {gl.GetStringS(StringName.Renderer)}): {advice}");
+    }
+
+    /// <summary>What live mode says when frames do not fit: it shows them through OpenGL whichever renderer composites.</summary>
+    public const string LiveAdvice = "live mode shows frames through OpenGL whichever renderer composites them: use a smaller --size or scale the video down.";
+}

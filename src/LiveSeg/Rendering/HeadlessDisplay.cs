@@ -19,9 +19,7 @@ internal sealed class HeadlessDisplay : ILiveDisplay
         _context = HeadlessContext.Create();
         try
         {
-            int maxSide = _context.Gl.GetInteger(GetPName.MaxTextureSize);
-            if (width > maxSide || height > maxSide)
-                Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {_context.Renderer}), which live mode shows them in: use a smaller --size or scale the video down.");
+            TextureLimit.Require(_context.Gl, "frames", width, height, TextureLimit.LiveAdvice);
             _target = new RenderTarget(_context.Gl, width, height, InternalFormat.Rgba8);
             _context.Gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
         }

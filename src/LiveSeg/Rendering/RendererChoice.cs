@@ -40,52 +40,58 @@ internal static class RendererChoice
     public static ChosenRenderer ForVideo(RendererKind asked, int width, int height, int maskWidth, int maskHeight,
         EffectSettings effect, string? backgroundPath, int cpuThreads)
     {
-        string why = "";
-        if (asked != RendererKind.Cpu)
+        IHeadlessContext? context = HeadlessGlFor(asked, width, height, out string why);
+        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
+        if (context is null)
         {
-            IHeadlessContext? context = null;
-            try
-            {
-                context = HeadlessContext.Create();
-            }
-            catch (LiveSegException) when (asked == RendererKind.Auto)
-            {
-                why = "auto: no headless OpenGL here ('liveseg doctor' says why)";
-            }
-            if (context is not null && asked == RendererKind.Auto && RefineChoice.IsSoftware(context.Renderer))
-            {
+            var cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, background, cpuThreads);
+            return new ChosenRenderer(cpu, null, cpu.Describe(why));
+        }
+        try
+        {
+            var gl = new GlCompositor(context.Gl, new ShaderLibrary(), width, height, maskWidth, maskHeight, effect, background, adjustable: false);
+            return new ChosenRenderer(gl, context, $"{context.Renderer} via EGL {context.Platform}; {gl.RefineDescription}");
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The headless context a file run composites in, or null for the CPU renderer with the reason <c>auto</c> chose it
+    /// (<paramref name="why"/>): no headless OpenGL, a software renderer, or frames larger than its largest texture.
+    /// </summary>
+    private static IHeadlessContext? HeadlessGlFor(RendererKind asked, int width, int height, out string why)
+    {
+        why = "";
+        if (asked == RendererKind.Cpu)
+            return null;
+        IHeadlessContext context;
+        try
+        {
+            context = HeadlessContext.Create();
+        }
+        catch (LiveSegException) when (asked == RendererKind.Auto)
+        {
+            why = "auto: no headless OpenGL here ('liveseg doctor' says why)";
+            return null;
+        }
+        if (asked == RendererKind.Auto)
+        {
+            int maxSide = TextureLimit.MaxSide(context.Gl);
+            if (RefineChoice.IsSoftware(context.Renderer))
                 why = $"auto: OpenGL here is software, {context.Renderer}; --renderer gl to use it";
+            else if (Math.Max(width, height) > maxSide)
+                why = $"auto: frames of {width}x{height} are larger than OpenGL's largest texture here ({maxSide})";
+            if (why.Length > 0)
+            {
                 context.Dispose();
-                context = null;
-            }
-            if (context is not null)
-            {
-                int maxSide = context.Gl.GetInteger(Silk.NET.OpenGL.GetPName.MaxTextureSize);
-                if (asked == RendererKind.Auto && Math.Max(width, height) > maxSide)
-                {
-                    why = $"auto: frames of {width}x{height} are larger than OpenGL's largest texture here ({maxSide})";
-                    context.Dispose();
-                    context = null;
-                }
-            }
-            if (context is not null)
-            {
-                try
-                {
-                    using Mat? bg = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
-                    var gl = new GlCompositor(context.Gl, new ShaderLibrary(), width, height, maskWidth, maskHeight, effect, bg, adjustable: false);
-                    return new ChosenRenderer(gl, context, $"{context.Renderer} via EGL {context.Platform}; {gl.RefineDescription}");
-                }
-                catch
-                {
-                    context.Dispose();
-                    throw;
-                }
+                return null;
             }
         }
-        using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
-        var cpu = new FastCpuCompositor(width, height, maskWidth, maskHeight, effect, background, cpuThreads);
-        return new ChosenRenderer(cpu, null, cpu.Describe(why));
+        return context;
     }
 
     /// <summary>
@@ -96,10 +102,7 @@ internal static class RendererChoice
     public static ILiveCompositor ForLive(RendererKind asked, ILiveDisplay display, int width, int height, int maskWidth, int maskHeight,
         EffectSettings effect, string? backgroundPath, int cpuThreads)
     {
-        // The window shows a texture of the frame's size whichever renderer composites.
-        int maxSide = display.Gl.GetInteger(Silk.NET.OpenGL.GetPName.MaxTextureSize);
-        if (width > maxSide || height > maxSide)
-            Throw.User($"frames of {width}x{height} are larger than this OpenGL renderer's largest texture ({maxSide}x{maxSide}, {display.Renderer}), which live mode shows them in: use a smaller --size or scale the video down.");
+        TextureLimit.Require(display.Gl, "frames", width, height, TextureLimit.LiveAdvice);
         using Mat? background = backgroundPath is null ? null : BackgroundImage.LoadCover(backgroundPath, width, height);
         bool software = RefineChoice.IsSoftware(display.Renderer);
         if (asked == RendererKind.Gl || (asked == RendererKind.Auto && !software))
