@@ -3,7 +3,7 @@ using LiveSeg.Models;
 
 namespace LiveSeg.Cli;
 
-/// <summary><c>liveseg models list|fetch|import|inspect|verify|synth</c>.</summary>
+/// <summary><c>liveseg models list|fetch|import|inspect|verify|synth|flip-average</c>.</summary>
 internal static class ModelsCommand
 {
     /// <summary>One line for the command list (also what the root help shows).</summary>
@@ -18,6 +18,7 @@ internal static class ModelsCommand
         command.Add(Inspect());
         command.Add(Verify());
         command.Add(Synth());
+        command.Add(FlipAverage());
         return command;
     }
 
@@ -137,4 +138,40 @@ internal static class ModelsCommand
         });
         return command;
     }
+
+    private static Command FlipAverage()
+    {
+        var input = new Argument<string>("MODEL") { Description = "the model to wrap: an .onnx file (manifest beside it) or a catalogue name" };
+        var output = new Option<string>("--output", "-o") { Description = "the .onnx file to write (its manifest goes beside it as FILE.json)", HelpName = "FILE.onnx", Required = true };
+        output.Validators.Add(o =>
+        {
+            if (o.GetValueOrDefault<string>() is { } v && !v.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                o.AddError($"output '{v}' must end in .onnx");
+        });
+        var flips = Opt.Checked("--flips", "lr: the image and its left-right mirror (2 network passes); all: also up-down and both (4)", "lr|all",
+            ParseFlips, "lr", ["lr", "all"]);
+        var command = new Command("flip-average", "write a model that averages its output over mirrored copies of the input (test-time augmentation, in the ONNX graph: any LiveSeg command runs it)")
+        {
+            input, output, flips,
+        };
+        command.SetAction(r =>
+        {
+            var spec = ModelCatalogue.Resolve(r.GetValue(input)!, null);
+            string file = r.GetValue(output)!;
+            string manifest = Path.ChangeExtension(file, ".json");
+            LiveSeg.IO.OutputCheck.File(file, "model output", [new(spec.OnnxPath, "model")]);
+            LiveSeg.IO.OutputCheck.File(manifest, "model manifest", [new(spec.OnnxPath, "model"), new(spec.ManifestPath, "model manifest")]);
+            FlipAveraging.WrapFile(spec, file, (FlipAveraging.FlipSet)ParseFlips(r.GetValue(flips)!));
+            Console.WriteLine($"wrote {file} and {manifest}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static object ParseFlips(string text) => text switch
+    {
+        "lr" => FlipAveraging.FlipSet.Horizontal,
+        "all" => FlipAveraging.FlipSet.Both,
+        _ => Throw.User<object>($"unknown --flips '{text}': use lr or all."),
+    };
 }
