@@ -80,6 +80,40 @@ public sealed class StageTests : IDisposable
         Assert.Equal(3, opened);
     }
 
+    [Theory]
+    [InlineData("one.mkv")]
+    [InlineData("one.avi")]
+    public void Loop_OfAOneFrameFile_DeliversThatFrameAgainAndAgain_WithoutReopening(string name)
+    {
+        // Before the fix FFmpeg could not read again after seeking a one-frame file to 0: Read spun for ever.
+        string file = _dir.File(name);
+        Synthetic.WriteVideo(file, 1, 64, 48, 10);
+        int opened = 0;
+        using var stage = new SourceStage(new SourceOptions { Open = () => { opened++; return new VideoFileSource(file); }, Name = name, Loop = true }, new FakeClock(), CancellationToken.None);
+        using var slot = new FrameSlot(1, 1);
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.True(stage.Read(slot));
+            Assert.Equal(i, slot.Sequence);
+            var inside = slot.Image.At<Vec3b>(24, 16); // the red square of frame 0 (MJPG is lossy: near, not exact)
+            var outside = slot.Image.At<Vec3b>(24, 48);
+            Assert.True(inside.Item2 > 200 && inside.Item0 < 60 && outside.Item0 > 200 && outside.Item2 < 60, $"pass {i}: {inside} / {outside}");
+        }
+        Assert.Equal(4, stage.Loops);
+        Assert.Equal(1, opened); // rewound in place (reopening leaks native memory per open)
+    }
+
+    [Fact]
+    public void Loop_OfAFileThatGivesNothingAfterRestarting_Ends_RatherThanSpinning()
+    {
+        int opened = 0;
+        using var stage = new SourceStage(new SourceOptions { Open = () => new CountingSource(++opened == 1 ? 2 : 0), Name = "clip", Loop = true }, new FakeClock(), CancellationToken.None);
+        using var slot = new FrameSlot(1, 1);
+        Assert.True(stage.Read(slot) && stage.Read(slot));
+        Assert.False(stage.Read(slot));
+        Assert.Equal(3, opened); // two restarts tried, then the end
+    }
+
     [Fact]
     public void LostCamera_IsRetriedOnceASecond_AndComesBackAsANewSequence()
     {

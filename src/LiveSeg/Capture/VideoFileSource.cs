@@ -10,6 +10,7 @@ internal sealed class VideoFileSource : IFrameSource
 {
     private readonly VideoCapture _capture;
     private readonly Mat _first = new();
+    private readonly Mat _skip = new();
     private bool _firstPending = true;
 
     public VideoFileSource(string path)
@@ -56,8 +57,7 @@ internal sealed class VideoFileSource : IFrameSource
         if (_firstPending)
         {
             _firstPending = false;
-            _first.CopyTo(destination);
-            _first.Release();
+            _first.CopyTo(destination); // kept: a rewind replays it
             return true;
         }
         // A frame of another size than the first would break every fixed-size buffer downstream: stop there.
@@ -66,18 +66,27 @@ internal sealed class VideoFileSource : IFrameSource
 
     /// <summary>
     /// Goes back to the first frame without reopening the file (looping: reopening leaks about 200 KB of native memory
-    /// per open in a multi-threaded process). False when the backend cannot seek; then reopen instead.
+    /// per open in a multi-threaded process). The first frame is replayed from memory and the decoder is put after it
+    /// (seek to 0, skip one): FFmpeg cannot read again after seeking to 0 in a one-frame file, which made a looped
+    /// one-frame file spin without ever delivering. False when the backend cannot seek; then reopen instead.
     /// </summary>
     public bool Rewind()
     {
         if (_firstPending)
             return true;
-        return _capture.Set(VideoCaptureProperties.PosFrames, 0) && _capture.PosFrames == 0;
+        if (!_capture.Set(VideoCaptureProperties.PosFrames, 0) || _capture.PosFrames != 0)
+            return false;
+        // A one-frame file has nothing after its first frame: the skip fails there, and the next read ends the pass.
+        if (!_capture.Read(_skip) && FrameCount > 1)
+            return false;
+        _firstPending = true;
+        return true;
     }
 
     public void Dispose()
     {
         _capture.Dispose();
         _first.Dispose();
+        _skip.Dispose();
     }
 }

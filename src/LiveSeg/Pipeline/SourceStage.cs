@@ -44,6 +44,7 @@ internal sealed class SourceStage : IDisposable
     private long _skipped;
     private readonly long[] _stamps = new long[32];
     private int _stampCount;
+    private int _restartsWithoutFrame;
 
     public SourceStage(SourceOptions options, IClock clock, CancellationToken stop)
     {
@@ -116,14 +117,15 @@ internal sealed class SourceStage : IDisposable
                 _stamps[_stampCount++ % _stamps.Length] = t;
                 Interlocked.Increment(ref _captured);
                 Status = null;
+                _restartsWithoutFrame = 0;
                 return true;
             }
             if (_o.IsCamera)
                 Reconnect();
-            else if (_o.Loop)
+            else if (_o.Loop && _restartsWithoutFrame++ < 2)
                 Reopen();
             else
-                return false;
+                return false; // the end, or a looped file that gives nothing after restarting: end rather than spin
         }
         return false;
     }
