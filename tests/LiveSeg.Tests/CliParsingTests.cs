@@ -63,7 +63,7 @@ public sealed class CliParsingTests : IDisposable
     public void Help_OfModels_ListsEveryAction_AndLiveShowsTheHudKeys()
     {
         string models = Help("models");
-        foreach (string action in new[] { "list", "fetch", "import", "inspect", "verify", "synth" })
+        foreach (string action in new[] { "list", "fetch", "import", "inspect", "verify", "synth", "flip-average" })
             Assert.Contains(action, models);
         string live = Help("live");
         foreach (var binding in LiveSeg.Pipeline.KeyMap.Bindings)
@@ -130,6 +130,9 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("models inspect a.tflite -v")]
     [InlineData("models verify --videos v --frames 3")]
     [InlineData("models synth colorkey -o a.onnx")]
+    [InlineData("models flip-average a.onnx -o b.onnx --flips all")]
+    [InlineData("video in.mp4 -o o.mp4 --renderer cpu --render-threads 2")]
+    [InlineData("video in.mp4 -o o.mp4 --renderer auto --render-threads 2")]
     [InlineData("models list")]
     [InlineData("cameras")]
     [InlineData("video in.mp4 --frames -0 -o o.avi")]
@@ -160,6 +163,10 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("models synth colorkey -o a.txt", "output 'a.txt' must end in .onnx")]
     [InlineData("models fetch hand", "unknown model to fetch 'hand'")]
     [InlineData("models verify --frames 0", "--frames 0 is out of range")]
+    [InlineData("models flip-average a.onnx -o b.onnx --flips diagonal", "unknown --flips 'diagonal': use lr or all.")]
+    [InlineData("video in.mp4 -o o.mp4 --renderer gl --render-threads 2", "--render-threads 2 sets the CPU renderer's threads, but --renderer gl draws with OpenGL")]
+    [InlineData("live --renderer gl --render-threads 3", "--render-threads 3 sets the CPU renderer's threads")]
+    [InlineData("bench in.mp4 --renderer gl --render-threads 1", "--renderer gl draws with OpenGL: drop one of them.")]
     public void OutOfRangeOrUnknownValues_AreOneLineNamingTheOption(string line, string expected) =>
         Assert.Contains(expected, Error(line.Split(' ')));
 
@@ -183,7 +190,7 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("image -o out", "missing IMAGE|DIR")]
     [InlineData("eval --split test", "missing --data DIR")]
     [InlineData("models synth colorkey", "missing -o/--output FILE.onnx")]
-    [InlineData("models", "'liveseg models' needs a command: use list, fetch, import, inspect, verify or synth")]
+    [InlineData("models", "'liveseg models' needs a command: use list, fetch, import, inspect, verify, synth or flip-average")]
     public void MissingRequiredArgumentsAndOptions_AreNamed(string line, string expected) =>
         Assert.Contains(expected, Error(line.Split(' ')));
 

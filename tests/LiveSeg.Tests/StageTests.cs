@@ -138,6 +138,15 @@ public sealed class StageTests : IDisposable
     }
 
     [Fact]
+    public void ThreadsLine_SaysRenderThreadsAskedFor_AreUnusedWhenOpenGLDraws()
+    {
+        Assert.Contains("--render-threads 3 unused: OpenGL draws", ThreadBudget.Describe(1, 3, pipelined: false, cpuRenderer: false, askedRender: 3));
+        Assert.DoesNotContain("unused", ThreadBudget.Describe(1, 3, pipelined: false, cpuRenderer: true, askedRender: 3));
+        Assert.Contains("3 render threads", ThreadBudget.Describe(1, 3, pipelined: false, cpuRenderer: true, askedRender: 3));
+        Assert.DoesNotContain("render", ThreadBudget.Describe(2, 1, pipelined: false, cpuRenderer: false));
+    }
+
+    [Fact]
     public void NoLoop_EndsAtTheEndOfTheFile()
     {
         using var stage = new SourceStage(new SourceOptions { Open = () => new CountingSource(3), Name = "clip" }, new FakeClock(), CancellationToken.None);

@@ -76,7 +76,7 @@ internal sealed class LiveLoop : IDisposable
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
             _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
                 options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, renderThreads);
-            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor);
+            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;

@@ -22,10 +22,13 @@ internal static class ThreadBudget
     public static int Render(int asked, bool pipelined) => asked > 0 ? asked : OnePerStage(pipelined) ? 1 : Rendering.RendererChoice.DefaultCpuThreads;
 
     /// <summary>For the header line: "1 inference thread, 1 render thread (one per stage: pipelined on 2 cores)".</summary>
-    public static string Describe(int inference, int render, bool pipelined, bool cpuRenderer)
+    /// <paramref name="askedRender"/>: the render threads the user asked for (0 = not asked); with OpenGL drawing they are
+    /// unused, and the line says so.
+    public static string Describe(int inference, int render, bool pipelined, bool cpuRenderer, int askedRender = 0)
     {
         string infer = inference > 0 ? $"{inference} inference thread{(inference == 1 ? "" : "s")}" : "inference threads: ONNX Runtime's default";
-        string text = cpuRenderer ? $"{infer}, {render} render thread{(render == 1 ? "" : "s")}" : infer;
+        string text = cpuRenderer ? $"{infer}, {render} render thread{(render == 1 ? "" : "s")}"
+            : askedRender > 0 ? $"{infer}; --render-threads {askedRender} unused: OpenGL draws" : infer;
         int cores = Environment.ProcessorCount;
         return OnePerStage(pipelined) ? $"{text} (pipelined on {cores} core{(cores == 1 ? "" : "s")}: one per stage unless --threads/--render-threads say otherwise)" : text;
     }

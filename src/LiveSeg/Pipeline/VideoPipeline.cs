@@ -48,7 +48,7 @@ internal sealed class VideoPipeline : IDisposable
                 Own(renderer.Context);
             _compositor = Own(renderer.Compositor);
             RendererDescription = renderer.Description;
-            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined, renderer.Context is null);
+            ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined, renderer.Context is null, job.RenderThreads);
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
