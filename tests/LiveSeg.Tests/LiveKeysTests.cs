@@ -34,13 +34,14 @@ public sealed class LiveKeysTests : IDisposable
         Cv2.ImWrite(_background, bg);
     }
 
-    private LiveLoop Open(EffectSettings effect, RendererKind renderer = RendererKind.Auto)
+    private LiveLoop Open(EffectSettings effect, RendererKind renderer = RendererKind.Auto, string? input = null)
     {
+        input ??= _input;
         Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var spec = ModelSpec.FromFile(_model, null);
         var loop = new LiveLoop(new LiveOptions
         {
-            Source = new SourceOptions { Open = () => new VideoFileSource(_input), Name = "still", Loop = true },
+            Source = new SourceOptions { Open = () => new VideoFileSource(input), Name = "still", Loop = true },
             Model = new ModelSettings(spec, DeviceChoice.Cpu, 1),
             Models = [spec, spec with { Manifest = spec.Manifest with { Name = "second" } }],
             Mask = new MaskSettings { Smoothing = 0 },
@@ -169,6 +170,39 @@ public sealed class LiveKeysTests : IDisposable
         using var diff = new Mat();
         Cv2.Absdiff(first, expected, diff);
         Assert.True(Cv2.Mean(diff).Val0 < 8, "the recording holds the composited frame (mp4v, lossy)");
+    }
+
+    [SkippableFact]
+    public void Recording_OfAFilePlayedAtProcessingSpeed_HasEachShownFrameOnce_AtTheFilesRate()
+    {
+        // 5 fps in the file, shown as fast as the loop goes: before, the recording ran at the measured rate (tens of fps)
+        // and placed frames by wall clock, so it neither had the file's rate nor one copy of each frame.
+        string moving = _dir.File("moving.mkv");
+        Synthetic.WriteVideo(moving, 40, Width, Height, 5);
+        using var loop = Open(new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off }, input: moving);
+        Show(loop, 2);
+        Press(loop, LiveAction.Record);
+        long shownBefore = loop.Recorder.Count;
+        Show(loop, 12);
+        long shownWhileRecording = loop.Recorder.Count - shownBefore + 1; // the frame shown with the key press is recorded too
+        Press(loop, LiveAction.Record);
+        var (path, frames) = loop.Controls.LastRecording!.Value;
+        loop.Finish();
+        var probe = Synthetic.Probe(path);
+        Assert.Equal(5, probe.Fps, 3);
+        Assert.Equal(frames, probe.Frames);
+        Assert.InRange(probe.Frames, shownWhileRecording, shownWhileRecording + 1);
+        // No frame twice: the square moves 2 px a frame, so each recorded frame differs from the one before.
+        using var cap = new VideoCapture(path);
+        using Mat previous = new(), current = new(), diff = new();
+        Assert.True(cap.Read(previous));
+        for (int i = 1; i < probe.Frames; i++)
+        {
+            Assert.True(cap.Read(current));
+            Cv2.Absdiff(previous, current, diff);
+            Assert.True(Cv2.Mean(diff).Val0 + Cv2.Mean(diff).Val1 + Cv2.Mean(diff).Val2 > 0.5, $"recorded frame {i} repeats frame {i - 1}");
+            current.CopyTo(previous);
+        }
     }
 
     /// <summary>The still frame through the CPU compositor with the first background: what the window shows.</summary>

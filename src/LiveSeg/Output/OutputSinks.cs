@@ -19,7 +19,8 @@ internal sealed class OutputSinks : IDisposable
     private readonly Mat _frame = new();
     private ReadbackStage? _readback;
     private long _pendingTimestamp;
-    private IFrameSink? _pendingRecording;
+    private int _pendingIndex;
+    private RecordingSink? _pendingRecording;
 
     public OutputSinks(GL gl, int width, int height, IReadOnlyList<IFrameSink> sinks)
     {
@@ -45,7 +46,7 @@ internal sealed class OutputSinks : IDisposable
     }
 
     /// <summary>A newly composited frame: its read-back starts (collected by <see cref="Collect"/> after the swap).</summary>
-    public void Start(RenderTarget target, long captureTimestamp, IFrameSink? recording, ref FrameTiming timing)
+    public void Start(RenderTarget target, long captureTimestamp, int frameIndex, RecordingSink? recording, ref FrameTiming timing)
     {
         if (Sinks.Count == 0 && recording is null)
             return;
@@ -54,7 +55,7 @@ internal sealed class OutputSinks : IDisposable
         if (_readback.Pending > 0)
             Collect(ref timing);
         _readback.Start(target);
-        (_pendingTimestamp, _pendingRecording) = (captureTimestamp, recording);
+        (_pendingTimestamp, _pendingIndex, _pendingRecording) = (captureTimestamp, frameIndex, recording);
         timing.Add(Stage.Readback, start);
     }
 
@@ -67,7 +68,7 @@ internal sealed class OutputSinks : IDisposable
         _readback.Finish(_frame);
         for (int i = 0; i < Sinks.Count; i++)
             Sinks[i].Offer(_frame, _pendingTimestamp);
-        _pendingRecording?.Offer(_frame, _pendingTimestamp);
+        _pendingRecording?.Offer(_frame, _pendingTimestamp, _pendingIndex);
         _pendingRecording = null;
         timing.Add(Stage.Readback, start);
     }

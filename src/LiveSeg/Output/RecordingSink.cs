@@ -10,6 +10,9 @@ namespace LiveSeg.Output;
 /// placed by their capture times (<see cref="ConstantRate"/>), so the file plays at the speed the scene happened.
 /// HUD-only redraws are never recorded. If the encoder falls behind, frames are dropped here (counted) and the gap is
 /// filled by repeating the last frame, keeping the timing true.
+/// <para>A file played at processing speed (no --realtime) has no scene clock but its own: each frame is placed by its
+/// index in the file (<c>index / fps</c>, the file's rate), so the recording plays at the file's speed however fast or
+/// slowly the session ran, and a frame never shown (replaced before display) is filled by the one before.</para>
 /// </summary>
 internal sealed class RecordingSink : IFrameSink
 {
@@ -20,13 +23,19 @@ internal sealed class RecordingSink : IFrameSink
     private readonly BoundedQueue<Recorded> _free = new(PoolSize);
     private readonly BoundedQueue<Recorded> _toEncode = new(PoolSize);
     private readonly Thread _encoder;
+    private readonly bool _mediaTime;
     private long _stopTimestamp;
+    private long _lastMediaTimestamp = -1;
     private Exception? _failure;
     private bool _finished;
 
-    /// <summary>Starts a recording to <paramref name="path"/>.</summary>
-    public RecordingSink(string path, int width, int height, double fps)
+    /// <summary>
+    /// Starts a recording to <paramref name="path"/>. <paramref name="mediaTime"/>: place frames by their index in the
+    /// file at <paramref name="fps"/> (a file played at processing speed) instead of by their capture times.
+    /// </summary>
+    public RecordingSink(string path, int width, int height, double fps, bool mediaTime = false)
     {
+        _mediaTime = mediaTime;
         _sink = new VideoFileSink(path, fps, width, height);
         _rate = new ConstantRate(fps);
         for (int i = 0; i < PoolSize; i++)
@@ -55,8 +64,13 @@ internal sealed class RecordingSink : IFrameSink
     public ConstantRate Rate => _rate;
 
     /// <summary>A newly shown frame (GL thread): copied into a free buffer, or dropped when the encoder is behind.</summary>
-    public void Offer(Mat frame, long captureTimestamp)
+    public void Offer(Mat frame, long captureTimestamp) => Offer(frame, captureTimestamp, -1);
+
+    /// <summary>As <see cref="Offer(Mat, long)"/>, with the frame's index in its source (used in media-time mode).</summary>
+    public void Offer(Mat frame, long captureTimestamp, int frameIndex)
     {
+        if (_mediaTime && frameIndex >= 0)
+            captureTimestamp = _lastMediaTimestamp = (long)Math.Round(frameIndex * (double)System.Diagnostics.Stopwatch.Frequency / _rate.Fps);
         // Count first: TryTake waits while the pool is empty, and the GL thread must never wait for the encoder.
         if (_finished || _failure is not null || _free.Count == 0 || !_free.TryTake(out var copy))
         {
@@ -76,7 +90,10 @@ internal sealed class RecordingSink : IFrameSink
         if (_finished)
             return false;
         _finished = true;
-        _stopTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+        // Media time: the file ends with its last frame's period (no padding up to the wall-clock stop).
+        _stopTimestamp = _mediaTime && _lastMediaTimestamp >= 0
+            ? _lastMediaTimestamp + (long)Math.Round(System.Diagnostics.Stopwatch.Frequency / _rate.Fps)
+            : System.Diagnostics.Stopwatch.GetTimestamp();
         _toEncode.Complete();
         _encoder.Join();
         if (_failure is not null)

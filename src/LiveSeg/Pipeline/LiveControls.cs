@@ -153,7 +153,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         double fps = Math.Max(1, Math.Round(recordingFps()));
         try
         {
-            Recording = new RecordingSink(path, width, height, fps);
+            Recording = new RecordingSink(path, width, height, fps, mediaTime: options.Source.AtProcessingSpeed);
         }
         catch (LiveSegException e)
         {

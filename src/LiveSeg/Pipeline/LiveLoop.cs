@@ -77,12 +77,14 @@ internal sealed class LiveLoop : IDisposable
             _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
                 options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, renderThreads);
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
-            Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height, () => _source.MeasuredFps);
+            // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
+            Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
+                () => options.Source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
             // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
-            bool backPressure = !options.Source.IsCamera && !options.Source.Realtime;
+            bool backPressure = options.Source.AtProcessingSpeed;
             _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
             _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
             _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);

@@ -33,7 +33,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
                 timing.Ticks[s] = result.Timing.Ticks[s];
             target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
             if (recordFrame)
-                outputs.Start(target, shown.Timing.CaptureTimestamp, controls.Recording, ref timing);
+                outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();
             if (drawDisplay)
                 compositor.Present(target, framebuffer, fbW, fbH);

@@ -21,6 +21,9 @@ internal sealed record SourceOptions
 
     /// <summary>File: start again at the end.</summary>
     public bool Loop { get; init; }
+
+    /// <summary>A file read as fast as it is consumed (no --realtime): its frames have no clock but their index.</summary>
+    public bool AtProcessingSpeed => !IsCamera && !Realtime;
 }
 
 /// <summary>
