@@ -157,7 +157,7 @@ internal static class TrainCommand
         Console.WriteLine($"{draws} draws per epoch ({draws / batch} steps of {batch}), {val.Count} val images in all, at {size}x{size}");
         var options = new TrainOptions(arch, size, epochs, batch, seed, lr,
             cl.Get("--checkpoints") ?? Path.ChangeExtension(output, ".checkpoints"), resume, cosine, stopAfter, ema);
-        var trainer = new Trainer(options, train, val, s => Console.Error.Write(s));
+        var trainer = new Trainer(options, train, val, Progress);
         using var model = trainer.Run();
         Console.WriteLine($"{arch}: {model.ParameterCount:N0} parameters; best combined val Dice {trainer.BestValDice:F4} at epoch {trainer.BestEpoch}; {clock.Elapsed.TotalMinutes:F1} min");
         if (!model.AllFinite())
@@ -266,4 +266,14 @@ internal static class TrainCommand
         }
         return worst;
     }
+
+    /// <summary>
+    /// Training progress to stderr: on a terminal the step bar redraws in place; redirected to a file (a long run under
+    /// nohup) only whole lines are written — one per epoch — instead of a carriage-return update per step.
+    /// </summary>
+    internal static void Progress(string text) => Console.Error.Write(ForLog(text, Console.IsErrorRedirected));
+
+    /// <summary>What <see cref="Progress"/> writes: everything on a terminal; for a file, no in-place updates.</summary>
+    internal static string ForLog(string text, bool redirected) =>
+        !redirected ? text : text.EndsWith('\n') ? text.TrimStart('\r') : "";
 }

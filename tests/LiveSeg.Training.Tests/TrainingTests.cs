@@ -156,6 +156,17 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void Progress_ToAFile_IsOneLinePerEpoch_WithoutInPlaceStepUpdates()
+    {
+        const string step = "\repoch 1/3 [##------------------] 2/20 loss 0.9000";
+        const string epoch = "\repoch 1/3  loss 0.8000  lr 0.001  val Dice 0.5000 (a 0.5000)  1.0 s\n";
+        Assert.Equal("", TrainCommand.ForLog(step, redirected: true));
+        Assert.Equal("epoch 1/3  loss 0.8000  lr 0.001  val Dice 0.5000 (a 0.5000)  1.0 s\n", TrainCommand.ForLog(epoch, redirected: true));
+        Assert.Equal(step, TrainCommand.ForLog(step, redirected: false));
+        Assert.Equal(epoch, TrainCommand.ForLog(epoch, redirected: false));
+    }
+
+    [Fact]
     public void DataWeight_MustBeAPositiveNumber()
     {
         var (code, err) = Train("--data", Alpha + ":-2", "-o", Path.Combine(_dir, "w.onnx"));
