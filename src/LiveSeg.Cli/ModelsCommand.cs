@@ -150,13 +150,14 @@ internal static class ModelsCommand
         });
         var flips = Opt.Checked("--flips", "lr: the image and its left-right mirror (2 network passes); all: also up-down and both (4)", "lr|all",
             ParseFlips, "lr", ["lr", "all"]);
+        var manifestOption = Opt.Text("--manifest", "the input model's manifest (default: FILE.json beside FILE.onnx)", "FILE.json");
         var command = new Command("flip-average", "write a model that averages its output over mirrored copies of the input (test-time augmentation, in the ONNX graph: any LiveSeg command runs it)")
         {
-            input, output, flips,
+            input, output, flips, manifestOption,
         };
         command.SetAction(r =>
         {
-            var spec = ModelCatalogue.Resolve(r.GetValue(input)!, null);
+            var spec = ModelCatalogue.Resolve(r.GetValue(input)!, r.GetValue(manifestOption));
             string file = r.GetValue(output)!;
             string manifest = Path.ChangeExtension(file, ".json");
             LiveSeg.IO.OutputCheck.File(file, "model output", [new(spec.OnnxPath, "model")]);

@@ -121,7 +121,7 @@ internal static class RenderOptions
         command.Add(Threads);
         command.Validators.Add(r =>
         {
-            if (r.GetValue(Renderer) == "gl" && r.GetValue(Threads) is > 0 and int n)
+            if (string.Equals(r.GetValue(Renderer), "gl", StringComparison.OrdinalIgnoreCase) && r.GetValue(Threads) is > 0 and int n)
                 r.AddError($"--render-threads {n} sets the CPU renderer's threads, but --renderer gl draws with OpenGL: drop one of them.");
         });
     }

@@ -167,6 +167,7 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("video in.mp4 -o o.mp4 --renderer gl --render-threads 2", "--render-threads 2 sets the CPU renderer's threads, but --renderer gl draws with OpenGL")]
     [InlineData("live --renderer gl --render-threads 3", "--render-threads 3 sets the CPU renderer's threads")]
     [InlineData("bench in.mp4 --renderer gl --render-threads 1", "--renderer gl draws with OpenGL: drop one of them.")]
+    [InlineData("video in.mp4 -o o.mp4 --renderer GL --render-threads 2", "--renderer gl draws with OpenGL")]
     public void OutOfRangeOrUnknownValues_AreOneLineNamingTheOption(string line, string expected) =>
         Assert.Contains(expected, Error(line.Split(' ')));
 

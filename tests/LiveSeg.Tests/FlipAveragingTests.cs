@@ -102,6 +102,34 @@ public sealed class FlipAveragingTests : IDisposable
     }
 
     [Fact]
+    public void ANetworkThatOnlyTakesBatchOne_OrAnEmptyFile_IsAOneLineError_AndNothingIsWritten()
+    {
+        // A Reshape with batch 1 written in (as in the converted body model's Resize): it cannot run on 2 images.
+        string path = _dir.File("batch1.onnx");
+        var g = new OnnxGraphBuilder("batch1");
+        g.AddInput("image", 1, 3, H, W);
+        string w = g.AddInitializer("w", [1, 3, 1, 1], [1f, 1f, 1f]);
+        string conv = g.Op("Conv", ["image", w], ("kernel_shape", new long[] { 1, 1 }));
+        string shape = g.AddInt64Initializer("shape", [4], [1, 1, H, W]);
+        g.AddNode("Reshape", [conv, shape], ["logits"]);
+        g.AddOutput("logits", 1, 1, H, W);
+        g.Save(path);
+        File.WriteAllText(_dir.File("batch1.json"), """{ "input": { "name": "image", "width": 6, "height": 4 }, "output": { "activation": "sigmoid" } }""");
+        var r = Cli.Run("models", "flip-average", path, "-o", _dir.File("out.onnx"));
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("does not run on a batch of 2 images", r.Stderr);
+        Assert.Single(r.Stderr.TrimEnd().Split('\n')); // ONNX Runtime's own log is not printed
+        Assert.False(File.Exists(_dir.File("out.onnx")));
+        Assert.False(File.Exists(_dir.File("out.json")));
+
+        File.WriteAllBytes(_dir.File("empty.onnx"), []);
+        File.Copy(_dir.File("batch1.json"), _dir.File("empty.json"));
+        var empty = Cli.Run("models", "flip-average", _dir.File("empty.onnx"), "-o", _dir.File("out.onnx"));
+        Assert.Equal(2, empty.ExitCode);
+        Assert.Contains("is not a readable ONNX file", empty.Stderr);
+    }
+
+    [Fact]
     public void WrappingTwice_OrAnOutputOverTheInput_AreOneLineErrors()
     {
         string original = AsymmetricModel("asym");

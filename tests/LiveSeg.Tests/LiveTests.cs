@@ -71,6 +71,28 @@ public sealed class LiveCliTests : IDisposable
     private readonly TempDir _dir = new();
 
     [Fact]
+    public void Live_RecordingOfAFileWithoutSync_HoldsEveryFrame_FirstOnesIncluded_AtTheFilesRate()
+    {
+        // Before: the frames shown before the first mask existed were used up unseen (13 in, 11 recorded) and a full
+        // encoder pool dropped frames that a file could have waited for.
+        string input = _dir.File("moving.mkv");
+        Synthetic.WriteVideo(input, 13, 320, 240, 5);
+        string folder = Directory.CreateDirectory(_dir.File("rec")).FullName;
+        var r = Cli.Run("live", "--input", input, "--model", Synthetic.ColorKeyModel(_dir), "--effect", "mask", "--no-window",
+            "--record", "--output-folder", folder, "--device", "cpu");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        Assert.Contains("recorded 13 frames (2.6 s, 0 dropped)", r.Stdout + r.Stderr);
+        string recording = Directory.GetFiles(folder, "liveseg-*.mp4").Single();
+        var probe = Synthetic.Probe(recording);
+        Assert.Equal((13, 5.0), (probe.Frames, probe.Fps));
+        // Frame k of the recording shows input frame k: the mask's square starts where frame 0's does.
+        using var first = Synthetic.ReadFrame(recording, 0);
+        var square = Synthetic.SquareAt(0, 320, 240);
+        Assert.True(first.At<Vec3b>(square.Y + square.Height / 2, square.X + 1).Item1 > 128, "frame 0's square is in the first recorded frame");
+        Assert.True(first.At<Vec3b>(square.Y + square.Height / 2, square.X + square.Width + 3).Item1 < 128, "and ends where frame 0's ends");
+    }
+
+    [Fact]
     public void Live_ScreenshotShowsTheEffectWhereTheMaskSays_AndTheHud()
     {
         // A still scene (every frame the same), so whichever frame is last on screen the expected image is known.

@@ -53,5 +53,7 @@ internal static class OutputCheck
         _ => "special file",
     };
 
-    private static string DefaultExtension(string role) => role.Contains("metrics", StringComparison.Ordinal) ? ".json" : ".mp4";
+    private static string DefaultExtension(string role) =>
+        role.Contains("metrics", StringComparison.Ordinal) || role.Contains("manifest", StringComparison.Ordinal) ? ".json"
+        : role.Contains("model", StringComparison.Ordinal) ? ".onnx" : ".mp4";
 }

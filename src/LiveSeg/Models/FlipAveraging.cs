@@ -34,7 +34,7 @@ internal static class FlipAveraging
     public static string WrapFile(LiveSeg.Inference.ModelSpec input, string outputOnnx, FlipSet flips)
     {
         if (input.Manifest.InputLayout != LiveSeg.Inference.TensorLayout.Nchw || input.Manifest.OutputLayout != LiveSeg.Inference.TensorLayout.Nchw)
-            Throw.User($"model '{input.OnnxPath}': its manifest says NHWC: flip averaging needs NCHW images in and NCHW maps out.");
+            Throw.User($"model '{input.OnnxPath}': its manifest says NHWC: flip averaging works on NCHW models only (images in and maps out as 1xCxHxW); export the model that way.");
         ModelProto model;
         try
         {
@@ -45,18 +45,48 @@ internal static class FlipAveraging
         {
             return Throw.User<string>($"model '{input.OnnxPath}' is not a readable ONNX file ({e.Message}): give an .onnx model.", e);
         }
+        if (model.Graph is null || model.Graph.Node.Count == 0)
+            Throw.User($"model '{input.OnnxPath}' is not a readable ONNX file (no graph): give an .onnx model.");
         Wrap(model, flips, input.OnnxPath);
-        LiveSeg.IO.AtomicFile.Write(outputOnnx, "model output", stream => model.WriteTo(stream));
+        byte[] bytes = model.ToByteArray();
+        CheckRuns(bytes, input, flips);
+        LiveSeg.IO.AtomicFile.WriteAllBytes(outputOnnx, "model output", bytes);
 
         var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(input.ManifestPath!),
             documentOptions: new System.Text.Json.JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = System.Text.Json.JsonCommentHandling.Skip })!.AsObject();
-        manifest["name"] = Path.GetFileNameWithoutExtension(outputOnnx);
+        string name = Path.GetFileNameWithoutExtension(outputOnnx);
+        manifest["name"] = name.Length > 0 ? name : input.Manifest.Name + "-flips";
+        // The original's provenance and repair advice are about the original file, not this one.
+        manifest.Remove("repair");
+        manifest.Remove("source");
         if (manifest.ContainsKey("sha256"))
             manifest["sha256"] = LiveSeg.Inference.ModelManifest.HashFile(outputOnnx);
         string manifestPath = Path.ChangeExtension(outputOnnx, ".json");
         string text = manifest.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
         LiveSeg.IO.AtomicFile.WriteAllText(manifestPath, "model manifest", text);
         return manifestPath;
+    }
+
+    /// <summary>
+    /// Runs the wrapped model once on a blank image (CPU): a network that only takes a batch of one (a Reshape or Resize
+    /// with batch 1 written in) fails here, with a one-line error, instead of when the written model is first used.
+    /// </summary>
+    private static void CheckRuns(byte[] model, LiveSeg.Inference.ModelSpec input, FlipSet flips)
+    {
+        var m = input.Manifest;
+        try
+        {
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { LogSeverityLevel = Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model, options);
+            string name = m.InputName ?? session.InputMetadata.Keys.First();
+            using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[3 * m.Width * m.Height], [1, 3, m.Height, m.Width]);
+            using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [name], [value], [session.OutputMetadata.Keys.First()]);
+        }
+        catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+        {
+            string reason = e.Message.Split('\n')[0].Replace("[ErrorCode:Fail] ", "", StringComparison.Ordinal).TrimEnd(':', ' ');
+            Throw.User($"model '{input.OnnxPath}' cannot be flip-averaged: its network does not run on a batch of {(flips == FlipSet.Both ? 4 : 2)} images (ONNX Runtime: {reason}); nothing was written.", e);
+        }
     }
 
     /// <summary>Rewrites <paramref name="model"/> in place (its single input and first output keep their names and shapes).</summary>

@@ -23,19 +23,20 @@ internal sealed class RecordingSink : IFrameSink
     private readonly BoundedQueue<Recorded> _free = new(PoolSize);
     private readonly BoundedQueue<Recorded> _toEncode = new(PoolSize);
     private readonly Thread _encoder;
-    private readonly bool _mediaTime;
+    private readonly double _mediaFps;
     private long _stopTimestamp;
     private long _lastMediaTimestamp = -1;
     private Exception? _failure;
     private bool _finished;
 
     /// <summary>
-    /// Starts a recording to <paramref name="path"/>. <paramref name="mediaTime"/>: place frames by their index in the
-    /// file at <paramref name="fps"/> (a file played at processing speed) instead of by their capture times.
+    /// Starts a recording to <paramref name="path"/> at <paramref name="fps"/>. <paramref name="mediaFps"/> above 0: place
+    /// frames by their index in the file at that rate (a file played at processing speed) instead of by their capture
+    /// times, and wait for a free buffer rather than drop a frame (the file waits; nothing is lost).
     /// </summary>
-    public RecordingSink(string path, int width, int height, double fps, bool mediaTime = false)
+    public RecordingSink(string path, int width, int height, double fps, double mediaFps = 0)
     {
-        _mediaTime = mediaTime;
+        _mediaFps = mediaFps;
         _sink = new VideoFileSink(path, fps, width, height);
         _rate = new ConstantRate(fps);
         for (int i = 0; i < PoolSize; i++)
@@ -69,10 +70,12 @@ internal sealed class RecordingSink : IFrameSink
     /// <summary>As <see cref="Offer(Mat, long)"/>, with the frame's index in its source (used in media-time mode).</summary>
     public void Offer(Mat frame, long captureTimestamp, int frameIndex)
     {
-        if (_mediaTime && frameIndex >= 0)
-            captureTimestamp = _lastMediaTimestamp = (long)Math.Round(frameIndex * (double)System.Diagnostics.Stopwatch.Frequency / _rate.Fps);
-        // Count first: TryTake waits while the pool is empty, and the GL thread must never wait for the encoder.
-        if (_finished || _failure is not null || _free.Count == 0 || !_free.TryTake(out var copy))
+        bool media = _mediaFps > 0 && frameIndex >= 0;
+        if (media)
+            captureTimestamp = _lastMediaTimestamp = (long)Math.Round(frameIndex * (double)System.Diagnostics.Stopwatch.Frequency / _mediaFps);
+        // Count first: TryTake waits while the pool is empty, and the GL thread must never wait for the encoder — except
+        // for a file played at processing speed, where waiting only slows the file down and a drop would lose a frame.
+        if (_finished || _failure is not null || (!media && _free.Count == 0) || !_free.TryTake(out var copy))
         {
             Dropped++;
             return;
@@ -91,8 +94,8 @@ internal sealed class RecordingSink : IFrameSink
             return false;
         _finished = true;
         // Media time: the file ends with its last frame's period (no padding up to the wall-clock stop).
-        _stopTimestamp = _mediaTime && _lastMediaTimestamp >= 0
-            ? _lastMediaTimestamp + (long)Math.Round(System.Diagnostics.Stopwatch.Frequency / _rate.Fps)
+        _stopTimestamp = _mediaFps > 0 && _lastMediaTimestamp >= 0
+            ? _lastMediaTimestamp + (long)Math.Round(System.Diagnostics.Stopwatch.Frequency / _mediaFps)
             : System.Diagnostics.Stopwatch.GetTimestamp();
         _toEncode.Complete();
         _encoder.Join();

@@ -149,18 +149,30 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
         string extension = (width | height) % 2 == 0 ? ".mp4" : ".avi";
         string path = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}{extension}");
-        // A whole number of frames a second: FFmpeg's mpeg4 encoder refuses time bases that some measured rates give (66.16).
-        double fps = Math.Max(1, Math.Round(recordingFps()));
-        try
+        // A measured rate is rounded to whole frames a second: FFmpeg's mpeg4 encoder refuses time bases that some
+        // measured rates give (66.16). A file played at processing speed records at its own rate (2.5, 29.97) when the
+        // encoder takes it, else rounded; its frames are placed by their index at the file's rate either way.
+        double rate = recordingFps(), rounded = Math.Max(1, Math.Round(rate));
+        bool media = options.Source.AtProcessingSpeed;
+        double fps = media ? rate : rounded;
+        while (true)
         {
-            Recording = new RecordingSink(path, width, height, fps, mediaTime: options.Source.AtProcessingSpeed);
+            try
+            {
+                Recording = new RecordingSink(path, width, height, fps, mediaFps: media ? rate : 0);
+                break;
+            }
+            catch (LiveSegException) when (fps != rounded)
+            {
+                fps = rounded;
+            }
+            catch (LiveSegException e)
+            {
+                Say($"recording not started: {e.Message}"); // the session goes on
+                return;
+            }
         }
-        catch (LiveSegException e)
-        {
-            Say($"recording not started: {e.Message}"); // the session goes on
-            return;
-        }
-        Say($"recording → {Path.GetFileName(path)} at {fps:0} fps");
+        Say(System.FormattableString.Invariant($"recording → {Path.GetFileName(path)} at {fps:0.###} fps"));
     }
 
     /// <summary>Stops a recording (R, or the end of the session): the file is checked and put in place.</summary>

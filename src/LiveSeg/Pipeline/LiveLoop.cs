@@ -167,7 +167,9 @@ internal sealed class LiveLoop : IDisposable
         while (_keys.TryDequeue(out int key))
             Controls.Handle(key);
         bool newMask = _slots.Results.TryTake(ref _slots.Result);
-        bool newFrame = _o.Sync ? newMask : _slots.ToDisplay.TryTake(ref _slots.Frame);
+        // A frame is taken for display only once a mask exists to show it with: taken earlier it would be used up unseen
+        // (a file at processing speed then lost its first frames, uncounted); waiting, the mailbox counts it if replaced.
+        bool newFrame = _o.Sync ? newMask : (_haveMask || newMask) && _slots.ToDisplay.TryTake(ref _slots.Frame);
         _haveMask |= newMask;
         _haveFrame |= newFrame;
         if (!newFrame && !newMask)
