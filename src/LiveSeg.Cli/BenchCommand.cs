@@ -40,7 +40,7 @@ internal static class BenchCommand
         int rounds = r.GetValue(s_rounds);
         string? metrics = r.GetValue(VideoCommand.Metrics);
         string? report = r.GetValue(VideoCommand.Report);
-        Throw.IfFileUnreadable(input, "input video");
+        LiveSeg.Capture.VideoFileSource.CheckReadable(input);
         // The encoded video is thrown away: it goes to a private temporary folder (.avi where mp4v cannot keep an odd size).
         var tempFolder = Directory.CreateTempSubdirectory("liveseg-bench-");
         try

@@ -103,7 +103,7 @@ internal static class LiveCommand
         int fps = cl.GetValue(s_fps);
         int camera = cl.GetValue(s_camera);
         if (input is not null)
-            Throw.IfFileUnreadable(input, "input video");
+            LiveSeg.Capture.VideoFileSource.CheckReadable(input);
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
         var job = Commands.Shared.Read(cl);

@@ -71,6 +71,25 @@ public sealed class LiveCliTests : IDisposable
     private readonly TempDir _dir = new();
 
     [Fact]
+    public void Live_AndBench_TakeAnImageSequencePattern_LikeVideo()
+    {
+        // Before: live and bench checked the pattern as a file name ("does not exist") before the decoder saw it.
+        string folder = Directory.CreateDirectory(_dir.File("seq")).FullName;
+        for (int i = 1; i <= 2; i++)
+        {
+            using var f = Synthetic.Frame(i, 160, 120);
+            Cv2.ImWrite(Path.Combine(folder, $"f{i:D4}.png"), f);
+        }
+        string pattern = Path.Combine(folder, "f%04d.png"), model = Synthetic.ColorKeyModel(_dir), shot = _dir.File("s.png");
+        var live = Cli.Run("live", "--input", pattern, "--loop", "--model", model, "--no-window", "--frames", "5", "--screenshot", shot, "--device", "cpu");
+        Assert.True(live.ExitCode == 0, live.Stdout + live.Stderr);
+        Assert.Contains("shown 5 frames", live.Stdout + live.Stderr);
+        Assert.True(File.Exists(shot));
+        var bench = Cli.Run("bench", pattern, "--model", model, "--rounds", "1", "--device", "cpu");
+        Assert.True(bench.ExitCode == 0, bench.Stdout + bench.Stderr);
+    }
+
+    [Fact]
     public void Live_RecordingOfAFileWithoutSync_HoldsEveryFrame_FirstOnesIncluded_AtTheFilesRate()
     {
         // Before: the frames shown before the first mask existed were used up unseen (13 in, 11 recorded) and a full

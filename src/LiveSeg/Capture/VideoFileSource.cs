@@ -16,10 +16,8 @@ internal sealed class VideoFileSource : IFrameSource
     public VideoFileSource(string path)
     {
         Path = path;
-        // An image-sequence pattern (frames/%04d.png) only when no file has that very name ("clip 50%.mp4" is a file).
-        bool pattern = path.Contains('%', StringComparison.Ordinal) && !File.Exists(path) && !Directory.Exists(path);
-        if (!pattern)
-            Throw.IfFileUnreadable(path, "input video");
+        bool pattern = IsPattern(path);
+        CheckReadable(path);
         _capture = new VideoCapture(path, pattern ? VideoCaptureAPIs.IMAGES : VideoCaptureAPIs.FFMPEG);
         if (!_capture.IsOpened())
         {
@@ -40,6 +38,19 @@ internal sealed class VideoFileSource : IFrameSource
     }
 
     public string Path { get; }
+
+    /// <summary>An image-sequence pattern (frames/%04d.png) only when no file has that very name ("clip 50%.mp4" is a file).</summary>
+    public static bool IsPattern(string path) => path.Contains('%', StringComparison.Ordinal) && !File.Exists(path) && !Directory.Exists(path);
+
+    /// <summary>
+    /// The checks opening makes before decoding, for commands that check their inputs first: a file must exist and be
+    /// readable (one-line error); an image-sequence pattern is left to the decoder.
+    /// </summary>
+    public static void CheckReadable(string path)
+    {
+        if (!IsPattern(path))
+            Throw.IfFileUnreadable(path, "input video");
+    }
 
     public int Width { get; }
 
