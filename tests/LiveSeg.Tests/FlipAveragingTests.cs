@@ -93,6 +93,17 @@ public sealed class FlipAveragingTests : IDisposable
         // Not the plain output: the network is asymmetric, so averaging changed it.
         Assert.Contains(Run(original, x).Zip(actual), p => Math.Abs(p.First - p.Second) > 0.1f);
 
+        // Nodes in topological order, as ONNX requires (each reads only graph inputs, constants and earlier outputs).
+        Onnx.ModelProto proto;
+        using (var stream = File.OpenRead(wrapped))
+            proto = Onnx.ModelProto.Parser.ParseFrom(stream);
+        var known = proto.Graph.Input.Select(i => i.Name).Concat(proto.Graph.Initializer.Select(t => t.Name)).ToHashSet();
+        foreach (var node in proto.Graph.Node)
+        {
+            Assert.All(node.Input.Where(i => i.Length > 0), i => Assert.True(known.Contains(i), $"{node.Name} reads '{i}' before it is made"));
+            known.UnionWith(node.Output);
+        }
+
         // The manifest beside it: the input's, renamed; the model runs through LiveSeg's own segmenter.
         string manifest = File.ReadAllText(_dir.File("wrapped.json"));
         Assert.Contains("\"name\": \"wrapped\"", manifest);

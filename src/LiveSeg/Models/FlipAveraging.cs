@@ -80,7 +80,8 @@ internal static class FlipAveraging
             using var session = new Microsoft.ML.OnnxRuntime.InferenceSession(model, options);
             string name = m.InputName ?? session.InputMetadata.Keys.First();
             using var value = Microsoft.ML.OnnxRuntime.OrtValue.CreateTensorValueFromMemory(new float[3 * m.Width * m.Height], [1, 3, m.Height, m.Width]);
-            using var results = session.Run(new Microsoft.ML.OnnxRuntime.RunOptions(), [name], [value], [session.OutputMetadata.Keys.First()]);
+            using var run = new Microsoft.ML.OnnxRuntime.RunOptions();
+            using var results = session.Run(run, [name], [value], [session.OutputMetadata.Keys.First()]);
         }
         catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
         {
@@ -130,10 +131,18 @@ internal static class FlipAveraging
         graph.ValueInfo.Clear(); // intermediate shapes recorded for batch 1 would be wrong now
 
         var g = new Builder(graph);
-        // Mirror images in batch order: none, left-right, [up-down, both].
+        // Mirror images in batch order: none, left-right, [up-down, both]. These nodes go first (ONNX keeps nodes in
+        // topological order: everything after reads the batch).
+        int original = graph.Node.Count;
         int[][] axes = flips == FlipSet.Both ? [[], [3], [2], [2, 3]] : [[], [3]];
         var members = axes.Select(a => g.Mirror(input, a)).ToArray();
         g.Node("Concat", [.. members], [batchIn], ("axis", 0L));
+        var front = graph.Node.Skip(original).ToList();
+        for (int i = 0; i < front.Count; i++)
+        {
+            graph.Node.RemoveAt(original + i);
+            graph.Node.Insert(i, front[i]);
+        }
         string? sum = null;
         for (int i = 0; i < axes.Length; i++)
         {
