@@ -76,7 +76,7 @@ public sealed class Segmenter : IDisposable
     }
 
     /// <summary>
-    /// Opens a model: a catalogue name (<c>body</c>, <c>body-landscape</c>, <c>nevus</c>, <c>nevus-isic</c>; the body
+    /// Opens a model: a catalogue name (<c>body</c>, <c>body-landscape</c>, <c>nevus</c>, <c>nevus-isic</c>, <c>nevus-ph2</c>; the body
     /// models are fetched and converted on first use) or the path of an .onnx file. Errors are
     /// <see cref="LiveSegException"/>s with a one-line message saying what to do.
     /// </summary>

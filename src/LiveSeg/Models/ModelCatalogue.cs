@@ -13,8 +13,9 @@ internal static class ModelCatalogue
     {
         ["body"] = ("body.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
         ["body-landscape"] = ("body-landscape.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
-        ["nevus"] = ("nevus-unet.onnx", "models/nevus-unet.onnx is missing from this checkout: train one with 'liveseg train --data DIR --arch unet -o models/nevus-unet.onnx'"),
-        ["nevus-isic"] = ("nevus-resunet.onnx", "models/nevus-resunet.onnx is missing from this checkout (the ISIC 2017 + PH2 candidate; see models/README.md)"),
+        ["nevus"] = ("nevus-resunet.onnx", "models/nevus-resunet.onnx is missing from this checkout (ISIC 2017 + PH2 residual U-Net; see models/README.md)"),
+        ["nevus-isic"] = ("nevus-resunet.onnx", "models/nevus-resunet.onnx is missing from this checkout (the same model as 'nevus'; see models/README.md)"),
+        ["nevus-ph2"] = ("nevus-unet.onnx", "models/nevus-unet.onnx is missing from this checkout: train one with 'liveseg train --data DIR --arch unet -o models/nevus-unet.onnx'"),
     };
 
     /// <summary>Folders searched for catalogue models, in order.</summary>
