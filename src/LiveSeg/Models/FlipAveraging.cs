@@ -111,8 +111,9 @@ internal static class FlipAveraging
             Throw.User($"model '{source}' uses ONNX opset {opset}: flip averaging needs opset 13 or later (re-export the model).");
 
         // The original network now reads the batch and writes the batched output under new names.
-        string batchIn = Unique(graph, "flip_average_batch");
-        string batchOut = Unique(graph, "flip_average_outputs");
+        var g = new OnnxGraphBuilder(graph);
+        string batchIn = g.Name("flip_average_batch");
+        string batchOut = g.Name("flip_average_outputs");
         foreach (var node in graph.Node)
         {
             for (int i = 0; i < node.Input.Count; i++)
@@ -130,13 +131,12 @@ internal static class FlipAveraging
         }
         graph.ValueInfo.Clear(); // intermediate shapes recorded for batch 1 would be wrong now
 
-        var g = new Builder(graph);
         // Mirror images in batch order: none, left-right, [up-down, both]. These nodes go first (ONNX keeps nodes in
         // topological order: everything after reads the batch).
         int original = graph.Node.Count;
         int[][] axes = flips == FlipSet.Both ? [[], [3], [2], [2, 3]] : [[], [3]];
-        var members = axes.Select(a => g.Mirror(input, a)).ToArray();
-        g.Node("Concat", [.. members], [batchIn], ("axis", 0L));
+        var members = axes.Select(a => Mirror(g, input, a)).ToArray();
+        g.AddNode("Concat", [.. members], [batchIn], ("axis", 0L));
         var front = graph.Node.Skip(original).ToList();
         for (int i = 0; i < front.Count; i++)
         {
@@ -146,12 +146,12 @@ internal static class FlipAveraging
         string? sum = null;
         for (int i = 0; i < axes.Length; i++)
         {
-            string one = g.Node("Slice", [batchOut, g.Ints([i]), g.Ints([i + 1]), g.Ints([0])], [g.Fresh("flip_average_out")]);
-            string back = g.Mirror(one, axes[i]);
-            sum = sum is null ? back : g.Node("Add", [sum, back], [g.Fresh("flip_average_sum")]);
+            string one = g.Op("Slice", [batchOut, Ints(g, i), Ints(g, i + 1), Ints(g, 0)]);
+            string back = Mirror(g, one, axes[i]);
+            sum = sum is null ? back : g.Op("Add", [sum, back]);
         }
-        string scale = g.Float(1f / axes.Length);
-        g.Node("Mul", [sum!, scale], [output]);
+        string scale = g.AddInitializer(g.Name("flip_average_scale"), [], [1f / axes.Length]);
+        g.AddNode("Mul", [sum!, scale], [output]);
 
         model.MetadataProps.Add(new StringStringEntryProto { Key = MetadataKey, Value = flips == FlipSet.Both ? "lr,ud,both" : "lr" });
     }
@@ -165,62 +165,20 @@ internal static class FlipAveraging
             Throw.User($"model '{source}': its {role} '{value.Name}' has batch {shape.Dim[0].DimValue}: flip averaging needs batch 1.");
     }
 
-    private static string Unique(GraphProto graph, string name)
+    private static string Ints(OnnxGraphBuilder g, params long[] values) =>
+        g.AddInt64Initializer(g.Name("flip_average_ints"), [values.Length], values);
+
+    /// <summary>
+    /// <paramref name="x"/> reversed along each of <paramref name="axes"/> (Slice with step -1 from the last element to
+    /// before the first); no axes: <paramref name="x"/> itself.
+    /// </summary>
+    private static string Mirror(OnnxGraphBuilder g, string x, int[] axes)
     {
-        var used = graph.Node.SelectMany(n => n.Input.Concat(n.Output)).Concat(graph.Initializer.Select(t => t.Name)).ToHashSet(StringComparer.Ordinal);
-        string candidate = name;
-        for (int i = 1; used.Contains(candidate); i++)
-            candidate = $"{name}_{i}";
-        return candidate;
-    }
-
-    /// <summary>Adds nodes and constants to an existing graph, with names that cannot collide with its own.</summary>
-    private sealed class Builder(GraphProto graph)
-    {
-        private int _next;
-
-        public string Fresh(string prefix) => Unique(graph, $"{prefix}_{_next++}");
-
-        public string Node(string op, string[] inputs, string[] outputs, params (string Name, long Value)[] attributes)
-        {
-            var node = new NodeProto { OpType = op, Name = Fresh("flip_average_" + op.ToLowerInvariant()) };
-            node.Input.AddRange(inputs);
-            node.Output.AddRange(outputs);
-            foreach (var (name, value) in attributes)
-                node.Attribute.Add(new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value });
-            graph.Node.Add(node);
-            return outputs[0];
-        }
-
-        public string Ints(long[] values)
-        {
-            var t = new TensorProto { Name = Fresh("flip_average_ints"), DataType = (int)TensorProto.Types.DataType.Int64 };
-            t.Dims.Add(values.Length);
-            t.Int64Data.AddRange(values);
-            graph.Initializer.Add(t);
-            return t.Name;
-        }
-
-        public string Float(float value)
-        {
-            var t = new TensorProto { Name = Fresh("flip_average_scale"), DataType = (int)TensorProto.Types.DataType.Float };
-            t.FloatData.Add(value);
-            graph.Initializer.Add(t);
-            return t.Name;
-        }
-
-        /// <summary>
-        /// <paramref name="x"/> reversed along each of <paramref name="axes"/> (Slice with step -1 from the last element to
-        /// before the first); no axes: <paramref name="x"/> itself.
-        /// </summary>
-        public string Mirror(string x, int[] axes)
-        {
-            if (axes.Length == 0)
-                return x;
-            long[] starts = [.. axes.Select(_ => -1L)];
-            long[] ends = [.. axes.Select(_ => long.MinValue)];
-            long[] steps = [.. axes.Select(_ => -1L)];
-            return Node("Slice", [x, Ints(starts), Ints(ends), Ints([.. axes.Select(a => (long)a)]), Ints(steps)], [Fresh("flip_average_mirror")]);
-        }
+        if (axes.Length == 0)
+            return x;
+        long[] starts = [.. axes.Select(_ => -1L)];
+        long[] ends = [.. axes.Select(_ => long.MinValue)];
+        long[] steps = [.. axes.Select(_ => -1L)];
+        return g.Op("Slice", [x, Ints(g, starts), Ints(g, ends), Ints(g, [.. axes.Select(a => (long)a)]), Ints(g, steps)]);
     }
 }

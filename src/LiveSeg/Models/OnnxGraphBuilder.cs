@@ -10,9 +10,19 @@ namespace LiveSeg.Models;
 internal sealed class OnnxGraphBuilder
 {
     private readonly GraphProto _graph;
+    private readonly HashSet<string>? _used; // names an existing graph already has (null for a new graph)
     private int _nextId;
 
     public OnnxGraphBuilder(string name) => _graph = new GraphProto { Name = name };
+
+    /// <summary>Adds to an existing graph: fresh names (<see cref="Name"/>) skip every name it already uses.</summary>
+    public OnnxGraphBuilder(GraphProto existing)
+    {
+        _graph = existing;
+        _used = existing.Node.SelectMany(n => n.Input.Concat(n.Output).Append(n.Name))
+            .Concat(existing.Initializer.Select(t => t.Name)).Concat(existing.Input.Select(i => i.Name)).Concat(existing.Output.Select(o => o.Name))
+            .ToHashSet(StringComparer.Ordinal);
+    }
 
     public GraphProto Graph => _graph;
 
@@ -38,7 +48,14 @@ internal sealed class OnnxGraphBuilder
     }
 
     /// <summary>A fresh tensor name with the given prefix.</summary>
-    public string Name(string prefix) => $"{prefix}_{_nextId++}";
+    public string Name(string prefix)
+    {
+        string name;
+        do
+            name = $"{prefix}_{_nextId++}";
+        while (_used?.Add(name) == false);
+        return name;
+    }
 
     /// <summary>
     /// Adds a node; attributes are (name, value) pairs where value is long, float, string, long[] or float[].
