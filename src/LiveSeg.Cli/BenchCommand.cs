@@ -48,6 +48,7 @@ internal static class BenchCommand
             string extension;
             using (var probe = new LiveSeg.Capture.VideoFileSource(input))
                 extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
+            Commands.Shared.Effect.RefuseAlpha(r, "bench");
             VideoSettings baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));
             if (metrics is not null)
                 MetricsWriter.Validate(metrics, baseJob.Inputs);

@@ -106,6 +106,7 @@ internal static class LiveCommand
             LiveSeg.Capture.VideoFileSource.CheckReadable(input);
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
+        Commands.Shared.Effect.RefuseAlpha(cl, "live");
         var job = Commands.Shared.Read(cl);
         int maxFrames = cl.GetValue(s_frames);
         var models = new List<ModelSpec> { job.Model.Model };

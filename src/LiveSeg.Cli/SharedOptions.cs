@@ -54,8 +54,20 @@ internal sealed class DeviceOptions
 /// <summary>The effect and its settings (video, live, bench): one definition, one set of ranges.</summary>
 internal sealed class EffectOptions
 {
-    public Option<string> Effect { get; } = Opt.Checked("--effect", "how the mask is used", "mask|tint|blur|replace|outline",
-        v => EffectSettings.ParseEffect(v), "blur", ["mask", "tint", "blur", "replace", "outline"], "-e");
+    public Option<string> Effect { get; } = Opt.Checked("--effect", "how the mask is used (alpha, video only: the person over a transparent background)", "mask|tint|blur|replace|outline|alpha",
+        v => IsAlphaName(v) ? EffectKind.Mask : EffectSettings.ParseEffect(v), "blur", ["mask", "tint", "blur", "replace", "outline", "alpha"], "-e");
+
+    private static bool IsAlphaName(string v) => v.Trim().Equals("alpha", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>--effect alpha: the frame with the mask as its alpha channel (composited as the mask effect, written as BGRA).</summary>
+    public bool IsAlpha(ParseResult r) => IsAlphaName(r.GetValue(Effect)!);
+
+    /// <summary>A command that shows or streams frames cannot keep alpha: a one-line error there.</summary>
+    public void RefuseAlpha(ParseResult r, string command)
+    {
+        if (IsAlpha(r))
+            Throw.User($"--effect alpha writes a transparent background to a file, which 'liveseg {command}' does not: use 'liveseg video IN -o out.mov --effect alpha', or --effect mask here.");
+    }
 
     public Option<string> Color { get; } = Opt.Checked("--color", "tint/outline colour (default #20e080)", "#RRGGBB", v => Rgb.Parse(v), null, []);
 
@@ -92,7 +104,7 @@ internal sealed class EffectOptions
 
     public EffectSettings Read(ParseResult r) => new EffectSettings
     {
-        Effect = EffectSettings.ParseEffect(r.GetValue(Effect)!),
+        Effect = IsAlpha(r) ? EffectKind.Mask : EffectSettings.ParseEffect(r.GetValue(Effect)!),
         Color = r.GetValue(Color) is { } color ? Rgb.Parse(color) : null,
         TintStrength = r.GetValue(Strength),
         BlurRadius = r.GetValue(Blur),

@@ -13,7 +13,7 @@ internal static class VideoCommand
 
     private static readonly Option<string> s_output = new("--output", "-o")
     {
-        Description = "output video; its extension picks the codec: .mp4 (mp4v), .avi (MJPG), .mkv (FFV1, lossless), .mov (MJPG)",
+        Description = "output video: .mp4/.mov/.mkv (H.264), .webm (VP9), .avi (Motion JPEG), or a PNG sequence out/%05d.png; the input's sound and timing are kept",
         HelpName = "FILE",
         Required = true,
     };
@@ -26,6 +26,8 @@ internal static class VideoCommand
 
     /// <summary>--frames (video, bench): a cap on the frames read.</summary>
     internal static Option<int> Frames { get; } = Opt.Int("--frames", "stop after N frames", 0, 0, int.MaxValue, "0 = all, or more");
+
+    private static readonly EncodeOptions s_encode = new();
 
     private static readonly Option<bool> s_sequential = Opt.Flag("--sequential", "run the stages one after another on one thread (baseline)");
 
@@ -40,6 +42,7 @@ internal static class VideoCommand
         };
         Commands.Shared.AddTo(command);
         RenderOptions.AddTo(command);
+        s_encode.AddTo(command);
         command.Add(Metrics);
         command.Add(Report);
         command.Add(s_sequential);
@@ -47,8 +50,13 @@ internal static class VideoCommand
         command.SetAction(Run);
         return Commands.Note(command, """
             Example: liveseg video in.mp4 -o out.mp4 --effect replace --background beach.jpg --report out/report
-            Odd sizes: .avi keeps any size; .mp4, .mkv and .mov need even sizes.
-            Ctrl-C stops capture, finishes the frames in flight and closes OUTPUT: it stays playable (exit 130).
+                     liveseg video in.mp4 -o person.mov --effect alpha        (ProRes 4444, transparent background)
+                     liveseg video in.mp4 -o out.mp4 --matte matte.mkv         (the mask too, lossless)
+            Every frame keeps its input time (variable rate kept); the sound, subtitles and chapters are copied (or
+            re-encoded where the container needs it). Odd frame sizes: vp9 (.webm), ffv1 (.mkv), prores (.mov), mjpeg
+            (.avi) keep them; H.264/HEVC/AV1 need even sizes.
+            Ctrl-C stops capture, finishes the frames in flight and closes OUTPUT: it stays playable, with its sound
+            up to the last frame (exit 130).
             """);
     }
 
@@ -57,7 +65,13 @@ internal static class VideoCommand
         string output = r.GetValue(s_output)!;
         string? metrics = r.GetValue(Metrics);
         string? report = r.GetValue(Report);
-        VideoSettings job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
+        VideoSettings job = BuildJob(r, r.GetValue(s_input)!, output) with
+        {
+            Sequential = r.GetValue(s_sequential),
+            Encode = s_encode.Read(r),
+            Alpha = Commands.Shared.Effect.IsAlpha(r),
+            MattePath = r.GetValue(s_encode.Matte),
+        };
         if (metrics is not null)
             MetricsWriter.Validate(metrics, [.. job.Inputs, new(output, "output video")]);
         if (report is not null)
@@ -66,6 +80,8 @@ internal static class VideoCommand
         using var interrupts = new Interrupts();
         using var pipeline = new VideoPipeline(job);
         PrintHeader(pipeline, job);
+        foreach (string note in pipeline.Sink.Notes)
+            Console.Error.WriteLine($"liveseg: note: {note}");
         bool complete;
         using (new ProgressBar(() => pipeline.Recorder.Count, pipeline.ExpectedFrames))
             complete = pipeline.Run(interrupts.Token, interrupts.Abort);
@@ -73,6 +89,8 @@ internal static class VideoCommand
         var recorder = pipeline.Recorder;
         string mode = job.Sequential ? "sequential" : "pipelined";
         string result = !pipeline.OutputWritten ? "no frame processed, nothing written" : complete ? "done" : "interrupted";
+        if (pipeline.MatteWritten)
+            Console.WriteLine($"matte: {job.MattePath}");
         Ui.Result(string.Create(CultureInfo.InvariantCulture,
             $"{result}: {recorder.Count} frames in {recorder.ElapsedSeconds:F1} s = {recorder.FramesPerSecond:F1} fps ({mode}){(pipeline.OutputWritten ? $" → {output}" : "")}"), complete);
         if (complete && job.MaxFrames == 0 && pipeline.Source.FrameCount > recorder.Count)
@@ -139,8 +157,12 @@ internal static class VideoCommand
     {
         var s = p.Source;
         var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"input:  {job.Input} ({s.Width}x{s.Height}, {s.Fps:0.##} fps{(s.FpsWasGuessed ? " assumed" : "")}, {s.FrameCount} frames)"));
-        Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName})");
+        string rate = p.Media.Info is { } info ? $"{info.NominalRate} fps{(info.AverageFrameRate.IsValid && Math.Abs(info.AverageFrameRate.Value - info.NominalRate.Value) > 0.01 * info.NominalRate.Value ? string.Create(inv, $", variable: {info.AverageFrameRate.Value:0.##} on average") : "")}"
+            : string.Create(inv, $"{s.Fps:0.##} fps{(s.FpsWasGuessed ? " assumed" : "")}");
+        Console.WriteLine(string.Create(inv, $"input:  {job.Input} ({s.Width}x{s.Height}, {rate}, {s.FrameCount} frames{(p.Media.Info is { Audio.Count: > 0 } a ? $", {a.Audio.Count} audio" : "")})"));
+        Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName}{(job.Alpha ? "; transparent background, straight alpha" : "")})");
+        if (p.MatteSink is { } matte)
+            Console.WriteLine($"matte:  {job.MattePath} ({matte.CodecName})");
         var m = p.Segmenter.Manifest;
         Console.WriteLine($"model:  {m.Name} ({m.Width}x{m.Height} → mask {p.Segmenter.MaskWidth}x{p.Segmenter.MaskHeight}); {p.Segmenter.ProviderReport}");
         Console.WriteLine(string.Create(inv, $"render: {p.RendererDescription}; effect {job.Effect.Effect.ToString().ToLowerInvariant()}, smoothing {job.Mask.Smoothing:0.##}; {(job.Sequential ? "sequential" : "pipelined")}"));

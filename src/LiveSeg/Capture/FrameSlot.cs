@@ -53,7 +53,7 @@ internal sealed class FrameSlot : IDisposable
             System.Buffer.MemoryCopy((void*)from.Data, (void*)Image.Data, bytes, bytes);
         else
             from.CopyTo(Image);
-        (Index, Sequence, Timing) = (source.Index, source.Sequence, source.Timing);
+        (Index, Sequence, Timing, TimestampNs) = (source.Index, source.Sequence, source.Timing, source.TimestampNs);
     }
 
     private InputArray? _outputArray;
@@ -68,6 +68,9 @@ internal sealed class FrameSlot : IDisposable
     /// reconnected camera), so history-based stages start afresh, even if the first frame of the run was dropped.
     /// </summary>
     public int Sequence { get; set; }
+
+    /// <summary>When the frame is shown, in nanoseconds from its source's first frame (a file's own timestamps, or index / rate).</summary>
+    public long TimestampNs { get; set; }
 
     public FrameTiming Timing;
 

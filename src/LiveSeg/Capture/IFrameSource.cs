@@ -16,4 +16,7 @@ internal interface IFrameSource : IDisposable
 
     /// <summary>Decodes the next frame into <paramref name="destination"/> (reused; reallocated only on a size change). False at the end.</summary>
     bool Read(Mat destination);
+
+    /// <summary>When the frame last read is shown, in nanoseconds from the first frame (a file's own timestamps); -1 when the source has no clock of its own.</summary>
+    long FrameTimeNs => -1;
 }

@@ -12,6 +12,8 @@ internal sealed class VideoFileSource : IFrameSource
     private readonly Mat _first = new();
     private readonly Mat _skip = new();
     private bool _firstPending = true;
+    private readonly bool _pattern;
+    private readonly long _firstTimeNs;
 
     public VideoFileSource(string path)
     {
@@ -29,6 +31,8 @@ internal sealed class VideoFileSource : IFrameSource
             _capture.Dispose();
             Throw.User($"input video '{path}' has no frames: it is empty or damaged; re-export it or pick another file.");
         }
+        _pattern = pattern;
+        _firstTimeNs = pattern ? -1 : PositionNs();
         Width = _first.Width;
         Height = _first.Height;
         double fps = _capture.Fps;
@@ -63,16 +67,25 @@ internal sealed class VideoFileSource : IFrameSource
 
     public int FrameCount { get; }
 
+    /// <summary>The frame's own presentation time (FFmpeg's best-effort timestamp, from the stream's start); -1 for an image sequence.</summary>
+    public long FrameTimeNs { get; private set; } = -1;
+
+    private long PositionNs() => (long)Math.Round(_capture.Get(VideoCaptureProperties.PosMsec) * 1e6);
+
     public bool Read(Mat destination)
     {
         if (_firstPending)
         {
             _firstPending = false;
             _first.CopyTo(destination); // kept: a rewind replays it
+            FrameTimeNs = _firstTimeNs;
             return true;
         }
         // A frame of another size than the first would break every fixed-size buffer downstream: stop there.
-        return _capture.Read(destination) && !destination.Empty() && destination.Width == Width && destination.Height == Height;
+        if (!_capture.Read(destination) || destination.Empty() || destination.Width != Width || destination.Height != Height)
+            return false;
+        FrameTimeNs = _pattern ? -1 : PositionNs();
+        return true;
     }
 
     /// <summary>

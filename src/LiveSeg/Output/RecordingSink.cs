@@ -1,4 +1,4 @@
-using LiveSeg.Capture;
+using LiveSeg.Media;
 using LiveSeg.Pipeline;
 using OpenCvSharp;
 
@@ -6,10 +6,11 @@ namespace LiveSeg.Output;
 
 /// <summary>
 /// Live mode's recording, off the game loop: the GL thread copies each new frame (read back by
-/// <see cref="OutputSinks"/>) into a free buffer of a small pool; an encoder thread writes the frames at a constant rate
-/// placed by their capture times (<see cref="ConstantRate"/>), so the file plays at the speed the scene happened.
-/// HUD-only redraws are never recorded. If the encoder falls behind, frames are dropped here (counted) and the gap is
-/// filled by repeating the last frame, keeping the timing true.
+/// <see cref="OutputSinks"/>) into a free buffer of a small pool; an encoder thread writes each frame once at its
+/// capture time (FFmpeg keeps every frame's own time: H.264, true timing), so the file plays at the speed the scene
+/// happened. Without ffmpeg (OpenCV's fallback writer, a constant rate) frames are placed by their capture times
+/// (<see cref="ConstantRate"/>) and gaps are filled by repeating the last frame. HUD-only redraws are never recorded.
+/// If the encoder falls behind, frames are dropped here (counted).
 /// <para>A file played at processing speed (no --realtime) has no scene clock but its own: each frame is placed by its
 /// index in the file (<c>index / fps</c>, the file's rate), so the recording plays at the file's speed however fast or
 /// slowly the session ran, and a frame never shown (replaced before display) is filled by the one before.</para>
@@ -37,7 +38,8 @@ internal sealed class RecordingSink : IFrameSink
     public RecordingSink(string path, int width, int height, double fps, double mediaFps = 0)
     {
         _mediaFps = mediaFps;
-        _sink = new VideoFileSink(path, fps, width, height);
+        var rate = Rational.FromDouble(mediaFps > 0 ? mediaFps : fps);
+        _sink = new VideoFileSink(new VideoOutput(path, width, height, RawPixels.Bgr24, new EncodeSettings(), new MediaContext(null, null, rate)));
         _rate = new ConstantRate(fps);
         for (int i = 0; i < PoolSize; i++)
         {
@@ -57,7 +59,10 @@ internal sealed class RecordingSink : IFrameSink
     public Exception? Failure => _failure;
 
     /// <summary>Frames in the file so far (copies included).</summary>
-    public long FramesWritten => _rate.Written;
+    public long FramesWritten => _sink.KeepsTimestamps ? Volatile.Read(ref _timed) : _rate.Written;
+
+    private long _timed;
+    private long _firstTimestamp = -1;
 
     /// <summary>Frames dropped because the encoder was behind.</summary>
     public long Dropped { get; private set; }
@@ -111,9 +116,19 @@ internal sealed class RecordingSink : IFrameSink
         {
             while (_toEncode.TryTake(out var frame))
             {
+                if (_sink.KeepsTimestamps)
+                {
+                    if (_firstTimestamp < 0)
+                        _firstTimestamp = frame.Timestamp;
+                    long ticks = frame.Timestamp - _firstTimestamp;
+                    _sink.Write(frame.Image, (long)Math.Round(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency)));
+                    Interlocked.Increment(ref _timed);
+                    _free.Add(frame);
+                    continue;
+                }
                 int copies = _rate.Copies(frame.Timestamp);
                 for (int i = 0; i < copies; i++)
-                    _sink.Write(frame.Array);
+                    _sink.Write(frame.Image, 0);
                 if (copies == 0)
                 {
                     _free.Add(frame);
@@ -126,7 +141,7 @@ internal sealed class RecordingSink : IFrameSink
             if (last is not null)
             {
                 for (int i = _rate.Tail(_stopTimestamp); i > 0; i--)
-                    _sink.Write(last.Array);
+                    _sink.Write(last.Image, 0);
             }
         }
         catch (Exception e)
@@ -153,15 +168,10 @@ internal sealed class RecordingSink : IFrameSink
     {
         public Mat Image { get; } = new();
 
-        public InputArray Array => _array ??= InputArray.Create(Image);
-
-        private InputArray? _array;
-
         public long Timestamp { get; set; }
 
         public void Dispose()
         {
-            _array?.Dispose();
             Image.Dispose();
         }
     }

@@ -113,6 +113,7 @@ internal sealed class SourceStage : IDisposable
             slot.Timing.Reset(t);
             if (_source.Read(slot.Image))
             {
+                slot.TimestampNs = _source.FrameTimeNs is >= 0 and long ns ? ns : (long)Math.Round(_delivered * 1e9 / Math.Max(1e-3, Fps));
                 slot.Index = _delivered++;
                 slot.Sequence = _sequence;
                 _index++;

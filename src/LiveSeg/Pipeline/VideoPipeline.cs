@@ -1,7 +1,9 @@
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.IO;
+using LiveSeg.Media;
 using LiveSeg.Metrics;
+using LiveSeg.Output;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Pipeline;
@@ -9,7 +11,9 @@ namespace LiveSeg.Pipeline;
 /// <summary>
 /// Segments a video file end to end — the file composition of the shared stages:
 /// <see cref="SourceStage"/> → <see cref="SegmentStage"/> → the compositor (<see cref="GlCompositor"/>: upload,
-/// composite, read-back; or <see cref="FastCpuCompositor"/>, as <see cref="RendererChoice"/> picks) → <see cref="VideoFileSink"/>. The constructor validates every input and opens every resource (the output last, so
+/// composite, read-back; or <see cref="FastCpuCompositor"/>, as <see cref="RendererChoice"/> picks) → <see cref="VideoFileSink"/>
+/// (FFmpeg: each frame at its input time, the input's sound carried over; with <see cref="MatteStage"/> for a
+/// transparent background or a matte beside the output). The constructor validates every input and opens every resource (the output last, so
 /// a bad input leaves no file); <see cref="Run"/> processes the frames.
 /// <para>Pipelined (default): decode, inference, GL and encode each on their own thread, joined by bounded queues;
 /// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another, one thread.</para>
@@ -27,6 +31,9 @@ internal sealed class VideoPipeline : IDisposable
     private readonly SegmentStage _segment;
     private readonly ICompositor _compositor;
     private readonly VideoFileSink _sink;
+    private readonly VideoFileSink? _matteSink;
+    private readonly MatteStage? _matte;
+    private readonly long _startNs;
     private readonly FrameSlot[] _slots;
     private bool _captureBusy;
 
@@ -35,10 +42,26 @@ internal sealed class VideoPipeline : IDisposable
         _job = job;
         try
         {
-            VideoFileSink.Validate(job.Output);
-            OutputCheck.File(job.Output, "output", job.Inputs);
+            var pixels = job.Alpha ? RawPixels.Bgra32 : RawPixels.Bgr24;
+            VideoOutput Output(int w, int h, MediaContext media) => new(job.Output, w, h, pixels, job.Encode, media);
+            VideoOutput Matte(int w, int h, MediaContext media) => new(job.MattePath!, w, h, RawPixels.Gray8, job.Encode with { Codec = VideoCodec.Auto, Crf = null }, media);
+            var unknown = new MediaContext(null, null, default);
+            if (!VideoFileSource.IsPattern(job.Output))
+                OutputCheck.File(job.Output, "output", job.Inputs);
+            VideoFileSink.Plan(Output(0, 0, unknown));
+            if (job.MattePath is not null)
+            {
+                if (!VideoFileSource.IsPattern(job.MattePath))
+                    OutputCheck.File(job.MattePath, "matte", [.. job.Inputs, new(job.Output, "output video")]);
+                VideoFileSink.Plan(Matte(0, 0, unknown));
+            }
             _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
-            VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
+            MediaInfo? info = VideoFileSource.IsPattern(job.Input) ? null : MediaInfo.Probe(job.Input);
+            Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));
+            _startNs = (long)Math.Round((info?.VideoStart ?? 0) * 1e9);
+            VideoFileSink.Plan(Output(_source.Width, _source.Height, Media));
+            if (job.MattePath is not null)
+                VideoFileSink.Plan(Matte(_source.Width, _source.Height, Media));
             bool pipelined = !job.Sequential;
             int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);
             _segment = Own(new SegmentStage(job.Model with { Threads = inferenceThreads }, job.Mask));
@@ -52,7 +75,21 @@ internal sealed class VideoPipeline : IDisposable
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
             for (int i = 0; i < _slots.Length; i++)
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
-            _sink = new VideoFileSink(job.Output, _source.Fps, _source.Width, _source.Height);
+            if (job.Alpha || job.MattePath is not null)
+                _matte = Own(new MatteStage(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight, job.Effect, job.Effect.Effect == EffectKind.Mask));
+            _sink = new VideoFileSink(Output(_source.Width, _source.Height, Media));
+            if (job.MattePath is not null)
+            {
+                try
+                {
+                    _matteSink = new VideoFileSink(Matte(_source.Width, _source.Height, Media));
+                }
+                catch
+                {
+                    _sink.Dispose();
+                    throw;
+                }
+            }
         }
         catch
         {
@@ -67,6 +104,12 @@ internal sealed class VideoPipeline : IDisposable
     public SourceStage Source => _source;
 
     public VideoFileSink Sink => _sink;
+
+    /// <summary>The matte's writer (--matte), or null.</summary>
+    public VideoFileSink? MatteSink => _matteSink;
+
+    /// <summary>The input's exact rate, time base and other streams (sound), as the output carries them.</summary>
+    public MediaContext Media { get; }
 
     public OnnxSegmenter Segmenter => _segment.Segmenter;
 
@@ -94,6 +137,9 @@ internal sealed class VideoPipeline : IDisposable
     /// <summary>True once the output file was checked and put in place (false: no frame, or not yet finished).</summary>
     public bool OutputWritten { get; private set; }
 
+    /// <summary>True once the matte (--matte) was checked and put in place.</summary>
+    public bool MatteWritten { get; private set; }
+
     /// <summary>
     /// Processes the video. Cancelling <paramref name="stop"/> stops capture (even a capture blocked on a pipe); every
     /// frame already captured is still finished and written. Cancelling <paramref name="abort"/> drops the frames in
@@ -119,6 +165,7 @@ internal sealed class VideoPipeline : IDisposable
             try
             {
                 OutputWritten = _sink.Finish();
+                MatteWritten = _matteSink?.Finish() ?? false;
             }
             catch (LiveSegException) when (failed)
             {
@@ -140,7 +187,9 @@ internal sealed class VideoPipeline : IDisposable
     private void Encode(FrameSlot slot)
     {
         long t = System.Diagnostics.Stopwatch.GetTimestamp();
-        _sink.Write(slot.OutputArray);
+        long time = slot.TimestampNs + _startNs;
+        _sink.Write(_job.Alpha ? _matte!.MakeBgra(slot) : slot.Output, time);
+        _matteSink?.Write(_job.Alpha ? _matte!.Gray : _matte!.MakeGray(slot), time);
         slot.Timing.Add(Stage.Encode, t);
         Recorder.Add(slot.Index, ref slot.Timing);
     }
@@ -233,6 +282,7 @@ internal sealed class VideoPipeline : IDisposable
     public void Dispose()
     {
         _sink.Dispose();
+        _matteSink?.Dispose();
         DisposeOwned();
         _stopCapture.Dispose();
     }

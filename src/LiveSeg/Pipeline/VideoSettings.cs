@@ -32,6 +32,15 @@ internal sealed record VideoSettings
     /// <summary>Stop after this many frames (0 = all).</summary>
     public int MaxFrames { get; init; }
 
+    /// <summary>Codec, encoder, quality and sound of the output.</summary>
+    public LiveSeg.Media.EncodeSettings Encode { get; init; } = new();
+
+    /// <summary>Write the person over a transparent background (the frame with the mask as its alpha) instead of an effect.</summary>
+    public bool Alpha { get; init; }
+
+    /// <summary>Also write the mask itself (8-bit grey, frame size, lossless by default) to this file, frame for frame.</summary>
+    public string? MattePath { get; init; }
+
     /// <summary>Every file the run reads, for the same-file checks of everything it writes (output, metrics, reports).</summary>
     public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
     [
