@@ -12,8 +12,33 @@ public sealed record VideoOptions
     /// <summary>The video (or image sequence such as <c>frames/%04d.png</c>) to read. Never written to.</summary>
     public required string Input { get; init; }
 
-    /// <summary>The video to write (codec by extension: .mp4 mp4v, .avi/.mov MJPG, .mkv FFV1), via a temporary file beside it.</summary>
+    /// <summary>
+    /// The video to write, via a temporary file beside it: through Debian's ffmpeg, codec by extension (.mp4/.mov/.mkv
+    /// H.264, .webm VP9, .avi Motion JPEG, or a PNG pattern such as <c>out/%05d.png</c>), each frame at its input time,
+    /// the input's sound kept. Without ffmpeg, OpenCV's writer (mp4v, MJPEG, FFV1; no sound, constant rate).
+    /// </summary>
     public required string Output { get; init; }
+
+    /// <summary>The video codec (default: by the output's extension).</summary>
+    public LiveSeg.Media.VideoCodec Codec { get; init; }
+
+    /// <summary>The encoder (default: a hardware encoder that opens, else the CPU).</summary>
+    public LiveSeg.Media.VideoEncoder Encoder { get; init; }
+
+    /// <summary>Constant quality, lower is better (null: the codec's default; 0..51 for H.264/HEVC, 0..63 for VP9/AV1).</summary>
+    public int? Crf { get; init; }
+
+    /// <summary>Encoder speed as an x264/x265 preset name (null: superfast).</summary>
+    public string? Preset { get; init; }
+
+    /// <summary>Carry the input's sound, subtitles, chapters and tags over (default true).</summary>
+    public bool KeepAudio { get; init; } = true;
+
+    /// <summary>Write the person over a transparent background (straight alpha) instead of <see cref="Effect"/>: .mov (ProRes 4444), .webm (VP9), .mkv (FFV1) or PNG.</summary>
+    public bool TransparentBackground { get; init; }
+
+    /// <summary>Also write the mask itself (8-bit grey, lossless by default) to this file, frame for frame (null: none).</summary>
+    public string? MattePath { get; init; }
 
     /// <summary>A catalogue name (<c>body</c>, …) or an .onnx path.</summary>
     public string Model { get; init; } = "body";
@@ -75,10 +100,20 @@ public static class VideoJob
             Output = options.Output,
             Model = new ModelSettings(ModelCatalogue.Resolve(options.Model, seg.ManifestPath, seg.Log ?? (_ => { })), seg.Device, seg.Threads),
             Mask = new MaskSettings { Smoothing = seg.SmoothingOr(0.95f, nameof(options)) }.Validated(),
-            Effect = options.Effect.Validated(),
+            Effect = options.TransparentBackground ? options.Effect.Validated() with { Effect = EffectKind.Mask } : options.Effect.Validated(),
             BackgroundPath = options.BackgroundPath,
             MaxFrames = options.MaxFrames,
             Renderer = options.Renderer,
+            Encode = new LiveSeg.Media.EncodeSettings
+            {
+                Codec = Enum.IsDefined(options.Codec) ? options.Codec : throw new ArgumentOutOfRangeException(nameof(options), options.Codec, "unknown VideoCodec"),
+                Encoder = Enum.IsDefined(options.Encoder) ? options.Encoder : throw new ArgumentOutOfRangeException(nameof(options), options.Encoder, "unknown VideoEncoder"),
+                Crf = options.Crf,
+                Preset = options.Preset,
+                KeepStreams = options.KeepAudio,
+            },
+            Alpha = options.TransparentBackground,
+            MattePath = options.MattePath,
         };
         // The pipeline's OpenGL context is made and used on a thread of its own: a caller's thread may have its own
         // graphics context current (GLX, WGL, EGL), which EGL would refuse to displace or LiveSeg would leave replaced.

@@ -247,8 +247,8 @@ public sealed class DataSafetyTests : IDisposable
         }
         else
         {
-            AssertUserError(r, "cannot keep the odd frame size 641x479");
-            Assert.Contains(".avi", r.Stderr);
+            AssertUserError(r, "needs an even frame size, and 641x479 is odd");
+            Assert.Contains("ffv1 (.mkv)", r.Stderr);
             Assert.False(File.Exists(output));
         }
     }

@@ -74,7 +74,7 @@ public sealed class VideoCliTests : IDisposable
         using (var bg = new Mat(50, 50, MatType.CV_8UC3, new Scalar(0, 255, 0)))
             Cv2.ImWrite(bgPath, bg);
         string output = _dir.File("replace.mkv");
-        var r = Cli.Run("video", _input, "-o", output, "--model", _model, "--effect", "replace", "--background", bgPath, "--smooth", "0");
+        var r = Cli.Run("video", _input, "-o", output, "--model", _model, "--effect", "replace", "--background", bgPath, "--smooth", "0", "--codec", "ffv1");
         Assert.True(r.ExitCode == 0, r.Stderr);
         using var frame = Synthetic.ReadFrame(output, 5);
         Rect sq = Synthetic.SquareAt(5, Width, Height);
@@ -111,7 +111,7 @@ public sealed class VideoCliTests : IDisposable
         { "zero frames", ["video", "{dir}/empty.avi", "-o", "{dir}/o.mp4", "--model", "{model}"], "input video '{dir}/empty.avi' has no frames" },
         { "output folder missing", ["video", "{input}", "-o", "{dir}/no/such/o.mp4", "--model", "{model}"], "folder '{dir}/no/such' does not exist" },
         { "output folder unwritable", ["video", "{input}", "-o", "/proc/o.mp4", "--model", "{model}"], "folder '/proc' cannot be written" },
-        { "no codec", ["video", "{input}", "-o", "{dir}/o.xyz", "--model", "{model}"], "no working video codec for extension '.xyz'" },
+        { "no codec", ["video", "{input}", "-o", "{dir}/o.xyz", "--model", "{model}"], "no video container for the extension '.xyz'" },
         { "missing model", ["video", "{input}", "-o", "{dir}/o.mp4", "--model", "{dir}/none.onnx"], "model '{dir}/none.onnx' does not exist" },
         { "malformed manifest", ["video", "{input}", "-o", "{dir}/o.mp4", "--model", "{model}", "--manifest", "{dir}/bad.json"], "model manifest '{dir}/bad.json' is not valid JSON" },
         { "shape contradicts manifest", ["video", "{input}", "-o", "{dir}/o.mp4", "--model", "{model}", "--manifest", "{dir}/wrong.json"], "but its manifest says 1x3x64x64" },

@@ -89,6 +89,11 @@ internal sealed class VideoFileSink : IDisposable
     /// </summary>
     public bool Finish()
     {
+        if (FramesWritten == 0 && _file is not null)
+        {
+            Dispose(); // nothing to keep: the encoder is stopped and its temporary file deleted
+            return false;
+        }
         try
         {
             Close();
