@@ -78,7 +78,14 @@ internal sealed class VideoFileSink : IDisposable
     /// <summary>Encodes one frame of the size and layout given at construction, shown at <paramref name="timestampNs"/> from the start.</summary>
     public void Write(Mat frame, long timestampNs)
     {
-        _encoder.Write(frame, timestampNs);
+        try
+        {
+            _encoder.Write(frame, timestampNs);
+        }
+        catch (LiveSegException e) when (_file is not null)
+        {
+            throw new LiveSegException($"{e.Message}: {AtomicFile.KeptNote(_file.Target)}.", e.ExitCode, e);
+        }
         FramesWritten++;
     }
 
