@@ -141,7 +141,10 @@ internal static class VideoCodecs
                 break;
             case VideoCodec.Vp9:
                 a.AddRange(["-b:v", "0", "-row-mt", "1", "-deadline", speed <= 4 ? "realtime" : "good", "-cpu-used", speed <= 4 ? (8 - speed).ToString(System.Globalization.CultureInfo.InvariantCulture) : "2"]);
-                a.AddRange(matte ? ["-lossless", "1", "-pix_fmt", "yuv444p"] : ["-crf", q(spec.CrfRange!.Value.Default), "-pix_fmt", alpha ? "yuva420p" : "yuv420p"]);
+                // --crf 0 is libvpx's lossless mode (an exact alpha plane; about 20x the size of the default).
+                a.AddRange(matte ? ["-lossless", "1", "-pix_fmt", "yuv444p"]
+                    : crf == 0 ? ["-lossless", "1", "-pix_fmt", alpha ? "yuva420p" : "yuv420p"]
+                    : ["-crf", q(spec.CrfRange!.Value.Default), "-pix_fmt", alpha ? "yuva420p" : "yuv420p"]);
                 if (alpha)
                     a.AddRange(["-auto-alt-ref", "0"]);
                 break;
@@ -178,6 +181,8 @@ internal static class VideoCodecs
         else
             a.AddRange(["-vf", "scale=out_color_matrix=bt709:out_range=tv"]);
         a.AddRange(["-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709", "-color_range", "tv"]);
+        if (spec.Codec == VideoCodec.Prores)
+            a.AddRange(["-bsf:v", "prores_metadata=color_primaries=bt709:color_trc=bt709:colorspace=bt709"]); // ffmpeg 5.1's mov muxer drops ProRes's tags otherwise
         return a;
     }
 }
