@@ -288,6 +288,20 @@ public sealed class VideoWriterTests : IDisposable
     }
 
     [Fact]
+    public void LongOutputNames_UpToTheLimit_Work_AndLongerOnesAreNamed()
+    {
+        // A 240-byte name is valid, but its temporary name passed 255 bytes ("writer could not be opened" before).
+        string input = Clip("tiny.mkv", "-f", "lavfi", "-i", "color=c=red:s=4x4:r=10:d=1", "-c:v", "ffv1");
+        string ok = _dir.File(new string('a', 236) + ".mp4");
+        var r = Video(input, ok);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Equal(10, FfmpegDecode.VideoTimes(ok).Length);
+        var tooLong = Video(input, _dir.File(new string('b', 256) + ".mp4"));
+        Assert.Equal(2, tooLong.ExitCode);
+        Assert.Contains("over the file system's limit of 255", tooLong.Stderr);
+    }
+
+    [Fact]
     public void AlphaIntoMp4_IsRefusedNamingContainersThatKeepIt()
     {
         string input = ClipWithSound("in.mp4", "25", 0.4);

@@ -18,7 +18,26 @@ internal sealed class AtomicFile : IDisposable
         Target = followLinks ? FileIdentity.Resolve(target) : Path.GetFullPath(target);
         string folder = Path.GetDirectoryName(Target) ?? ".";
         string name = Path.GetFileName(Target);
-        TempPath = Path.Combine(folder, $".{name}.liveseg-{Environment.ProcessId}-{Random.Shared.Next():x8}.tmp{Path.GetExtension(name)}");
+        if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
+            Throw.User($"{role} '{target}': its name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes, over the file system's limit of {MaxNameBytes}: choose a shorter name.");
+        TempPath = Path.Combine(folder, TempName(name));
+    }
+
+    /// <summary>The longest file name (in bytes) most Linux file systems take.</summary>
+    public const int MaxNameBytes = 255;
+
+    /// <summary>
+    /// ".NAME.liveseg-PID-RANDOM.tmp.EXT", with NAME shortened when the whole would pass <see cref="MaxNameBytes"/> (a
+    /// 230-byte output name is valid; its temporary name must be too).
+    /// </summary>
+    private static string TempName(string name)
+    {
+        string ext = Path.GetExtension(name);
+        string tail = $".liveseg-{Environment.ProcessId}-{Random.Shared.Next():x8}.tmp{ext}";
+        string stem = name;
+        while (System.Text.Encoding.UTF8.GetByteCount(stem) + System.Text.Encoding.UTF8.GetByteCount(tail) + 1 > MaxNameBytes && stem.Length > 1)
+            stem = stem[..^1];
+        return $".{stem}{tail}";
     }
 
     /// <summary>The path as the user gave it (for messages).</summary>
