@@ -48,8 +48,29 @@ internal static class SystemCheck
         Guard(results, "OpenGL", "EGL context", () => [EglRenderer()]);
         Guard(results, "OpenGL", "display", () => [Display()]);
         Guard(results, "capture", "cameras", () => [Cameras()]);
+        Guard(results, "video", "ffmpeg", VideoEncoders);
         Guard(results, "models", "npm", () => [Npm()]);
         return results;
+    }
+
+    /// <summary>Debian's ffmpeg (the video writer) and which of its encoders work here, each proven by a one-frame encode.</summary>
+    private static IEnumerable<CheckResult> VideoEncoders()
+    {
+        if (LiveSeg.Media.FfmpegTool.Version() is not { } version)
+        {
+            yield return new("video", "ffmpeg", CheckStatus.Missing, "not found on PATH: videos are written by OpenCV's fallback (mp4v, no sound, constant rate)",
+                "install it: scripts/install-deps (apt install ffmpeg)");
+            yield break;
+        }
+        yield return new("video", "ffmpeg", CheckStatus.Ok, version);
+        foreach (var group in LiveSeg.Media.EncoderChoice.Survey().GroupBy(e => e.Codec))
+        {
+            var works = group.Where(e => e.Failure is null).Select(e => e.Encoder).ToList();
+            var not = group.Where(e => e.Failure is not null).Select(e => $"{e.Encoder}: {e.Failure}").ToList();
+            string found = (works.Count > 0 ? $"works: {string.Join(", ", works)}" : "no working encoder") + (not.Count > 0 ? $" (not: {string.Join("; ", not)})" : "");
+            yield return new("video", $"{group.Key.Name} encoders", works.Count > 0 ? CheckStatus.Ok : CheckStatus.Missing, found,
+                works.Count > 0 ? null : $"this ffmpeg cannot encode {group.Key.Name}: use another --codec");
+        }
     }
 
     private static void Guard(List<CheckResult> results, string area, string item, Func<IEnumerable<CheckResult>> check)

@@ -101,6 +101,32 @@ internal static class EncoderChoice
         return parts.Count > 0 ? $", {string.Join(", ", parts)}" : "";
     }
 
+    /// <summary>
+    /// Every encoder of the codec table this ffmpeg was built with, each proven by encoding one 64x64 frame: (codec,
+    /// encoder, null when it works or why not). For <c>liveseg doctor</c>.
+    /// </summary>
+    public static List<(CodecSpec Codec, string Encoder, string? Failure)> Survey()
+    {
+        var found = new List<(CodecSpec, string, string?)>();
+        if (FfmpegTool.Ffmpeg is not { } ffmpeg)
+            return found;
+        var built = FfmpegTool.BuiltEncoders();
+        foreach (var spec in VideoCodecs.All)
+        {
+            foreach (var (kind, name) in spec.HardwareEncoders.Prepend(new(VideoEncoder.Cpu, spec.CpuEncoder)))
+            {
+                if (!built.Contains(name))
+                {
+                    found.Add((spec, name, "not in this ffmpeg build"));
+                    continue;
+                }
+                string? missing = DeviceMissing(kind);
+                found.Add((spec, name, missing ?? Prove(ffmpeg, Make(spec, name, null, VideoCodecs.DefaultPreset, RawPixels.Bgr24, false, kind), 64, 64, RawPixels.Bgr24)));
+            }
+        }
+        return found;
+    }
+
     /// <summary>Why a hardware kind cannot be here (its device node is missing), or null.</summary>
     private static string? DeviceMissing(VideoEncoder kind) => kind switch
     {

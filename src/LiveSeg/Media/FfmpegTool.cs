@@ -84,7 +84,7 @@ internal static class FfmpegTool
         if (Ffmpeg is not { } ffmpeg)
             return null;
         var r = Run(ffmpeg, ["-hide_banner", "-version"], TimeSpan.FromSeconds(10));
-        return r.ExitCode == 0 ? r.Output.Split('\n')[0].Trim() : null;
+        return r.ExitCode == 0 ? r.Output.Split('\n')[0].Split(" Copyright", 2)[0].Trim() : null;
     }
 
     /// <summary>The video encoders this ffmpeg was built with (names such as libx264, h264_nvenc), from <c>ffmpeg -encoders</c>.</summary>
