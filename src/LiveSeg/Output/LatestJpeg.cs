@@ -154,6 +154,7 @@ internal sealed class AsyncSignal : System.Threading.Tasks.Sources.IValueTaskSou
         }
     }
 
+    /// <summary>Wakes the waiter (its continuation runs on the thread pool), or the next wait if none is waiting.</summary>
     public void Set()
     {
         lock (_lock)
@@ -164,8 +165,8 @@ internal sealed class AsyncSignal : System.Threading.Tasks.Sources.IValueTaskSou
                 return;
             }
             _waiting = false;
-            _core.SetResult(true);
         }
+        _core.SetResult(true);
     }
 
     void System.Threading.Tasks.Sources.IValueTaskSource.GetResult(short token) => _core.GetResult(token);

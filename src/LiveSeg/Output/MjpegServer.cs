@@ -72,9 +72,12 @@ internal sealed class MjpegServer : IDisposable
     private readonly List<Connection> _streams = [];
     private readonly Dictionary<IPAddress, int> _streamsByAddress = [];
     private readonly List<Connection> _answering = [];
+    private readonly Waker _waker;
+    private int _wakeQueued;
     private readonly List<Connection> _reports = [];
     private readonly double[] _latencies = new double[LatencyHistory];
     private long _latencyCount;
+    private long _framesServed;
     private volatile bool _stopping;
 
     /// <param name="endpoint">Where to listen; port 0 picks a free port (see <see cref="Endpoint"/>).</param>
@@ -97,6 +100,7 @@ internal sealed class MjpegServer : IDisposable
         }
         Endpoint = (IPEndPoint)_listener.LocalEndpoint;
         _exposed = !IPAddress.IsLoopback(Endpoint.Address);
+        _waker = new Waker(this);
         _frames.Published += WakeStreams;
         _deadlines = new Timer(_ => CheckDeadlines(), null, _o.CheckInterval, _o.CheckInterval);
         _acceptor = Task.Run(AcceptAsync);
@@ -128,14 +132,7 @@ internal sealed class MjpegServer : IDisposable
     }
 
     /// <summary>Frames sent over /stream.mjpg to all clients.</summary>
-    public long FramesServed
-    {
-        get
-        {
-            lock (_lock)
-                return _reports.Sum(c => c.Frames);
-        }
-    }
+    public long FramesServed => Interlocked.Read(ref _framesServed);
 
     /// <summary>Latency from capture to the frame's last byte handed to a client's socket (ms), p50 and p95 of the newest 4096.</summary>
     public (double P50, double P95, long Count) Latency()
@@ -259,12 +256,39 @@ internal sealed class MjpegServer : IDisposable
 
     private static long Ticks(TimeSpan t) => (long)(t.TotalSeconds * Stopwatch.Frequency);
 
+    /// <summary>
+    /// A new frame (on the encoder's thread): one work item for the thread pool, which wakes every stream client from a
+    /// pool thread, so their continuations go to that thread's own queue (nothing allocated per client; queued from the
+    /// encoder's thread, each would take a slot of the pool's global queue). Clients still sending the previous frame
+    /// take the newest when they finish.
+    /// </summary>
     private void WakeStreams()
     {
-        lock (_lock)
+        if (Interlocked.Exchange(ref _wakeQueued, 1) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(_waker, preferLocal: false);
+    }
+
+    /// <summary>The work item of <see cref="WakeStreams"/>.</summary>
+    private sealed class Waker(MjpegServer server) : IThreadPoolWorkItem
+    {
+        private Connection[] _wake = new Connection[16];
+
+        public void Execute()
         {
-            foreach (var c in _streams)
-                c.Signal.Set();
+            Volatile.Write(ref server._wakeQueued, 0);
+            int n;
+            lock (server._lock)
+            {
+                n = server._streams.Count;
+                if (_wake.Length < n)
+                    _wake = new Connection[Math.Max(n, _wake.Length * 2)];
+                server._streams.CopyTo(_wake);
+            }
+            for (int i = 0; i < n; i++)
+            {
+                _wake[i].Signal.Set();
+                _wake[i] = null!;
+            }
         }
     }
 
@@ -462,6 +486,7 @@ internal sealed class MjpegServer : IDisposable
                 _frames.Release(frame);
             }
             Interlocked.Increment(ref c.Frames);
+            Interlocked.Increment(ref _framesServed);
             if (captured != 0)
                 AddLatency(Stopwatch.GetElapsedTime(captured).TotalMilliseconds);
         }
@@ -560,6 +585,7 @@ internal sealed class MjpegServer : IDisposable
         }
 
         /// <summary>Sends all of <paramref name="bytes"/>; the deadline check closes the connection if it stalls.</summary>
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask SendAsync(ReadOnlyMemory<byte> bytes, IClock clock)
         {
             Volatile.Write(ref _sendingSince, clock.Now);
