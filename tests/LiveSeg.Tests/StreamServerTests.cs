@@ -223,32 +223,32 @@ public sealed class StreamServerTests
         using var server = new MjpegServer(new IPEndPoint(IPAddress.Loopback, 0), frames.Frames, () => "{\"fps\":1}",
             new MjpegServerOptions { MaxStreams = 3, MaxStreamsPerAddress = 2 });
         var open = new List<Socket>();
+        void Streams(IPAddress from)
+        {
+            var (socket, head) = OpenStream(server.Endpoint, from);
+            open.Add(socket);
+            Assert.StartsWith("HTTP/1.1 200 OK", head);
+        }
+        void Refused(IPAddress from, string said)
+        {
+            string answer = Get(server.Endpoint, "/stream.mjpg", from);
+            Assert.StartsWith("HTTP/1.1 503", answer);
+            Assert.Contains(said, answer);
+        }
         try
         {
-            foreach (var from in new[] { s_a, s_a })
-            {
-                var (socket, head) = OpenStream(server.Endpoint, from);
-                open.Add(socket);
-                Assert.StartsWith("HTTP/1.1 200 OK", head);
-            }
-            string third = Get(server.Endpoint, "/stream.mjpg", s_a);
-            Assert.StartsWith("HTTP/1.1 503", third);
-            Assert.Contains("from your address (2)", third);
-            var (other, otherHead) = OpenStream(server.Endpoint, s_b);
-            open.Add(other);
-            Assert.StartsWith("HTTP/1.1 200 OK", otherHead);
-            string full = Get(server.Endpoint, "/stream.mjpg", s_c);
-            Assert.StartsWith("HTTP/1.1 503", full);
-            Assert.Contains("too many stream clients (3)", full);
+            Streams(s_a);
+            Streams(s_a);
+            Refused(s_a, "from your address (2)");
+            Streams(s_b);
+            Refused(s_c, "too many stream clients (3)");
             Assert.StartsWith("HTTP/1.1 200 OK", Get(server.Endpoint, "/", s_c));
             Assert.EndsWith("{\"fps\":1}", Get(server.Endpoint, "/stats.json", s_c));
             Assert.StartsWith("HTTP/1.1 200 OK", Get(server.Endpoint, "/frame.jpg", s_c));
             // A stream that ends frees its place.
             open[0].Dispose();
             WaitUntil(() => server.Clients.Count(c => c.Connected) == 2, "the closed stream noticed");
-            var (again, againHead) = OpenStream(server.Endpoint, s_c);
-            open.Add(again);
-            Assert.StartsWith("HTTP/1.1 200 OK", againHead);
+            Streams(s_c);
         }
         finally
         {
@@ -274,6 +274,18 @@ public sealed class StreamServerTests
             Assert.Equal((byte)i, reader.NextJpeg()[1000]);
         }
         stalled.Dispose();
+    }
+
+    [Fact]
+    public void FrameJpg_GivesItsFrameBack_ThePoolDoesNotGrow()
+    {
+        using var frames = new Published();
+        using var server = Serve(frames.Frames);
+        for (int i = 0; i < 5; i++)
+            Assert.StartsWith("HTTP/1.1 200 OK", Get(server.Endpoint, "/frame.jpg"));
+        for (int i = 0; i < 10; i++)
+            frames.Frames.Publish(s_jpeg, Stopwatch.GetTimestamp());
+        Assert.Equal(2, frames.Frames.FramesMade); // the current frame and the one being filled, taking turns
     }
 
     [Theory]

@@ -55,6 +55,9 @@ internal sealed class LatestJpeg
         }
     }
 
+    /// <summary>Frame buffers made so far: the pool's size (it grows only while clients hold frames).</summary>
+    public int FramesMade { get; private set; }
+
     /// <summary>Completes at the first frame, or when closed.</summary>
     public Task Ready => _ready.Task;
 
@@ -62,7 +65,13 @@ internal sealed class LatestJpeg
     {
         Frame frame;
         lock (_lock)
-            frame = _free.Count > 0 ? _free.Pop() : new Frame();
+        {
+            if (!_free.TryPop(out frame!))
+            {
+                frame = new Frame();
+                FramesMade++;
+            }
+        }
         // A frame off the free list is this thread's alone until it is made current.
         int need = 128 + jpeg.Length + s_partEnd.Length;
         if (frame.Buffer.Length < need)

@@ -404,7 +404,7 @@ internal sealed class MjpegServer : IDisposable
 
     private async Task AnswerFrameAsync(Connection c, bool head)
     {
-        if (_frames.Acquire() is null)
+        if (!_frames.Ready.IsCompleted)
             await Task.WhenAny(_frames.Ready, Task.Delay(TimeSpan.FromSeconds(10))).ConfigureAwait(false);
         var frame = _frames.Acquire();
         if (frame is null)
