@@ -21,7 +21,7 @@ internal static class DoctorCommand
         return Commands.Note(command, """
             Checks the NVIDIA driver (libcuda, its CUDA version), the CUDA 13 / cuDNN 9 / TensorRT 10 libraries ONNX
             Runtime 1.31's GPU providers load (the file found), which provider '--device auto' picks for a real model
-            and why, the EGL vendors and the renderer a headless OpenGL context gets, the display, cameras and npm.
+            and why, the EGL vendors and the renderer a headless OpenGL context gets, the display, cameras and the npm registry.
             Each missing piece comes with the one thing to do about it. Always exits 0; reads and writes nothing of yours.
             """);
     }

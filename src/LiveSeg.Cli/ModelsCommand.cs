@@ -40,17 +40,46 @@ internal static class ModelsCommand
     {
         var name = Opt.OneOf("NAME", "model to fetch", "'body' (fetches body and body-landscape)", "body", "body-landscape");
         var force = Opt.Flag("--force", "fetch and convert again even when installed");
-        var command = new Command("fetch", "npm pack MediaPipe selfie segmentation, verify SHA-256, convert to ONNX (body 256x256, body-landscape 256x144) and record each model's SHA-256")
+        var timeout = Opt.Int("--timeout", "seconds to wait for the registry: to connect, and between any two pieces of data", 60, 1, 3600, helpName: "SECONDS");
+        var registry = Opt.Text("--registry", $"the npm registry to fetch from (default: $npm_config_registry, else {FetchNetwork.DefaultRegistry})", "URL");
+        var command = new Command("fetch", "download MediaPipe selfie segmentation from the npm registry, verify SHA-512/SHA-256, convert to ONNX (body 256x256, body-landscape 256x144) and record each model's SHA-256")
         {
-            name, force,
+            name, force, timeout, registry,
         };
         command.SetAction(r =>
         {
-            ModelFetcher.FetchBody(message => Console.WriteLine(message), r.GetValue(force));
+            var network = new FetchNetwork(TimeSpan.FromSeconds(r.GetValue(timeout)), r.GetValue(registry) ?? FetchNetwork.EnvironmentRegistry(), DownloadProgress());
+            ModelFetcher.FetchBody(message => Console.WriteLine(message), r.GetValue(force), network);
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    /// <summary>
+    /// Download progress on stderr: one line redrawn in place on a terminal, else a line at the start, every quarter
+    /// (or every 4 MB when the size is unknown) and at the end.
+    /// </summary>
+    private static Action<long, long?> DownloadProgress()
+    {
+        bool terminal = !Ui.PlainErr;
+        long nextLine = 0;
+        return (done, total) =>
+        {
+            string text = total is > 0 ? $"downloaded {Bytes(done)} / {Bytes(total.Value)} ({100.0 * done / total.Value:0}%)" : $"downloaded {Bytes(done)}";
+            bool end = total is { } t && done >= t;
+            if (terminal)
+            {
+                Console.Error.Write($"\r{text}   " + (end ? "\n" : ""));
+                return;
+            }
+            if (done < nextLine && !end)
+                return;
+            Console.Error.WriteLine(text);
+            nextLine = done + (total is > 0 ? Math.Max(1, total.Value / 4) : 4L << 20);
+        };
+    }
+
+    private static string Bytes(long n) => n >= 1 << 20 ? $"{n / 1048576.0:0.0} MB" : $"{n / 1024.0:0.0} KB";
 
     private static Command Import()
     {

@@ -170,21 +170,7 @@ public sealed class StreamPieceTests
         Assert.StartsWith("--serve", e.Message);
     }
 
-    /// <summary>Sends a raw request; reads until the server closes or the text read so far contains <paramref name="until"/>.</summary>
-    private static string Ask(IPEndPoint at, string request, string? until = null)
-    {
-        using var tcp = new TcpClient();
-        tcp.Connect(at);
-        tcp.ReceiveTimeout = 60_000; // a hang guard
-        var stream = tcp.GetStream();
-        stream.Write(Encoding.ASCII.GetBytes(request));
-        var text = new StringBuilder();
-        var buffer = new byte[4096];
-        int got;
-        while ((until is null || !text.ToString().Contains(until, StringComparison.Ordinal)) && (got = stream.Read(buffer)) > 0)
-            text.Append(Encoding.Latin1.GetString(buffer, 0, got));
-        return text.ToString();
-    }
+    private static string Ask(IPEndPoint at, string request, string? until = null) => StreamServerTests.Ask(at, request, until);
 
     [Fact]
     public void Server_OtherSitesCannotReadTheFeed_NoCorsHeader_ForeignHostRefused()

@@ -15,7 +15,7 @@ internal sealed record CheckResult(string Area, string Item, CheckStatus Status,
 /// <summary>
 /// What LiveSeg can use on this machine and why not: the NVIDIA driver and its CUDA version, the CUDA / cuDNN / TensorRT
 /// libraries ONNX Runtime 1.31's GPU providers need (which file was found), what <c>--device auto</c> picks for a real
-/// model, the EGL vendors and the renderer an EGL context gets, the display, cameras and npm. Every check catches its
+/// model, the EGL vendors and the renderer an EGL context gets, the display, cameras and the npm registry. Every check catches its
 /// own failure: the doctor never fails.
 /// </summary>
 internal static class SystemCheck
@@ -49,7 +49,7 @@ internal static class SystemCheck
         Guard(results, "OpenGL", "display", () => [Display()]);
         Guard(results, "capture", "cameras", () => [Cameras()]);
         Guard(results, "video", "ffmpeg", VideoEncoders);
-        Guard(results, "models", "npm", () => [Npm()]);
+        Guard(results, "models", "npm registry", () => [Registry()]);
         return results;
     }
 
@@ -209,20 +209,8 @@ internal static class SystemCheck
             : new("capture", "cameras", CheckStatus.Ok, string.Join("; ", cameras));
     }
 
-    private static CheckResult Npm()
-    {
-        try
-        {
-            using var p = Process.Start(new ProcessStartInfo("npm", "--version") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false })!;
-            string version = p.StandardOutput.ReadToEnd().Trim();
-            p.WaitForExit();
-            return p.ExitCode == 0
-                ? new("models", "npm", CheckStatus.Ok, $"npm {version}: 'liveseg models fetch body' can download the body model")
-                : new("models", "npm", CheckStatus.Missing, $"npm exited with {p.ExitCode}", "reinstall npm (Debian: apt install npm)");
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return new("models", "npm", CheckStatus.Missing, "npm not found", "install npm (Debian: apt install npm; scripts/install-deps does) to fetch the body model");
-        }
-    }
+    /// <summary>Where <c>models fetch body</c> downloads from (no network here: doctor only reports the setting).</summary>
+    private static CheckResult Registry() =>
+        new("models", "npm registry", CheckStatus.Ok,
+            $"{LiveSeg.Models.FetchNetwork.EnvironmentRegistry()}: 'liveseg models fetch body' downloads the body model from it directly (npm itself is not needed)");
 }

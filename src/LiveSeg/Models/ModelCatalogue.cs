@@ -11,8 +11,8 @@ internal static class ModelCatalogue
     /// <summary>Catalogue names, with the file each resolves to and how a user gets it.</summary>
     public static readonly IReadOnlyDictionary<string, (string File, string HowToGet)> Entries = new Dictionary<string, (string, string)>
     {
-        ["body"] = ("body.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
-        ["body-landscape"] = ("body-landscape.onnx", "run 'liveseg models fetch body' (needs npm and the npm registry)"),
+        ["body"] = ("body.onnx", "run 'liveseg models fetch body' (downloads from the npm registry)"),
+        ["body-landscape"] = ("body-landscape.onnx", "run 'liveseg models fetch body' (downloads from the npm registry)"),
         ["nevus"] = ("nevus-resunet.onnx", "models/nevus-resunet.onnx is missing from this checkout (ISIC 2017 + PH2 residual U-Net; see models/README.md)"),
         ["nevus-isic"] = ("nevus-resunet.onnx", "models/nevus-resunet.onnx is missing from this checkout (the same model as 'nevus'; see models/README.md)"),
         ["nevus-ph2"] = ("nevus-unet.onnx", "models/nevus-unet.onnx is missing from this checkout: train one with 'liveseg train --data DIR --arch unet -o models/nevus-unet.onnx'"),

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text.Json;
 using LiveSeg.Inference;
 using LiveSeg.IO;
@@ -16,6 +17,10 @@ namespace LiveSeg.Models;
 internal static class ModelFetcher
 {
     public const string NpmPackage = "@mediapipe/selfie_segmentation@0.1.1675465747";
+
+    /// <summary>The package tarball's path under a registry (the npm registry layout) and its SHA-512 as npm records it.</summary>
+    public const string TarballPath = "@mediapipe/selfie_segmentation/-/selfie_segmentation-0.1.1675465747.tgz";
+    public const string TarballIntegrity = "sha512-IxYxNhwE5VwOm52L1yoFWYLP7q9Pd+NJjzOC5tlepfvEGaY3o9hslhUrx9BgseqdfZtKSDtd/4NfCSMjNzQalA==";
 
     /// <summary>A catalogue model that comes from the npm package: its .tflite, hash, ONNX name and input size.</summary>
     public sealed record Source(string Name, string Tflite, string Sha256, int Width, int Height);
@@ -61,7 +66,7 @@ internal static class ModelFetcher
     /// is there, links included. A second fetch at the same time waits for the first (a lock file in the model folder)
     /// and then finds the models installed. Returns the folder.
     /// </summary>
-    public static string FetchBody(Action<string> log, bool force = false)
+    public static string FetchBody(Action<string> log, bool force = false, FetchNetwork? network = null)
     {
         string folder = TargetFolder();
         using var folderLock = Lock(folder, log);
@@ -81,8 +86,9 @@ internal static class ModelFetcher
             }
             else
             {
-                DownloadTflite(temp.FullName, log);
+                DownloadTflite(temp.FullName, network ?? FetchNetwork.Default(), log);
             }
+            // Everything is checked and converted before anything is installed: a failure leaves the models as they were.
             foreach (var s in Sources)
             {
                 string tflite = Path.Combine(temp.FullName, s.Tflite);
@@ -91,8 +97,11 @@ internal static class ModelFetcher
                 string actual = Hash(tflite);
                 if (actual != s.Sha256)
                     Throw.User($"'{s.Tflite}' from {NpmPackage} has SHA-256 {actual}, expected {s.Sha256}: the download is damaged or not the pinned version; run 'liveseg models fetch body --force' again.");
-                string onnx = Path.Combine(temp.FullName, s.Name + ".onnx");
-                TfliteToOnnx.Convert(tflite, onnx);
+                TfliteToOnnx.Convert(tflite, Path.Combine(temp.FullName, s.Name + ".onnx"));
+            }
+            foreach (var s in Sources)
+            {
+                string tflite = Path.Combine(temp.FullName, s.Tflite), onnx = Path.Combine(temp.FullName, s.Name + ".onnx");
                 string onnxTarget = Path.Combine(folder, s.Name + ".onnx");
                 Install(tflite, Path.Combine(folder, s.Tflite));
                 Install(onnx, onnxTarget);
@@ -175,41 +184,23 @@ internal static class ModelFetcher
 
     private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>npm pack → unpack the tarball's .tflite files into <paramref name="folder"/> (a private temporary folder).</summary>
-    private static void DownloadTflite(string folder, Action<string> log)
+    /// <summary>
+    /// Downloads the package's tarball from the registry (bounded: <see cref="FetchNetwork.Timeout"/> to connect and
+    /// between any two pieces of data), checks it against the pinned SHA-512, and unpacks its .tflite files into
+    /// <paramref name="folder"/> (a private temporary folder). Every failure is one line naming the real cause.
+    /// </summary>
+    private static void DownloadTflite(string folder, FetchNetwork network, Action<string> log)
     {
-        string temp = Directory.CreateTempSubdirectory("liveseg-npm-").FullName;
-        try
+        string url = network.TarballUrl;
+        string tgz = Path.Combine(folder, "package.tgz");
+        log($"fetching {NpmPackage} from {url} ...");
+        RegistryDownload.ToFile(url, tgz, network, $"{NpmPackage} ({url})");
+        string integrity = "sha512-" + Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(tgz)));
+        if (integrity != TarballIntegrity)
+            Throw.User($"the tarball of {NpmPackage} from {url} has integrity {integrity}, expected {TarballIntegrity}: the registry served something else or the download is damaged; try again (or another --registry).");
+        using (var gz = new GZipStream(File.OpenRead(tgz), CompressionMode.Decompress))
+        using (var tar = new TarReader(gz))
         {
-            log($"fetching {NpmPackage} with npm pack ...");
-            var psi = new ProcessStartInfo("npm") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = temp };
-            foreach (string a in new[] { "pack", NpmPackage, "--silent" })
-                psi.ArgumentList.Add(a);
-            Process p;
-            try
-            {
-                p = Process.Start(psi)!;
-            }
-            catch (System.ComponentModel.Win32Exception e)
-            {
-                Throw.User("npm was not found: install Node.js and npm (Debian: apt-get install npm), then run 'liveseg models fetch body' again.", e);
-                return;
-            }
-            using (p)
-            {
-                string stderr = p.StandardError.ReadToEnd();
-                p.StandardOutput.ReadToEnd();
-                p.WaitForExit();
-                if (p.ExitCode != 0)
-                {
-                    string last = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-                    Throw.User($"npm pack {NpmPackage} failed ({last.Trim()}): check the network connection to the npm registry, then try again.");
-                }
-            }
-            string tgz = Directory.GetFiles(temp, "*.tgz").SingleOrDefault()
-                ?? Throw.User<string>($"npm pack {NpmPackage} produced no tarball: try again.");
-            using var gz = new GZipStream(File.OpenRead(tgz), CompressionMode.Decompress);
-            using var tar = new TarReader(gz);
             while (tar.GetNextEntry() is { } entry)
             {
                 string name = Path.GetFileName(entry.Name);
@@ -221,9 +212,6 @@ internal static class ModelFetcher
                 entry.DataStream.CopyTo(output);
             }
         }
-        finally
-        {
-            Directory.Delete(temp, recursive: true);
-        }
+        File.Delete(tgz);
     }
 }

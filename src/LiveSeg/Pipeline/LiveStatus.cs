@@ -1,5 +1,6 @@
-using System.Globalization;
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using LiveSeg.Metrics;
 
 namespace LiveSeg.Pipeline;
@@ -13,26 +14,39 @@ internal sealed class LiveStatus
     private static readonly (Stage Stage, string Name)[] s_stages =
         [(Stage.Decode, "capture"), (Stage.Inference, "inference"), (Stage.Composite, "composite"), (Stage.EndToEnd, "end_to_end")];
 
-    private readonly StringBuilder _text = new(512);
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024);
     private volatile string _json = "{}";
 
     public string Json => _json;
 
-    /// <summary>Writes the figures (GL thread; <paramref name="stats"/> computed just before).</summary>
+    /// <summary>
+    /// Writes the figures (GL thread; <paramref name="stats"/> computed just before) with System.Text.Json, so any
+    /// name — a manifest's <c>name</c> with a newline, a NUL or quotes — stays a valid JSON string.
+    /// </summary>
     public void Update(RollingStats stats, string model, string provider, string effect, long captured, long dropped, string outputs)
     {
-        var inv = CultureInfo.InvariantCulture;
-        _text.Clear();
-        _text.Append(inv, $"{{\"fps\":{stats.Fps:0},\"model\":\"{Escape(model)}\",\"provider\":\"{Escape(provider)}\",\"effect\":\"{Escape(effect)}\",");
-        _text.Append(inv, $"\"captured\":{captured},\"dropped\":{dropped},\"outputs\":\"{Escape(outputs)}\",\"p50_ms\":{{");
-        for (int i = 0; i < s_stages.Length; i++)
-            _text.Append(inv, $"{(i > 0 ? "," : "")}\"{s_stages[i].Name}\":{stats.P50[(int)s_stages[i].Stage]:0.0}");
-        _text.Append(inv, $"}},\"p95_ms\":{{");
-        for (int i = 0; i < s_stages.Length; i++)
-            _text.Append(inv, $"{(i > 0 ? "," : "")}\"{s_stages[i].Name}\":{stats.P95[(int)s_stages[i].Stage]:0.0}");
-        _text.Append("}}");
-        _json = _text.ToString();
+        _buffer.ResetWrittenCount();
+        using var w = new Utf8JsonWriter(_buffer); // a few times a second, never per frame
+        w.WriteStartObject();
+        w.WriteNumber("fps", Finite(Math.Round(stats.Fps)));
+        w.WriteString("model", model);
+        w.WriteString("provider", provider);
+        w.WriteString("effect", effect);
+        w.WriteNumber("captured", captured);
+        w.WriteNumber("dropped", dropped);
+        w.WriteString("outputs", outputs);
+        foreach (var (name, values) in new[] { ("p50_ms", stats.P50), ("p95_ms", stats.P95) })
+        {
+            w.WriteStartObject(name);
+            foreach (var (stage, stageName) in s_stages)
+                w.WriteNumber(stageName, Finite(Math.Round(values[(int)stage], 1)));
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+        w.Flush();
+        _json = Encoding.UTF8.GetString(_buffer.WrittenSpan);
     }
 
-    private static string Escape(string s) => s.Replace("\\", "\\\\").Replace("\"", "\\\"");
+    /// <summary>JSON has no NaN or infinity: a figure not known yet is 0.</summary>
+    private static double Finite(double v) => double.IsFinite(v) ? v : 0;
 }
