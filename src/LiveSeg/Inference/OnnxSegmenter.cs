@@ -21,6 +21,11 @@ internal sealed class OnnxSegmenter : IDisposable
     private readonly OrtValue _outputValue;
     private readonly RunOptions _runOptions = new();
     private readonly OrtIoBinding _binding;
+    private int _disposed;
+    private static int s_open;
+
+    /// <summary>Sessions made and not yet disposed (by Dispose or, for an undisposed Segmenter, its finalizer).</summary>
+    internal static int OpenSessions => Volatile.Read(ref s_open);
 
     public OnnxSegmenter(ModelSpec spec, DeviceChoice device, int intraOpThreads = 0)
     {
@@ -57,6 +62,7 @@ internal sealed class OnnxSegmenter : IDisposable
             _binding.BindInput(inputName, _inputValue);
             _binding.BindOutput(outputName, _outputValue);
             _session.RunWithBinding(_runOptions, _binding);
+            Interlocked.Increment(ref s_open);
         }
         catch
         {
@@ -151,8 +157,12 @@ internal sealed class OnnxSegmenter : IDisposable
         return (c, h, w);
     }
 
+    /// <summary>Frees the session and its buffers; safe to call twice, and from a finalizer.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        Interlocked.Decrement(ref s_open);
         _binding?.Dispose();
         _inputValue?.Dispose();
         _outputValue?.Dispose();
