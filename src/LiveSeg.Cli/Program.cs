@@ -11,13 +11,15 @@ try
     // The training program parses its own options: its arguments go to it untouched.
     if (args.Length > 0 && args[0] == "train")
         return Commands.RunTraining(args[1..]);
-    RootCommand root = Commands.Build(args);
     if (args.Length == 0)
     {
-        root.Parse(["--help"]).Invoke();
+        Commands.Build(args).Parse(["--help"]).Invoke();
         return ExitCodes.BadInput;
     }
-    ParseResult parse = root.Parse(args);
+    // Response files are LiveSeg's own (bounded: ResponseFiles), and a [suggest:N] directive is checked, before the library parses.
+    args = Commands.Prepare(args);
+    RootCommand root = Commands.Build(args);
+    ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
     verbose |= parse.GetValue(Commands.Verbose);
     if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
     {
