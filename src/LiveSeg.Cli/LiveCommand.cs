@@ -237,11 +237,16 @@ internal static class LiveCommand
             throw new LiveSegException("no display: neither DISPLAY (X11) nor WAYLAND_DISPLAY is set: run in a desktop session or under xvfb-run, or use 'liveseg video' for headless work.");
     }
 
+    /// <summary>The camera sizes --size accepts, per side.</summary>
+    private const int MinSide = 16, MaxSide = 8192;
+
     public static (int W, int H) ParseSize(string text)
     {
         string[] parts = text.Split('x', 'X');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0)
-            return (w, h);
-        throw new LiveSegException($"--size '{text}' is not WIDTHxHEIGHT: write it like 1280x720.");
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w <= 0 || h <= 0)
+            throw new LiveSegException($"--size '{text}' is not WIDTHxHEIGHT: write it like 1280x720.");
+        if (w is < MinSide or > MaxSide || h is < MinSide or > MaxSide)
+            throw new LiveSegException($"--size {w}x{h} is out of range: each side is {MinSide}..{MaxSide} pixels (cameras deliver up to 7680x4320).");
+        return (w, h);
     }
 }

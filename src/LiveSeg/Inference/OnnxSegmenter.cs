@@ -138,9 +138,15 @@ internal sealed class OnnxSegmenter : IDisposable
         return name;
     }
 
+    /// <summary>The largest output dimension taken (a mask side or a channel count).</summary>
+    private const int MaxOutputSide = 16384;
+
     private static (int Channels, int Height, int Width) OutputGeometry(ModelSpec spec, long[] s)
     {
         var m = spec.Manifest;
+        // Checked before any cast or buffer: a zero dimension would reach the renderers as an empty mask.
+        if (s.Length is >= 3 and <= 4 && s.Any(d => d <= 0 || d > MaxOutputSide))
+            Throw.User($"model '{spec.OnnxPath}' returns a tensor of shape {string.Join("x", s)}: every dimension of a mask output must be 1..{MaxOutputSide}; check the model's export.");
         (int c, int h, int w) = s.Length switch
         {
             3 => (1, (int)s[1], (int)s[2]),
