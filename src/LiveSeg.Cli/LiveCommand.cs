@@ -56,6 +56,7 @@ internal static class LiveCommand
         command.Add(s_screenshot);
         command.Add(s_folder);
         command.Add(s_record);
+        command.Add(VideoCommand.AllowGaps);
         command.Add(s_noHud);
         command.Add(s_noWindow);
         command.Add(s_serve);
@@ -99,6 +100,8 @@ internal static class LiveCommand
         string folder = cl.GetValue(s_folder)!;
         if (!Directory.Exists(folder))
             throw new LiveSegException($"output folder '{folder}' does not exist: create it first.");
+        if (cl.GetValue(s_record))
+            Throw.IfOutputFolderUnwritable(Path.Combine(folder, "liveseg-recording.mp4"), "--record: recording");
         (int width, int height) = ParseSize(cl.GetValue(s_size)!);
         int fps = cl.GetValue(s_fps);
         int camera = cl.GetValue(s_camera);
@@ -126,7 +129,7 @@ internal static class LiveCommand
         {
             Source = new SourceOptions
             {
-                Open = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
+                Open = input is not null ? () => new VideoFileSource(input, cl.GetValue(VideoCommand.AllowGaps)) : () => new CameraSource(camera, width, height, fps),
                 Name = input ?? $"camera {camera}",
                 IsCamera = input is null,
                 Realtime = cl.GetValue(s_realtime),

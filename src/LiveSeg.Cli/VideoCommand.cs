@@ -27,6 +27,9 @@ internal static class VideoCommand
     /// <summary>--frames (video, bench): a cap on the frames read.</summary>
     internal static Option<int> Frames { get; } = Opt.Int("--frames", "stop after N frames", 0, 0, int.MaxValue, "0 = all, or more");
 
+    /// <summary>--allow-gaps (video, live): an image sequence with a gap is read up to it, with a warning, instead of refused.</summary>
+    internal static Option<bool> AllowGaps { get; } = Opt.Flag("--allow-gaps", "an image-sequence input with a missing frame: process the frames before the gap (a warning) instead of stopping with an error");
+
     private static readonly Option<bool> s_sequential = Opt.Flag("--sequential", "run the stages one after another on one thread (baseline)");
 
     /// <summary>One line for the command list (also what the root help shows).</summary>
@@ -44,6 +47,7 @@ internal static class VideoCommand
         command.Add(Report);
         command.Add(s_sequential);
         command.Add(Frames);
+        command.Add(AllowGaps);
         command.SetAction(Run);
         return Commands.Note(command, """
             Example: liveseg video in.mp4 -o out.mp4 --effect replace --background beach.jpg --report out/report
@@ -57,7 +61,7 @@ internal static class VideoCommand
         string output = r.GetValue(s_output)!;
         string? metrics = r.GetValue(Metrics);
         string? report = r.GetValue(Report);
-        VideoSettings job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential) };
+        VideoSettings job = BuildJob(r, r.GetValue(s_input)!, output) with { Sequential = r.GetValue(s_sequential), AllowGaps = r.GetValue(AllowGaps) };
         if (metrics is not null)
             MetricsWriter.Validate(metrics, [.. job.Inputs, new(output, "output video")]);
         if (report is not null)

@@ -75,7 +75,7 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
         if (nonFinite > 0)
         {
             if (NonFinitePixels == 0)
-                OutputWarnings.Report($"model '{manifest.Name}' output NaN or infinite values ({nonFinite} of {plane} mask pixels in one frame): they are treated as background (0).");
+                OutputWarnings.Once("non-finite", $"model '{manifest.Name}' output NaN or infinite values ({nonFinite} of {plane} mask pixels in one frame): they are treated as background (0).");
             NonFinitePixels += nonFinite;
         }
     }
@@ -88,18 +88,20 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
 }
 
 /// <summary>
-/// Warnings about a model's output (non-finite values), said once per process: the liveseg command prints them
-/// ("liveseg: warning: ..."); a library host may set <see cref="Sink"/> to see them (default: none).
+/// Warnings the engine gives about its inputs (a model's non-finite outputs, a gap in an image sequence), each said once
+/// per process: the liveseg command prints them ("liveseg: warning: ..."); a library host may set <see cref="Sink"/>
+/// to see them (default: none).
 /// </summary>
 internal static class OutputWarnings
 {
-    private static int s_said;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_said = new(StringComparer.Ordinal);
 
     public static Action<string>? Sink { get; set; }
 
-    public static void Report(string message)
+    /// <summary>Says <paramref name="message"/> unless a warning with the same <paramref name="key"/> was said already.</summary>
+    public static void Once(string key, string message)
     {
-        if (Interlocked.Exchange(ref s_said, 1) == 0)
+        if (s_said.TryAdd(key, true))
             Sink?.Invoke(message);
     }
 }

@@ -37,7 +37,7 @@ internal sealed class VideoPipeline : IDisposable
         {
             VideoFileSink.Validate(job.Output);
             OutputCheck.File(job.Output, "output", job.Inputs);
-            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
+            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input, job.AllowGaps), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             VideoFileSink.Validate(job.Output, _source.Width, _source.Height);
             bool pipelined = !job.Sequential;
             int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);

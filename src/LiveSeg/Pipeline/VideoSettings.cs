@@ -32,6 +32,9 @@ internal sealed record VideoSettings
     /// <summary>Stop after this many frames (0 = all).</summary>
     public int MaxFrames { get; init; }
 
+    /// <summary>An image-sequence input with a gap is read up to the gap with a warning (false: an error before any work).</summary>
+    public bool AllowGaps { get; init; }
+
     /// <summary>Every file the run reads, for the same-file checks of everything it writes (output, metrics, reports).</summary>
     public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
     [
