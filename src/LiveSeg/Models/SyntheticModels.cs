@@ -27,29 +27,20 @@ internal static class SyntheticModels
     /// </summary>
     public static void Write(string name, string onnxPath)
     {
-        switch (name)
-        {
-            case "colorkey":
-                BuildColorKey().Save(onnxPath);
-                WriteManifest(onnxPath, "colorkey", 128, 128);
-                break;
-            case "convnet":
-                BuildConvNet().Save(onnxPath);
-                WriteManifest(onnxPath, "convnet", 256, 256);
-                break;
-            case "nan":
-                BuildNan().Save(onnxPath);
-                WriteManifest(onnxPath, "nan", 128, 128);
-                break;
-            case "empty-output":
-                BuildEmptyOutput().Save(onnxPath);
-                WriteManifest(onnxPath, "empty-output", 128, 128);
-                break;
-            default:
-                Throw.User($"unknown synthetic model '{name}': use {string.Join(" or ", Names)}.");
-                break;
-        }
+        if (!s_models.TryGetValue(name, out var model))
+            Throw.User($"unknown synthetic model '{name}': use {string.Join(" or ", Names)}.");
+        model.Build().Save(onnxPath);
+        WriteManifest(onnxPath, name, model.Side, model.Side);
     }
+
+    /// <summary>Each model's graph and its (square) input side.</summary>
+    private static readonly Dictionary<string, (Func<OnnxGraphBuilder> Build, int Side)> s_models = new(StringComparer.Ordinal)
+    {
+        ["colorkey"] = (BuildColorKey, 128),
+        ["convnet"] = (BuildConvNet, 256),
+        ["nan"] = (BuildNan, 128),
+        ["empty-output"] = (BuildEmptyOutput, 128),
+    };
 
     /// <summary>The colour-key probability for one RGB pixel (0..1 each), before the 2x2 average: the reference formula.</summary>
     public static float ColorKeyLogit(float r, float g, float b) => 20f * (r - 0.5f * g - 0.5f * b - 0.25f);
