@@ -77,6 +77,27 @@ internal static class Commands
         return root;
     }
 
+    /// <summary>
+    /// The arguments as the parser gets them: every @FILE expanded (<see cref="ResponseFiles"/>: depth, size and
+    /// self-inclusion checked), and a leading <c>[suggest:N]</c> directive (tab completion) checked: N is a cursor
+    /// position, 0 or more; one past the end of the command line is moved to its end.
+    /// </summary>
+    public static string[] Prepare(string[] args)
+    {
+        bool directive = args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal);
+        string[] rest = ResponseFiles.Expand(directive ? args[1..] : args);
+        if (!directive)
+            return rest;
+        string d = args[0];
+        if (d == "[suggest]")
+            return [d, .. rest];
+        int length = string.Join(' ', rest).Length;
+        if (!d.StartsWith("[suggest:", StringComparison.Ordinal) || !d.EndsWith(']')
+            || !int.TryParse(d.AsSpan(9, d.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position))
+            throw new LiveSegException($"directive '{d}' is not [suggest] or [suggest:N] (N: the cursor position, 0..{length}): see README, 'Tab completion'.");
+        return [$"[suggest:{Math.Min(position, length)}]", .. rest];
+    }
+
     /// <summary>Adds free text under a command's generated help.</summary>
     internal static T Note<T>(T command, string text) where T : Command
     {

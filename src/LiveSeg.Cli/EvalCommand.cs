@@ -73,15 +73,22 @@ internal static class EvalCommand
         if (!json)
             Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {items.Count} images of split '{split}' in {data}; mask upsampling: {RefineName(refine)}");
         var rows = new List<(LabeledImage Item, MaskScores Scores, BoundaryScore Boundary, double Ms)>();
-        int zeroOneMasks = 0;
+        int zeroOneMasks = 0, skipped = 0;
         foreach (var item in items)
         {
-            using var image = Cv2.ImRead(item.Image, ImreadModes.Color);
+            using var image = LiveSeg.IO.ImageFiles.TryRead(item.Image, ImreadModes.Color, out string why);
+            if (image is null)
+            {
+                // Reported and skipped, as 'image' does in a batch: the figures are over the images that could be read.
+                Console.Error.WriteLine($"liveseg: skipped '{item.Image}': {why}");
+                skipped++;
+                continue;
+            }
             using var truth = Ph2Dataset.ReadMask(item.Mask, out bool zeroOne);
             if (zeroOne && zeroOneMasks++ == 0)
                 Console.Error.WriteLine($"liveseg: note: masks such as '{item.Mask}' hold 0/1 values: read as background/lesion (0/255).");
-            if (image.Empty() || truth.Empty() || image.Size() != truth.Size())
-                throw new LiveSegException($"'{item.Image}' / '{item.Mask}': unreadable, or image and mask differ in size.");
+            if (truth.Empty() || image.Size() != truth.Size())
+                throw new LiveSegException($"'{item.Image}' / '{item.Mask}': unreadable mask, or image and mask differ in size.");
             using var predicted = images.Segment(image, out double inferenceMs);
             predicted.GetArray(out byte[] p);
             truth.GetArray(out byte[] t);
@@ -96,6 +103,8 @@ internal static class EvalCommand
                 LiveSeg.IO.AtomicFile.WriteImage(Path.Combine(report, item.Id + ".png"), "report image", overlay);
             }
         }
+        if (rows.Count == 0)
+            throw new LiveSegException($"none of the {items.Count} images of split '{split}' in {data} could be read ({skipped} skipped): check the dataset.");
         double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
         double boundaryF = rows.Average(r => r.Boundary.F);
         double thresholdedJaccard = ChallengeMetrics.ThresholdedJaccard(rows.Select(r => r.Scores.Jaccard));
@@ -114,7 +123,7 @@ internal static class EvalCommand
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 model = spec.Manifest.Name, split, refine = refine.ToString().ToLowerInvariant(), dice, jaccard, thresholded_jaccard = thresholdedJaccard,
-                boundary_f = boundaryF, accuracy, images = rows.Count,
+                boundary_f = boundaryF, accuracy, images = rows.Count, skipped,
                 inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, boundary_f = r.Boundary.F, accuracy = r.Scores.Accuracy }),
             }, Json.Indented));
@@ -122,7 +131,7 @@ internal static class EvalCommand
         else
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean over {rows.Count} images: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  boundary F {boundaryF:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
+                $"mean over {rows.Count} images{(skipped > 0 ? $" ({skipped} skipped)" : "")}: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  boundary F {boundaryF:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
             if (report is not null)
                 Console.WriteLine($"report: {Path.Combine(report, "index.html")} (report.csv, dice-histogram.png, one overlay PNG per image)");
         }

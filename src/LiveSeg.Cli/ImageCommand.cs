@@ -83,10 +83,13 @@ internal static class ImageCommand
         int done = 0, skipped = 0;
         foreach (string file in names.Keys)
         {
-            using var image = File.Exists(file) ? Cv2.ImRead(file, ImreadModes.Color) : new Mat();
-            if (image.Empty())
+            using var image = ImageFiles.TryRead(file, ImreadModes.Color, out string why);
+            if (image is null)
             {
-                Console.Error.WriteLine($"liveseg: skipped '{file}': {(File.Exists(file) ? "not a readable image" : "no such file")}");
+                // One input: its failure is the run's error. In a batch the file is reported and skipped.
+                if (names.Count == 1)
+                    throw new LiveSegException($"input image '{file}': {why}.");
+                Console.Error.WriteLine($"liveseg: skipped '{file}': {why}");
                 skipped++;
                 continue;
             }

@@ -56,6 +56,7 @@ internal static class LiveCommand
         command.Add(s_screenshot);
         command.Add(s_folder);
         command.Add(s_record);
+        command.Add(VideoCommand.AllowGaps);
         command.Add(s_noHud);
         command.Add(s_noWindow);
         command.Add(s_serve);
@@ -99,6 +100,8 @@ internal static class LiveCommand
         string folder = cl.GetValue(s_folder)!;
         if (!Directory.Exists(folder))
             throw new LiveSegException($"output folder '{folder}' does not exist: create it first.");
+        if (cl.GetValue(s_record))
+            Throw.IfOutputFolderUnwritable(Path.Combine(folder, "liveseg-recording.mp4"), "--record: recording");
         (int width, int height) = ParseSize(cl.GetValue(s_size)!);
         int fps = cl.GetValue(s_fps);
         int camera = cl.GetValue(s_camera);
@@ -127,7 +130,7 @@ internal static class LiveCommand
         {
             Source = new SourceOptions
             {
-                Open = input is not null ? () => new VideoFileSource(input) : () => new CameraSource(camera, width, height, fps),
+                Open = input is not null ? () => new VideoFileSource(input, cl.GetValue(VideoCommand.AllowGaps)) : () => new CameraSource(camera, width, height, fps),
                 Name = input ?? $"camera {camera}",
                 IsCamera = input is null,
                 Realtime = cl.GetValue(s_realtime),
@@ -238,11 +241,16 @@ internal static class LiveCommand
             throw new LiveSegException("no display: neither DISPLAY (X11) nor WAYLAND_DISPLAY is set: run in a desktop session or under xvfb-run, or use 'liveseg video' for headless work.");
     }
 
+    /// <summary>The camera sizes --size accepts, per side.</summary>
+    private const int MinSide = 16, MaxSide = 8192;
+
     public static (int W, int H) ParseSize(string text)
     {
         string[] parts = text.Split('x', 'X');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0)
-            return (w, h);
-        throw new LiveSegException($"--size '{text}' is not WIDTHxHEIGHT: write it like 1280x720.");
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w <= 0 || h <= 0)
+            throw new LiveSegException($"--size '{text}' is not WIDTHxHEIGHT: write it like 1280x720.");
+        if (w is < MinSide or > MaxSide || h is < MinSide or > MaxSide)
+            throw new LiveSegException($"--size {w}x{h} is out of range: each side is {MinSide}..{MaxSide} pixels (cameras deliver up to 7680x4320).");
+        return (w, h);
     }
 }

@@ -24,12 +24,11 @@ internal static class ModelsCommand
 
     private static Command List()
     {
-        var command = new Command("list", "built-in model names, whether each is installed, and the search folders");
+        var command = new Command("list", "built-in model names, whether each is installed (and matches the SHA-256 in its manifest), and the search folders");
         command.SetAction(_ =>
         {
             string[] folders = [.. ModelCatalogue.SearchFolders()];
-            Ui.Table(null, ["model", "installed"], ModelCatalogue.Entries.Select(e =>
-                new[] { e.Key, folders.Select(f => Path.Combine(f, e.Value.File)).FirstOrDefault(File.Exists) ?? "not installed" }));
+            Ui.Table(null, ["model", "installed"], ModelCatalogue.Entries.Keys.Select(name => new[] { name, ModelCatalogue.Status(name) }));
             Console.WriteLine($"search folders: {string.Join(", ", folders)}");
             return ExitCodes.Ok;
         });

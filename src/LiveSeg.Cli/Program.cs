@@ -6,18 +6,21 @@ using LiveSeg.Cli;
 // user errors are one line on stderr, exit code 2; --verbose adds stack traces.
 bool verbose = args.Contains("--verbose") || args.Contains("-v");
 NativeLogs.Quiet(verbose);
+LiveSeg.Inference.OutputWarnings.Sink = message => Console.Error.WriteLine($"liveseg: warning: {message}");
 try
 {
     // The training program parses its own options: its arguments go to it untouched.
     if (args.Length > 0 && args[0] == "train")
         return Commands.RunTraining(args[1..]);
-    RootCommand root = Commands.Build(args);
     if (args.Length == 0)
     {
-        root.Parse(["--help"]).Invoke();
+        Commands.Build(args).Parse(["--help"]).Invoke();
         return ExitCodes.BadInput;
     }
-    ParseResult parse = root.Parse(args);
+    // Response files are LiveSeg's own (bounded: ResponseFiles), and a [suggest:N] directive is checked, before the library parses.
+    args = Commands.Prepare(args);
+    RootCommand root = Commands.Build(args);
+    ParseResult parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
     verbose |= parse.GetValue(Commands.Verbose);
     if (parse.Errors.Count > 0 && parse.Action is System.CommandLine.Invocation.ParseErrorAction)
     {

@@ -28,6 +28,8 @@ internal static class VideoCommand
     internal static Option<int> Frames { get; } = Opt.Int("--frames", "stop after N frames", 0, 0, int.MaxValue, "0 = all, or more");
 
     private static readonly EncodeOptions s_encode = new();
+    /// <summary>--allow-gaps (video, live): an image sequence with a gap is read up to it, with a warning, instead of refused.</summary>
+    internal static Option<bool> AllowGaps { get; } = Opt.Flag("--allow-gaps", "an image-sequence input with a missing frame: process the frames before the gap (a warning) instead of stopping with an error");
 
     private static readonly Option<bool> s_sequential = Opt.Flag("--sequential", "run the stages one after another on one thread (baseline)");
 
@@ -47,6 +49,7 @@ internal static class VideoCommand
         command.Add(Report);
         command.Add(s_sequential);
         command.Add(Frames);
+        command.Add(AllowGaps);
         command.SetAction(Run);
         return Commands.Note(command, """
             Example: liveseg video in.mp4 -o out.mp4 --effect replace --background beach.jpg --report out/report
@@ -71,6 +74,7 @@ internal static class VideoCommand
             Encode = s_encode.Read(r),
             Alpha = Commands.Shared.Effect.IsAlpha(r),
             MattePath = r.GetValue(s_encode.Matte),
+            AllowGaps = r.GetValue(AllowGaps),
         };
         if (metrics is not null)
             MetricsWriter.Validate(metrics, [.. job.Inputs, new(output, "output video")]);

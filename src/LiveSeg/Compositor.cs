@@ -55,6 +55,7 @@ public sealed class Compositor : IDisposable
     /// </summary>
     public static Compositor CreateHeadless(int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
+        CheckArguments(width, height, effect);
         var thread = new WorkerThread("liveseg-compositor");
         IHeadlessContext? context = null;
         GlCompositor? inner = null;
@@ -84,6 +85,7 @@ public sealed class Compositor : IDisposable
     public static Compositor CreateInCurrentContext(GL gl, int width, int height, EffectSettings effect, string? backgroundPath = null)
     {
         ArgumentNullException.ThrowIfNull(gl);
+        CheckArguments(width, height, effect);
         var state = new GlStateGuard(gl);
         state.Save();
         try
@@ -94,6 +96,19 @@ public sealed class Compositor : IDisposable
         {
             state.Restore();
         }
+    }
+
+    /// <summary>The largest frame width or height a compositor takes (OpenGL 3.3 guarantees textures of 1024; GPUs take 16384).</summary>
+    public const int MaxSize = 16384;
+
+    /// <summary>Arguments checked before any OpenGL call: sizes 1..<see cref="MaxSize"/>, an effect with a defined kind.</summary>
+    private static void CheckArguments(int width, int height, EffectSettings effect)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(width, MaxSize);
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(height, MaxSize);
+        effect.CheckKind(nameof(effect));
     }
 
     /// <summary>Frame width.</summary>
@@ -108,6 +123,7 @@ public sealed class Compositor : IDisposable
         get => _inner.Settings;
         set
         {
+            value.CheckKind(nameof(value));
             lock (_gate)
             {
                 _effect = value.Validated();
@@ -133,6 +149,8 @@ public sealed class Compositor : IDisposable
     /// <summary>Composites <paramref name="frameBgr"/> (8-bit BGR, <see cref="Width"/> x <see cref="Height"/>) with <paramref name="mask"/> and reads it back into <paramref name="destinationBgr"/>.</summary>
     public void Composite(Mat frameBgr, MaskView mask, Mat destinationBgr)
     {
+        ArgumentNullException.ThrowIfNull(frameBgr);
+        ArgumentNullException.ThrowIfNull(mask);
         ArgumentNullException.ThrowIfNull(destinationBgr);
         lock (_gate)
         {
@@ -157,6 +175,10 @@ public sealed class Compositor : IDisposable
     /// </summary>
     public void Draw(Mat frameBgr, MaskView mask, uint framebuffer, int x, int y, int width, int height)
     {
+        ArgumentNullException.ThrowIfNull(frameBgr);
+        ArgumentNullException.ThrowIfNull(mask);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
         lock (_gate)
         {
             (_frame, _mask, _drawTo) = (frameBgr, mask, (framebuffer, x, y, width, height));

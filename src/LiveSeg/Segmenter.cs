@@ -11,8 +11,24 @@ public sealed record SegmenterOptions
     /// <summary>Where inference runs: <see cref="DeviceChoice.Auto"/> tries TensorRT, then CUDA, then the CPU.</summary>
     public DeviceChoice Device { get; init; } = DeviceChoice.Auto;
 
-    /// <summary>ONNX Runtime's threads for one inference (0 = its default).</summary>
+    /// <summary>ONNX Runtime's threads for one inference: 1..<see cref="MaxThreads"/>, or 0 = its default (one per core).</summary>
     public int Threads { get; init; }
+
+    /// <summary>The most <see cref="Threads"/> accepted.</summary>
+    public const int MaxThreads = 64;
+
+    /// <summary>
+    /// Checks every option that is not the smoothing (see <see cref="SmoothingOr"/>): <see cref="ArgumentOutOfRangeException"/>
+    /// naming <paramref name="paramName"/> for threads outside 0..<see cref="MaxThreads"/> or an undefined device.
+    /// </summary>
+    internal SegmenterOptions Validated(string paramName)
+    {
+        if (Threads is < 0 or > MaxThreads)
+            throw new ArgumentOutOfRangeException(paramName, Threads, $"Threads is 1..{MaxThreads}, or 0 for ONNX Runtime's default");
+        if (!Enum.IsDefined(Device))
+            throw new ArgumentOutOfRangeException(paramName, Device, $"Device {(int)Device} is not a DeviceChoice: use {string.Join(", ", Enum.GetNames<DeviceChoice>())}");
+        return this;
+    }
 
     /// <summary>
     /// Motion-aware temporal smoothing, 0..0.98: the previous mask's weight where the picture is still (none where it
@@ -54,10 +70,16 @@ public enum PixelLayout
 /// A segmentation model, ready to segment frames: <c>using var s = Segmenter.Open("body");</c> then
 /// <c>MaskView mask = s.Segment(frame);</c> per frame. Buffers are made once; a call with the same Mat as the last
 /// (a capture loop reading into one Mat) allocates nothing; the raw-pixel overload makes one small wrapper per call.
-/// Not thread-safe: one segmenter per thread.
+/// <para>Threads: calls on one segmenter are serialised — a call made while another thread's is running waits for it
+/// (so use one segmenter per thread for throughput: the view is shared, and the next call overwrites it).
+/// <see cref="Dispose"/> waits for a call in progress; any call after it, and any use of a <see cref="MaskView"/> it
+/// returned, throws <see cref="ObjectDisposedException"/>. A segmenter that is never disposed frees its ONNX Runtime
+/// session when the garbage collector finalizes it.</para>
 /// </summary>
 public sealed class Segmenter : IDisposable
 {
+    private readonly object _gate = new();
+    private bool _disposed;
     private readonly OnnxSegmenter _onnx;
     private readonly TemporalSmoother _smoother;
     private readonly float[] _mask;
@@ -72,8 +94,11 @@ public sealed class Segmenter : IDisposable
         _onnx = onnx;
         _mask = new float[onnx.MaskWidth * onnx.MaskHeight];
         _smoother = new TemporalSmoother(_mask.Length, smoothing);
-        _view = new MaskView(_mask, onnx.MaskWidth, onnx.MaskHeight, _scaled);
+        _view = new MaskView(this, _mask, onnx.MaskWidth, onnx.MaskHeight, _scaled);
     }
+
+    /// <summary>An undisposed segmenter's native session is released here (its Mats have finalizers of their own).</summary>
+    ~Segmenter() => _onnx?.Dispose();
 
     /// <summary>
     /// Opens a model: a catalogue name (<c>body</c>, <c>body-landscape</c>, <c>nevus</c>, <c>nevus-isic</c>, <c>nevus-ph2</c>; the body
@@ -82,25 +107,49 @@ public sealed class Segmenter : IDisposable
     /// </summary>
     public static Segmenter Open(string model = "body", SegmenterOptions? options = null)
     {
-        options ??= new SegmenterOptions();
+        ArgumentNullException.ThrowIfNull(model);
+        options = (options ?? new SegmenterOptions()).Validated(nameof(options));
         float smoothing = options.SmoothingOr(0f, nameof(options));
         ModelSpec spec = ModelCatalogue.Resolve(model, options.ManifestPath, options.Log ?? (_ => { }));
         return new Segmenter(new OnnxSegmenter(spec, options.Device, options.Threads), smoothing);
     }
 
     /// <summary>The model's name (from its manifest).</summary>
-    public string ModelName => _onnx.Manifest.Name;
+    public string ModelName => Live()._onnx.Manifest.Name;
 
     /// <summary>The execution provider that runs it: "CPU", "CUDA" or "TensorRT".</summary>
-    public string Provider => _onnx.Provider;
+    public string Provider => Live()._onnx.Provider;
 
     /// <summary>One line on how the provider was chosen and why the others were not.</summary>
-    public string ProviderReport => _onnx.ProviderReport;
+    public string ProviderReport => Live()._onnx.ProviderReport;
+
+    /// <summary>This segmenter, or <see cref="ObjectDisposedException"/> once it is disposed.</summary>
+    private Segmenter Live()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return this;
+    }
+
+    /// <summary>The lock every call holds (a view's <see cref="MaskView.ToFrameSize"/> too: it uses the segmenter's buffers).</summary>
+    internal object Gate => _gate;
+
+    /// <summary><see cref="ObjectDisposedException"/> once disposed.</summary>
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     /// <summary>Segments a BGR frame (8-bit, 3 channels, any size). The view is valid until the next call.</summary>
     public MaskView Segment(Mat frameBgr)
     {
         ArgumentNullException.ThrowIfNull(frameBgr);
+        lock (_gate)
+        {
+            Live();
+            return SegmentLocked(frameBgr);
+        }
+    }
+
+    private MaskView SegmentLocked(Mat frameBgr)
+    {
+        ObjectDisposedException.ThrowIf(frameBgr.IsDisposed, frameBgr);
         if (frameBgr.Empty() || frameBgr.Type() != MatType.CV_8UC3)
             throw new ArgumentException($"need an 8-bit BGR image (CV_8UC3), got {(frameBgr.Empty() ? "an empty Mat" : frameBgr.Type().ToString())}", nameof(frameBgr));
         var timing = new FrameTiming();
@@ -123,54 +172,89 @@ public sealed class Segmenter : IDisposable
     /// </summary>
     public unsafe MaskView Segment(ReadOnlySpan<byte> pixels, int width, int height, PixelLayout layout, int stride = 0)
     {
+        if (!Enum.IsDefined(layout))
+            throw new ArgumentOutOfRangeException(nameof(layout), layout, $"{(int)layout} is not a PixelLayout: use Bgr24, Rgba32 or Bgra32");
         int channels = layout == PixelLayout.Bgr24 ? 3 : 4;
-        if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"the frame is {width}x{height}");
-        stride = stride == 0 ? width * channels : stride;
-        if (stride < width * channels || pixels.Length < (long)stride * (height - 1) + width * channels)
-            throw new ArgumentException($"{pixels.Length} bytes do not hold a {width}x{height} {layout} frame with {stride} bytes a row", nameof(pixels));
-        fixed (byte* p = pixels)
+        if (width <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"the frame is {width}x{height}: the width must be positive");
+        if (height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(height), height, $"the frame is {width}x{height}: the height must be positive");
+        if (stride < 0)
+            throw new ArgumentOutOfRangeException(nameof(stride), stride, "the stride is bytes a row (0 = tightly packed), not negative");
+        // In 64 bits: width x channels and stride x height overflow an int long before they reach OpenCV's limits.
+        long row = (long)width * channels;
+        long rowStride = stride == 0 ? row : stride;
+        if (row > int.MaxValue || (long)height * row > MaxFramePixels * 4L)
+            throw new ArgumentOutOfRangeException(nameof(width), width, $"a {width}x{height} frame is too large: at most {MaxFramePixels} pixels and {int.MaxValue} bytes a row");
+        if (rowStride < row)
+            throw new ArgumentException($"a stride of {stride} bytes is less than a {width}-pixel {layout} row ({row} bytes)", nameof(stride));
+        if (pixels.Length < rowStride * (height - 1) + row)
+            throw new ArgumentException($"{pixels.Length} bytes do not hold a {width}x{height} {layout} frame with {rowStride} bytes a row", nameof(pixels));
+        lock (_gate)
         {
-            using var wrapped = Mat.FromPixelData(height, width, channels == 3 ? MatType.CV_8UC3 : MatType.CV_8UC4, (nint)p, stride);
-            switch (layout)
+            Live();
+            fixed (byte* p = pixels)
             {
-                case PixelLayout.Bgr24:
-                    wrapped.CopyTo(_converted);
-                    break;
-                case PixelLayout.Rgba32:
-                    Cv2.CvtColor(wrapped, _converted, ColorConversionCodes.RGBA2BGR);
-                    break;
-                default:
-                    Cv2.CvtColor(wrapped, _converted, ColorConversionCodes.BGRA2BGR);
-                    break;
+                using var wrapped = Mat.FromPixelData(height, width, channels == 3 ? MatType.CV_8UC3 : MatType.CV_8UC4, (nint)p, rowStride);
+                switch (layout)
+                {
+                    case PixelLayout.Bgr24:
+                        wrapped.CopyTo(_converted);
+                        break;
+                    case PixelLayout.Rgba32:
+                        Cv2.CvtColor(wrapped, _converted, ColorConversionCodes.RGBA2BGR);
+                        break;
+                    default:
+                        Cv2.CvtColor(wrapped, _converted, ColorConversionCodes.BGRA2BGR);
+                        break;
+                }
             }
+            return SegmentLocked(_converted);
         }
-        return Segment(_converted);
     }
 
-    /// <summary>Forgets the smoothing history (a new scene or clip begins).</summary>
-    public void Reset() => _smoother.Reset();
+    /// <summary>The largest frame the raw-pixel overload takes, in pixels (2^28: 16384 x 16384).</summary>
+    public const long MaxFramePixels = 1L << 28;
 
-    /// <summary>Frees the model's session and buffers.</summary>
+    /// <summary>Forgets the smoothing history (a new scene or clip begins).</summary>
+    public void Reset()
+    {
+        lock (_gate)
+        {
+            Live();
+            _smoother.Reset();
+        }
+    }
+
+    /// <summary>Frees the model's session and buffers (after a call in progress on another thread ends); a second call does nothing.</summary>
     public void Dispose()
     {
-        _onnx.Dispose();
-        _converted.Dispose();
-        _scaled.Dispose();
-        _array?.Dispose();
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            _onnx.Dispose();
+            _converted.Dispose();
+            _scaled.Dispose();
+            _array?.Dispose();
+        }
+        GC.SuppressFinalize(this);
     }
 }
 
 /// <summary>
 /// The mask of the last <see cref="Segmenter.Segment(Mat)"/>: probabilities 0..1 at the model's size (row by row),
-/// and the size of the frame it covers. Owned by the segmenter and reused: valid until its next call.
+/// and the size of the frame it covers. Owned by the segmenter and reused: valid until its next call. Once the
+/// segmenter is disposed, <see cref="Values"/>, the indexer and <see cref="ToFrameSize"/> throw <see cref="ObjectDisposedException"/>.
 /// </summary>
 public sealed class MaskView
 {
+    private readonly Segmenter? _owner;
     private readonly float[] _values;
     private readonly Mat _scaled; // the segmenter's, disposed with it
 
-    internal MaskView(float[] values, int width, int height, Mat scratch) => (_values, Width, Height, _scaled) = (values, width, height, scratch);
+    internal MaskView(Segmenter? owner, float[] values, int width, int height, Mat scratch) => (_owner, _values, Width, Height, _scaled) = (owner, values, width, height, scratch);
 
     /// <summary>Mask width (the model's).</summary>
     public int Width { get; }
@@ -185,21 +269,60 @@ public sealed class MaskView
     public int FrameHeight { get; internal set; }
 
     /// <summary>The probabilities, <see cref="Width"/> x <see cref="Height"/>, row by row.</summary>
-    public ReadOnlySpan<float> Values => _values;
+    public ReadOnlySpan<float> Values
+    {
+        get
+        {
+            _owner?.ThrowIfDisposed();
+            return _values;
+        }
+    }
 
     /// <summary>The buffer itself, for the compositor's upload.</summary>
-    internal float[] Array => _values;
+    internal float[] Array
+    {
+        get
+        {
+            _owner?.ThrowIfDisposed();
+            return _values;
+        }
+    }
 
     /// <summary>The probability at mask pixel (<paramref name="x"/>, <paramref name="y"/>).</summary>
-    public float this[int x, int y] => _values[y * Width + x];
+    public float this[int x, int y]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(x);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(x, Width);
+            ArgumentOutOfRangeException.ThrowIfNegative(y);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(y, Height);
+            return Values[y * Width + x];
+        }
+    }
 
     /// <summary>
     /// The mask at the frame's size as 8-bit (0..255), bilinear, into <paramref name="destination"/> (made or resized
     /// as needed; reuse it across frames to allocate nothing).
     /// </summary>
-    public unsafe void ToFrameSize(Mat destination)
+    public void ToFrameSize(Mat destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        ObjectDisposedException.ThrowIf(destination.IsDisposed, destination);
+        if (_owner is null)
+        {
+            ScaleInto(destination);
+            return;
+        }
+        lock (_owner.Gate)
+        {
+            _owner.ThrowIfDisposed();
+            ScaleInto(destination);
+        }
+    }
+
+    private unsafe void ScaleInto(Mat destination)
+    {
         fixed (float* p = _values)
         {
             using var small = Mat.FromPixelData(Height, Width, MatType.CV_32FC1, (nint)p);

@@ -55,7 +55,7 @@ public sealed record VideoOptions
     /// <summary>Which compositor draws the effect (default auto: OpenGL on a GPU, the CPU renderer where OpenGL is software or missing).</summary>
     public RendererKind Renderer { get; init; }
 
-    /// <summary>The number of frames to process from the start (0 = all); stopping there is a complete run.</summary>
+    /// <summary>The number of frames to process from the start (0 = all; negative is refused); stopping there is a complete run.</summary>
     public int MaxFrames { get; init; }
 }
 
@@ -93,7 +93,15 @@ public static class VideoJob
     public static VideoResult Run(VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var seg = options.Segmenter ?? new SegmenterOptions();
+        ArgumentNullException.ThrowIfNull(options.Input, nameof(options) + "." + nameof(options.Input));
+        ArgumentNullException.ThrowIfNull(options.Output, nameof(options) + "." + nameof(options.Output));
+        ArgumentNullException.ThrowIfNull(options.Model, nameof(options) + "." + nameof(options.Model));
+        if (options.MaxFrames < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxFrames, "MaxFrames is the number of frames to process: 0 (all) or more");
+        if (!Enum.IsDefined(options.Renderer))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Renderer, $"Renderer {(int)options.Renderer} is not a RendererKind: use {string.Join(", ", Enum.GetNames<RendererKind>())}");
+        options.Effect.CheckKind(nameof(options));
+        var seg = (options.Segmenter ?? new SegmenterOptions()).Validated(nameof(options));
         var settings = new VideoSettings
         {
             Input = options.Input,

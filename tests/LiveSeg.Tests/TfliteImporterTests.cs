@@ -304,6 +304,6 @@ public class TfliteImporterTests
         using var dir = new TempDir();
         File.WriteAllText(dir.File("x.tflite"), "hello, not a flatbuffer");
         var e = Assert.Throws<LiveSegException>(() => TfliteModel.Load(dir.File("x.tflite")));
-        Assert.Contains("cannot be read", e.Message);
+        Assert.Contains("is not a valid TFLite model: missing the TFL3 file identifier", e.Message);
     }
 }

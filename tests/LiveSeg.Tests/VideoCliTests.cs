@@ -107,7 +107,7 @@ public sealed class VideoCliTests : IDisposable
     {
         { "missing input", ["video", "{dir}/nope.mp4", "-o", "{dir}/o.mp4", "--model", "{model}"], "input video '{dir}/nope.mp4' does not exist" },
         { "folder as input", ["video", "{dir}", "-o", "{dir}/o.mp4", "--model", "{model}"], "is a folder, not a file" },
-        { "not a video", ["video", "{dir}/colorkey.json", "-o", "{dir}/o.mp4", "--model", "{model}"], "is not a video that can be decoded" },
+        { "not a video", ["video", "{dir}/colorkey.json", "-o", "{dir}/o.mp4", "--model", "{model}"], "is a text file, not a video" },
         { "zero frames", ["video", "{dir}/empty.avi", "-o", "{dir}/o.mp4", "--model", "{model}"], "input video '{dir}/empty.avi' has no frames" },
         { "output folder missing", ["video", "{input}", "-o", "{dir}/no/such/o.mp4", "--model", "{model}"], "folder '{dir}/no/such' does not exist" },
         { "output folder unwritable", ["video", "{input}", "-o", "/proc/o.mp4", "--model", "{model}"], "folder '/proc' cannot be written" },

@@ -15,12 +15,16 @@ internal sealed class VideoFileSource : IFrameSource
     private readonly bool _pattern;
     private readonly long _firstTimeNs;
 
-    public VideoFileSource(string path)
+    /// <param name="allowGaps">An image sequence with a gap: read up to it with a warning (else an error; <see cref="ImageSequence.CheckGap"/>).</param>
+    public VideoFileSource(string path, bool allowGaps = false)
     {
         Path = path;
         bool pattern = IsPattern(path);
         CheckReadable(path);
-        _capture = new VideoCapture(path, pattern ? VideoCaptureAPIs.IMAGES : VideoCaptureAPIs.FFMPEG);
+        // A sequence is opened at its first file's name: OpenCV takes the start index from it (it looks only at 0..4 itself).
+        ImageSequence? sequence = pattern ? ImageSequence.Resolve(path) : null;
+        sequence?.CheckGap(allowGaps);
+        _capture = new VideoCapture(sequence?.FileFor(sequence.First) ?? path, pattern ? VideoCaptureAPIs.IMAGES : VideoCaptureAPIs.FFMPEG);
         if (!_capture.IsOpened())
         {
             _capture.Dispose();
@@ -52,8 +56,11 @@ internal sealed class VideoFileSource : IFrameSource
     /// </summary>
     public static void CheckReadable(string path)
     {
-        if (!IsPattern(path))
-            Throw.IfFileUnreadable(path, "input video");
+        if (IsPattern(path))
+            return;
+        Throw.IfFileUnreadable(path, "input video");
+        if (TextSniff.LooksLikeText(path))
+            Throw.User($"input video '{path}' is a text file, not a video: give an .mp4/.mkv/.avi/.mov file or an image-sequence pattern such as frames/%04d.png.");
     }
 
     public int Width { get; }

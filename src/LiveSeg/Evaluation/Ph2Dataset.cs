@@ -27,7 +27,7 @@ internal static class Ph2Dataset
     /// </summary>
     public static OpenCvSharp.Mat ReadMask(string path, out bool wasZeroOne)
     {
-        var mask = OpenCvSharp.Cv2.ImRead(path, OpenCvSharp.ImreadModes.Grayscale);
+        var mask = IO.ImageFiles.TryRead(path, OpenCvSharp.ImreadModes.Grayscale, out _) ?? new OpenCvSharp.Mat();
         wasZeroOne = false;
         if (!mask.Empty())
         {

@@ -8,6 +8,9 @@ namespace LiveSeg.IO;
 /// target. A run that dies half-way leaves the previous target untouched; a reader never sees half a file.
 /// <para>Links: by default a symbolic link at the target is followed (the file it points to is replaced, as cp
 /// does); with <c>followLinks: false</c> the link itself is replaced and what it pointed to is never written.</para>
+/// <para>Temporary files are named <c>.NAME.liveseg-PID-RANDOM.tmp.EXT</c>. A process killed outright (SIGKILL, power
+/// loss) cannot delete its own: the first AtomicFile of a later run in that folder deletes every such file whose PID
+/// is no running process (<see cref="RemoveStaleTemps"/>); a file of a live process, this one included, is kept.</para>
 /// </summary>
 internal sealed class AtomicFile : IDisposable
 {
@@ -21,6 +24,8 @@ internal sealed class AtomicFile : IDisposable
         if (System.Text.Encoding.UTF8.GetByteCount(name) > MaxNameBytes)
             Throw.User($"{role} '{target}': its name is {System.Text.Encoding.UTF8.GetByteCount(name)} bytes, over the file system's limit of {MaxNameBytes}: choose a shorter name.");
         TempPath = Path.Combine(folder, TempName(name));
+        if (s_swept.TryAdd(folder, true))
+            RemoveStaleTemps(folder);
     }
 
     /// <summary>The longest file name (in bytes) most Linux file systems take.</summary>
@@ -38,6 +43,58 @@ internal sealed class AtomicFile : IDisposable
         while (System.Text.Encoding.UTF8.GetByteCount(stem) + System.Text.Encoding.UTF8.GetByteCount(tail) + 1 > MaxNameBytes && stem.Length > 1)
             stem = stem[..^1];
         return $".{stem}{tail}";
+    }
+
+    /// <summary>Folders this process has already swept for stale temporary files.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_swept = new(StringComparer.Ordinal);
+
+    private static readonly System.Text.RegularExpressions.Regex s_tempName =
+        new(@"^\..+\.liveseg-(\d{1,10})-[0-9a-f]{8}\.tmp(\.[^.]*)?$", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// Deletes the temporary files of dead processes in <paramref name="folder"/> (names as <see cref="TempPath"/> makes
+    /// them; the PID in the name is not running); returns how many. Never fails: a file that cannot be deleted stays.
+    /// </summary>
+    internal static int RemoveStaleTemps(string folder)
+    {
+        int removed = 0;
+        try
+        {
+            foreach (string path in Directory.EnumerateFiles(folder, ".*.liveseg-*.tmp*"))
+            {
+                var m = s_tempName.Match(Path.GetFileName(path));
+                if (!m.Success || !int.TryParse(m.Groups[1].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid)
+                    || pid == Environment.ProcessId || IsRunning(pid))
+                    continue;
+                try
+                {
+                    File.Delete(path);
+                    removed++;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
+        return removed;
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        if (OperatingSystem.IsLinux())
+            return Directory.Exists($"/proc/{pid}");
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The path as the user gave it (for messages).</summary>

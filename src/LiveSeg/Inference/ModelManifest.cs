@@ -94,20 +94,35 @@ internal sealed record ModelManifest
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream));
     }
 
+    /// <summary>The largest manifest read (a manifest is a few hundred bytes of JSON).</summary>
+    private const int MaxBytes = 1 << 20;
+
     public static ModelManifest Load(string path)
     {
         Throw.IfFileUnreadable(path, "model manifest");
+        if (new FileInfo(path).Length > MaxBytes)
+            Throw.User($"model manifest '{path}' is larger than {MaxBytes / (1 << 20)} MiB: is it the manifest?");
+        return Read(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>A manifest from its bytes (UTF-8 JSON); every problem is a one-line <see cref="LiveSegException"/> naming <paramref name="source"/>.</summary>
+    public static ModelManifest Read(byte[] json, string source)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            Throw.User($"model manifest '{source}' is not UTF-8 text: a manifest is JSON; fix the file.");
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(path), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            // A UTF-8 byte order mark (editors on Windows write one) is not JSON: skipped as File.ReadAllText did.
+            int start = json.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            doc = JsonDocument.Parse(json.AsMemory(start), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
         }
         catch (JsonException e)
         {
-            return Throw.User<ModelManifest>($"model manifest '{path}' is not valid JSON ({e.Message}): fix the file.", e);
+            return Throw.User<ModelManifest>($"model manifest '{source}' is not valid JSON ({e.Message}): fix the file.", e);
         }
         using (doc)
-            return Parse(doc.RootElement, path);
+            return Parse(doc.RootElement, source);
     }
 
     public static ModelManifest Parse(JsonElement root, string source)

@@ -21,6 +21,11 @@ internal sealed class OnnxSegmenter : IDisposable
     private readonly OrtValue _outputValue;
     private readonly RunOptions _runOptions = new();
     private readonly OrtIoBinding _binding;
+    private int _disposed;
+    private static int s_open;
+
+    /// <summary>Sessions made and not yet disposed (by Dispose or, for an undisposed Segmenter, its finalizer).</summary>
+    internal static int OpenSessions => Volatile.Read(ref s_open);
 
     public OnnxSegmenter(ModelSpec spec, DeviceChoice device, int intraOpThreads = 0)
     {
@@ -57,6 +62,7 @@ internal sealed class OnnxSegmenter : IDisposable
             _binding.BindInput(inputName, _inputValue);
             _binding.BindOutput(outputName, _outputValue);
             _session.RunWithBinding(_runOptions, _binding);
+            Interlocked.Increment(ref s_open);
         }
         catch
         {
@@ -132,9 +138,15 @@ internal sealed class OnnxSegmenter : IDisposable
         return name;
     }
 
+    /// <summary>The largest output dimension taken (a mask side or a channel count).</summary>
+    private const int MaxOutputSide = 16384;
+
     private static (int Channels, int Height, int Width) OutputGeometry(ModelSpec spec, long[] s)
     {
         var m = spec.Manifest;
+        // Checked before any cast or buffer: a zero dimension would reach the renderers as an empty mask.
+        if (s.Length is >= 3 and <= 4 && s.Any(d => d <= 0 || d > MaxOutputSide))
+            Throw.User($"model '{spec.OnnxPath}' returns a tensor of shape {string.Join("x", s)}: every dimension of a mask output must be 1..{MaxOutputSide}; check the model's export.");
         (int c, int h, int w) = s.Length switch
         {
             3 => (1, (int)s[1], (int)s[2]),
@@ -151,8 +163,12 @@ internal sealed class OnnxSegmenter : IDisposable
         return (c, h, w);
     }
 
+    /// <summary>Frees the session and its buffers; safe to call twice, and from a finalizer.</summary>
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        Interlocked.Decrement(ref s_open);
         _binding?.Dispose();
         _inputValue?.Dispose();
         _outputValue?.Dispose();

@@ -2,7 +2,9 @@ namespace LiveSeg.Inference;
 
 /// <summary>
 /// Model output tensor → foreground probability mask (float 0..1, output height x width, row-major, top-left origin),
-/// applying the manifest's activation to its foreground channel.
+/// applying the manifest's activation to its foreground channel. The rule for non-finite outputs, the same for
+/// video, live, image and eval: a pixel whose foreground value (for softmax, any channel) is NaN or ±Inf is background
+/// (0), and the first such pixel of a model is reported once (<see cref="OutputWarnings"/>).
 /// </summary>
 internal sealed class Postprocessor(ModelManifest manifest, int channels, int height, int width)
 {
@@ -12,6 +14,9 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
 
     public int Channels => channels;
 
+    /// <summary>Pixels so far whose model output was NaN or infinite (each set to 0).</summary>
+    public long NonFinitePixels { get; private set; }
+
     public void Run(ReadOnlySpan<float> output, Span<float> mask)
     {
         int plane = width * height;
@@ -19,15 +24,22 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
         // Element (pixel i, channel c) sits at c*plane+i (NCHW) or i*channels+c (NHWC).
         int pixelStride = manifest.OutputLayout == TensorLayout.Nchw ? 1 : channels;
         int channelStride = manifest.OutputLayout == TensorLayout.Nchw ? plane : 1;
+        long nonFinite = 0;
         switch (manifest.Activation)
         {
             case OutputActivation.None:
                 for (int i = 0; i < plane; i++)
-                    mask[i] = Math.Clamp(output[i * pixelStride + fg * channelStride], 0f, 1f);
+                {
+                    float x = output[i * pixelStride + fg * channelStride];
+                    mask[i] = float.IsFinite(x) ? Math.Clamp(x, 0f, 1f) : NonFinite(ref nonFinite);
+                }
                 break;
             case OutputActivation.Sigmoid:
                 for (int i = 0; i < plane; i++)
-                    mask[i] = 1f / (1f + MathF.Exp(-output[i * pixelStride + fg * channelStride]));
+                {
+                    float x = output[i * pixelStride + fg * channelStride];
+                    mask[i] = float.IsFinite(x) ? 1f / (1f + MathF.Exp(-x)) : NonFinite(ref nonFinite);
+                }
                 break;
             case OutputActivation.Softmax:
                 for (int i = 0; i < plane; i++)
@@ -39,7 +51,8 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
                     float sum = 0f;
                     for (int c = 0; c < channels; c++)
                         sum += MathF.Exp(output[b + c * channelStride] - max);
-                    mask[i] = MathF.Exp(output[b + fg * channelStride] - max) / sum;
+                    float p = MathF.Exp(output[b + fg * channelStride] - max) / sum;
+                    mask[i] = float.IsFinite(p) && float.IsFinite(max) ? p : NonFinite(ref nonFinite);
                 }
                 break;
             case OutputActivation.Argmax:
@@ -47,6 +60,11 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
                 {
                     int b = i * pixelStride;
                     float v = output[b + fg * channelStride];
+                    if (!float.IsFinite(v))
+                    {
+                        mask[i] = NonFinite(ref nonFinite);
+                        continue;
+                    }
                     bool best = true;
                     for (int c = 0; c < channels && best; c++)
                         best = c == fg || output[b + c * channelStride] < v;
@@ -54,5 +72,36 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
                 }
                 break;
         }
+        if (nonFinite > 0)
+        {
+            if (NonFinitePixels == 0)
+                OutputWarnings.Once("non-finite", $"model '{manifest.Name}' output NaN or infinite values ({nonFinite} of {plane} mask pixels in one frame): they are treated as background (0).");
+            NonFinitePixels += nonFinite;
+        }
+    }
+
+    private static float NonFinite(ref long count)
+    {
+        count++;
+        return 0f;
+    }
+}
+
+/// <summary>
+/// Warnings the engine gives about its inputs (a model's non-finite outputs, a gap in an image sequence), each said once
+/// per process: the liveseg command prints them ("liveseg: warning: ..."); a library host may set <see cref="Sink"/>
+/// to see them (default: none).
+/// </summary>
+internal static class OutputWarnings
+{
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> s_said = new(StringComparer.Ordinal);
+
+    public static Action<string>? Sink { get; set; }
+
+    /// <summary>Says <paramref name="message"/> unless a warning with the same <paramref name="key"/> was said already.</summary>
+    public static void Once(string key, string message)
+    {
+        if (s_said.TryAdd(key, true))
+            Sink?.Invoke(message);
     }
 }

@@ -41,6 +41,26 @@ internal static class ModelCatalogue
         return !File.Exists(json) || ModelManifest.Load(json).Sha256 is not null;
     }
 
+    /// <summary>
+    /// What 'models list' shows for catalogue model <paramref name="name"/>: the path it is installed at, "damaged: …"
+    /// when the file there does not load with its manifest (a SHA-256 that does not match, a broken manifest), or
+    /// "not installed".
+    /// </summary>
+    public static string Status(string name)
+    {
+        if (Find(name) is not { } path)
+            return "not installed";
+        try
+        {
+            ModelSpec.FromFile(path, null);
+            return path;
+        }
+        catch (LiveSegException e)
+        {
+            return $"damaged: {e.Message}";
+        }
+    }
+
     /// <summary>Where catalogue model <paramref name="name"/> is installed, or null.</summary>
     public static string? Find(string name) =>
         Entries.TryGetValue(name, out var entry)

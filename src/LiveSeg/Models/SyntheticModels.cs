@@ -10,7 +10,7 @@ namespace LiveSeg.Models;
 internal static class SyntheticModels
 {
     /// <summary>Names accepted by <see cref="Write"/>.</summary>
-    public static readonly string[] Names = ["colorkey", "convnet"];
+    public static readonly string[] Names = ["colorkey", "convnet", "nan", "empty-output"];
 
     /// <summary>
     /// Writes model <paramref name="name"/> to <paramref name="onnxPath"/> and its manifest to the same path with .json.
@@ -20,25 +20,27 @@ internal static class SyntheticModels
     /// <item><c>convnet</c>: 256x256 RGB in, 64x64 out: the colour key plus an encoder of 3x3 convolutions (16→32→32 channels,
     /// two stride-2 stages, ReLU) with fixed pseudo-random weights whose contribution is small: a stand-in with the compute
     /// shape of a light segmentation network (about 0.35 GFLOP).</item>
+    /// <item><c>nan</c>: 128x128 in, 128x128 out: sqrt of the colour key's logit, no activation: 1 (clamped) where red
+    /// dominates, NaN elsewhere — a model with non-finite outputs.</item>
+    /// <item><c>empty-output</c>: 128x128 in, an output of shape 1x1x0x128 (a zero dimension).</item>
     /// </list>
     /// </summary>
     public static void Write(string name, string onnxPath)
     {
-        switch (name)
-        {
-            case "colorkey":
-                BuildColorKey().Save(onnxPath);
-                WriteManifest(onnxPath, "colorkey", 128, 128);
-                break;
-            case "convnet":
-                BuildConvNet().Save(onnxPath);
-                WriteManifest(onnxPath, "convnet", 256, 256);
-                break;
-            default:
-                Throw.User($"unknown synthetic model '{name}': use {string.Join(" or ", Names)}.");
-                break;
-        }
+        if (!s_models.TryGetValue(name, out var model))
+            Throw.User($"unknown synthetic model '{name}': use {string.Join(" or ", Names)}.");
+        model.Build().Save(onnxPath);
+        WriteManifest(onnxPath, name, model.Side, model.Side);
     }
+
+    /// <summary>Each model's graph and its (square) input side.</summary>
+    private static readonly Dictionary<string, (Func<OnnxGraphBuilder> Build, int Side)> s_models = new(StringComparer.Ordinal)
+    {
+        ["colorkey"] = (BuildColorKey, 128),
+        ["convnet"] = (BuildConvNet, 256),
+        ["nan"] = (BuildNan, 128),
+        ["empty-output"] = (BuildEmptyOutput, 128),
+    };
 
     /// <summary>The colour-key probability for one RGB pixel (0..1 each), before the 2x2 average: the reference formula.</summary>
     public static float ColorKeyLogit(float r, float g, float b) => 20f * (r - 0.5f * g - 0.5f * b - 0.25f);
@@ -51,6 +53,26 @@ internal static class SyntheticModels
         string pooled = g.Op("AveragePool", [logits], ("kernel_shape", new long[] { 2, 2 }), ("strides", new long[] { 2, 2 }));
         g.AddNode("Sigmoid", [pooled], ["mask"]);
         g.AddOutput("mask", 1, 1, 64, 64);
+        return g;
+    }
+
+    private static OnnxGraphBuilder BuildNan()
+    {
+        var g = new OnnxGraphBuilder("nan");
+        g.AddInput("image", 1, 3, 128, 128);
+        g.AddNode("Sqrt", [ColorKeyLogits(g, "image")], ["mask"]);
+        g.AddOutput("mask", 1, 1, 128, 128);
+        return g;
+    }
+
+    private static OnnxGraphBuilder BuildEmptyOutput()
+    {
+        var g = new OnnxGraphBuilder("empty-output");
+        g.AddInput("image", 1, 3, 128, 128);
+        string starts = g.AddInt64Initializer(g.Name("starts"), [2], [0, 0]), ends = g.AddInt64Initializer(g.Name("ends"), [2], [1, 0]);
+        string axes = g.AddInt64Initializer(g.Name("axes"), [2], [1, 2]);
+        g.AddNode("Slice", [ColorKeyLogits(g, "image"), starts, ends, axes], ["mask"]);
+        g.AddOutput("mask", 1, 1, 0, 128);
         return g;
     }
 

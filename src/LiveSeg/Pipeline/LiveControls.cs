@@ -144,8 +144,12 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         Say($"background → {(BackgroundIndex < 0 ? "gradient" : Path.GetFileName(options.Backgrounds[BackgroundIndex]))}");
     }
 
+    /// <summary>Why the last recording could not start (null: it did, or none was asked for).</summary>
+    public string? RecordingError { get; private set; }
+
     private void StartRecording()
     {
+        RecordingError = null;
         // mp4v rounds odd sizes down: an odd-sized source records to .avi (Motion JPEG keeps any size).
         string extension = (width | height) % 2 == 0 ? ".mp4" : ".avi";
         string path = Path.Combine(options.OutputFolder, $"liveseg-{DateTime.Now:yyyyMMdd-HHmmss-fff}{extension}");
@@ -168,7 +172,8 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
             }
             catch (LiveSegException e)
             {
-                Say($"recording not started: {e.Message}"); // the session goes on
+                RecordingError = e.Message;
+                Say($"recording not started: {e.Message}"); // the session goes on (LiveLoop ends one that asked for --record)
                 return;
             }
         }

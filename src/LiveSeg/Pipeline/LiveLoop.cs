@@ -149,7 +149,12 @@ internal sealed class LiveLoop : IDisposable
     {
         Allocations.Begin(2);
         if (_o.RecordFromStart)
+        {
             Controls.Do(LiveAction.Record);
+            // A recording asked for on the command line may be the session's only output: not starting is an error.
+            if (Controls.RecordingError is { } why)
+                Throw.User($"--record: the recording could not start ({why.TrimEnd('.')}): choose a writable --output-folder.");
+        }
         _recorder.Start();
         _capture.Start();
         _inference.Start();

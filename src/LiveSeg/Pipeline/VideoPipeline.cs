@@ -55,7 +55,7 @@ internal sealed class VideoPipeline : IDisposable
                     OutputCheck.File(job.MattePath, "matte", [.. job.Inputs, new(job.Output, "output video")]);
                 VideoFileSink.Plan(Matte(0, 0, unknown));
             }
-            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
+            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input, job.AllowGaps), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             MediaInfo? info = VideoFileSource.IsPattern(job.Input) ? null : MediaInfo.Probe(job.Input);
             Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));
             _startNs = (long)Math.Round((info?.VideoStart ?? 0) * 1e9);

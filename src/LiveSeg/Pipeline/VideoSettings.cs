@@ -41,6 +41,9 @@ internal sealed record VideoSettings
     /// <summary>Also write the mask itself (8-bit grey, frame size, lossless by default) to this file, frame for frame.</summary>
     public string? MattePath { get; init; }
 
+    /// <summary>An image-sequence input with a gap is read up to the gap with a warning (false: an error before any work).</summary>
+    public bool AllowGaps { get; init; }
+
     /// <summary>Every file the run reads, for the same-file checks of everything it writes (output, metrics, reports).</summary>
     public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
     [

@@ -9,9 +9,8 @@ internal static class BackgroundImage
     public static Mat LoadCover(string path, int width, int height)
     {
         Throw.IfFileUnreadable(path, "background image");
-        using Mat image = Cv2.ImRead(path, ImreadModes.Color);
-        if (image.Empty())
-            Throw.User($"background image '{path}' cannot be decoded: use a PNG, JPEG, BMP or WebP file.");
+        using Mat image = IO.ImageFiles.TryRead(path, ImreadModes.Color, out string why)
+            ?? Throw.User<Mat>($"background image '{path}' cannot be used ({why}): use a PNG, JPEG, BMP or WebP file.");
         return Cover(image, width, height);
     }
 

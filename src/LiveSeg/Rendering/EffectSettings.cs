@@ -91,6 +91,13 @@ public readonly record struct EffectSettings
             ? k
             : Throw.User<EffectKind>($"unknown effect '{value}': use mask, tint, blur, replace or outline.");
 
+    /// <summary><see cref="ArgumentOutOfRangeException"/> naming <paramref name="paramName"/> when <see cref="Effect"/> is not an <see cref="EffectKind"/>.</summary>
+    internal void CheckKind(string paramName)
+    {
+        if (!Enum.IsDefined(Effect))
+            throw new ArgumentOutOfRangeException(paramName, Effect, $"Effect {(int)Effect} is not an EffectKind: use {string.Join(", ", Enum.GetNames<EffectKind>())}");
+    }
+
     /// <summary>Checks ranges; the message names the option and the allowed range.</summary>
     public EffectSettings Validated()
     {

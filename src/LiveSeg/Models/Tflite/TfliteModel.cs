@@ -105,19 +105,33 @@ internal sealed class TfliteModel
 
     public string? Description { get; }
 
+    /// <summary>The most elements a tensor's shape may claim (2^28): more is a malformed file, not a model LiveSeg runs.</summary>
+    private const long MaxElements = 1L << 28;
+
     public static TfliteModel Load(string path)
     {
         Throw.IfFileUnreadable(path, "TFLite model");
-        byte[] data = File.ReadAllBytes(path);
+        return Read(File.ReadAllBytes(path), path);
+    }
+
+    /// <summary>
+    /// Parses a model held in memory; a malformed one (any offset, length or index outside the buffer or the model's
+    /// own tables) is a <see cref="LiveSegException"/>: "TFLite model 'LABEL' is not a valid TFLite model: …".
+    /// </summary>
+    public static TfliteModel Read(byte[] data, string label)
+    {
         try
         {
             return Parse(data);
         }
-        catch (Exception e) when (e is FormatException or OverflowException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        catch (Exception e) when (e is FormatException or OverflowException)
         {
-            return Throw.User<TfliteModel>($"TFLite model '{path}' cannot be read ({e.Message}): is it a .tflite file?", e);
+            return Throw.User<TfliteModel>(NotValid(label, e.Message), e);
         }
     }
+
+    /// <summary>The one message for a malformed file.</summary>
+    internal static string NotValid(string label, string why) => $"TFLite model '{label}' is not a valid TFLite model: {why}.";
 
     public static TfliteModel Parse(byte[] data)
     {
@@ -135,26 +149,78 @@ internal sealed class TfliteModel
         for (int i = 0; i < tensorTables.Length; i++)
         {
             var t = tensorTables[i];
+            int[] shape = t.Int32s(0);
+            long elements = 1;
+            foreach (int d in shape)
+            {
+                if (d < 0)
+                    throw new FormatException($"tensor {i} has a negative dimension ({string.Join("x", shape)})");
+                elements *= d;
+                if (elements > MaxElements)
+                    throw new FormatException($"tensor {i} claims more than {MaxElements} elements ({string.Join("x", shape)})");
+            }
+            var type = (TfliteType)t.SByte(1);
             uint bufferIndex = t.UInt32(2);
             byte[]? bytes = null;
-            if (bufferIndex > 0 && bufferIndex < buffers.Length)
+            if (bufferIndex >= buffers.Length && bufferIndex > 0)
+                throw new FormatException($"tensor {i} refers to buffer {bufferIndex}, and the model has {buffers.Length}");
+            if (bufferIndex > 0)
             {
                 var buffer = buffers[bufferIndex];
                 ulong offset = buffer.UInt64(1), size = buffer.UInt64(2);
-                bytes = offset > 1 ? data.AsSpan(checked((int)offset), checked((int)size)).ToArray() : buffer.Bytes(0).ToArray();
+                if (offset > 1 && (offset > (ulong)data.Length || size > (ulong)data.Length - offset))
+                    throw new FormatException($"buffer {bufferIndex} lies outside the file (bytes {offset}..{offset + size} of {data.Length})");
+                bytes = offset > 1 ? data.AsSpan((int)offset, (int)size).ToArray() : buffer.Bytes(0).ToArray();
             }
             var q = t.Table(4);
-            tensors.Add(new TfliteTensor(i, t.String(3) ?? $"t{i}", t.Int32s(0), (TfliteType)t.SByte(1), bytes,
-                q?.Floats(2) ?? [], q?.Int64s(3) ?? [], q?.Int32(6) ?? 0));
+            var tensor = new TfliteTensor(i, t.String(3) ?? $"t{i}", shape, type, bytes, q?.Floats(2) ?? [], q?.Int64s(3) ?? [], q?.Int32(6) ?? 0);
+            Check(tensor, elements);
+            tensors.Add(tensor);
         }
         var ops = new List<TfliteOperator>();
         foreach (var op in sg.Tables(3))
         {
-            var code = codes[op.UInt32(0)];
+            uint codeIndex = op.UInt32(0);
+            if (codeIndex >= codes.Length)
+                throw new FormatException($"operator {ops.Count} uses operator code {codeIndex}, and the model has {codes.Length}");
+            var code = codes[codeIndex];
             int builtin = Math.Max(code.SByte(0), code.Int32(3));
             string? custom = builtin == TfliteOps.Custom ? code.String(1) : null;
-            ops.Add(new TfliteOperator(builtin, custom, op.Int32s(1), op.Int32s(2), op.Table(4), op.Bytes(5).ToArray()));
+            int[] inputs = Indices(op.Int32s(1), tensors.Count, optional: true, $"operator {ops.Count}'s inputs");
+            int[] outputs = Indices(op.Int32s(2), tensors.Count, optional: false, $"operator {ops.Count}'s outputs");
+            if (outputs.Length == 0)
+                throw new FormatException($"operator {ops.Count} has no output");
+            ops.Add(new TfliteOperator(builtin, custom, inputs, outputs, op.Table(4), op.Bytes(5).ToArray()));
         }
-        return new TfliteModel(tensors, ops, sg.Int32s(1), sg.Int32s(2), model.String(3));
+        return new TfliteModel(tensors, ops, Indices(sg.Int32s(1), tensors.Count, optional: false, "the subgraph's inputs"),
+            Indices(sg.Int32s(2), tensors.Count, optional: false, "the subgraph's outputs"), model.String(3));
+    }
+
+    /// <summary>Tensor indices, each 0..count-1 (or -1, "none", where <paramref name="optional"/>).</summary>
+    private static int[] Indices(int[] indices, int count, bool optional, string what)
+    {
+        foreach (int i in indices)
+        {
+            if (i >= count || i < (optional ? -1 : 0))
+                throw new FormatException($"{what} name tensor {i}, and the model has {count}");
+        }
+        return indices;
+    }
+
+    /// <summary>A constant holds as many bytes as its shape needs, and its quantisation covers its channels.</summary>
+    private static void Check(TfliteTensor t, long elements)
+    {
+        int size = t.Type switch
+        {
+            TfliteType.Float32 or TfliteType.Int32 => 4,
+            TfliteType.Float16 => 2,
+            TfliteType.Int64 => 8,
+            TfliteType.UInt8 or TfliteType.Int8 => 1,
+            _ => 0,
+        };
+        if (t.IsConstant && t.Data!.Length < elements * size)
+            throw new FormatException($"tensor {t.Index} ('{t.Name}') holds {t.Data.Length} bytes, and its shape {string.Join("x", t.Shape)} of {t.Type} needs {elements * size}");
+        if (t.QuantScale.Length > 1 && (t.QuantDimension < 0 || t.QuantDimension >= t.Shape.Length || t.QuantScale.Length < t.Shape[t.QuantDimension]))
+            throw new FormatException($"tensor {t.Index} ('{t.Name}') has {t.QuantScale.Length} quantisation scales for dimension {t.QuantDimension} of {string.Join("x", t.Shape)}");
     }
 }

@@ -28,20 +28,32 @@ internal sealed class TfliteToOnnx
         "MAX_POOL_2D", "MEAN", "MUL", "RELU", "RELU6", "RESIZE_BILINEAR", "SUB", "Convolution2DTransposeBias",
     ];
 
-    public static void Convert(string tflitePath, string onnxPath)
+    public static void Convert(string tflitePath, string onnxPath) => Import(TfliteModel.Load(tflitePath), tflitePath).Save(onnxPath);
+
+    /// <summary>
+    /// The ONNX graph of a parsed model. Every problem is a <see cref="LiveSegException"/> naming <paramref name="label"/>:
+    /// operators or types the importer does not convert, and a model whose tables contradict each other (an operator
+    /// with too few inputs, a shape of the wrong rank: "not a valid TFLite model").
+    /// </summary>
+    internal static OnnxGraphBuilder Import(TfliteModel model, string label)
     {
-        var model = TfliteModel.Load(tflitePath);
         string[] unsupported = model.Operators.Select(o => o.Name).Where(n => !Supported.Contains(n)).Distinct().Order().ToArray();
         if (unsupported.Length > 0)
-            Throw.User($"TFLite model '{tflitePath}' uses operators the importer does not support: {string.Join(", ", unsupported)} (supported: {string.Join(", ", Supported)}).");
-        var converter = new TfliteToOnnx(model);
+            Throw.User($"TFLite model '{label}' uses operators the importer does not support: {string.Join(", ", unsupported)} (supported: {string.Join(", ", Supported)}).");
         try
         {
-            converter.Build().Save(onnxPath);
+            return new TfliteToOnnx(model).Build();
         }
         catch (NotSupportedException e)
         {
-            Throw.User($"TFLite model '{tflitePath}' cannot be converted: {e.Message}.", e);
+            return Throw.User<OnnxGraphBuilder>($"TFLite model '{label}' cannot be converted: {e.Message}.", e);
+        }
+        catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or FormatException or OverflowException
+                                      or InvalidOperationException or KeyNotFoundException or DivideByZeroException)
+        {
+            // The reader checked every offset and index against the buffer; what is left is a model whose operators do
+            // not fit their tensors (a missing input, a kernel of rank 2): the same "not valid", with what broke.
+            return Throw.User<OnnxGraphBuilder>(TfliteModel.NotValid(label, $"its operators do not fit their tensors ({e.GetType().Name}: {e.Message})"), e);
         }
     }
 
