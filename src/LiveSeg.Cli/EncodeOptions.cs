@@ -16,9 +16,12 @@ internal sealed class EncodeOptions
         "auto: a hardware encoder that opens (NVENC, VA-API, Quick Sync; a first frame proves it), else the CPU",
         "auto|cpu|nvenc|vaapi|qsv", v => VideoCodecs.ParseEncoder(v), "auto", ["auto", "cpu", "nvenc", "vaapi", "qsv"]);
 
-    public Option<string?> Crf { get; } = MakeCrf();
+    public Option<string> Crf { get; } = Opt.Checked("--crf",
+        "constant quality, lower is better: 0..51 for h264/hevc (default 20/24), 0..63 for vp9/av1 (default 32)", "N", v => ParseCrf(v), null, []);
 
-    public Option<string?> Preset { get; } = MakePreset();
+    public Option<string> Preset { get; } = Opt.Checked("--preset",
+        $"encoder speed, x264/x265 names: {string.Join(", ", VideoCodecs.Presets)} (default {VideoCodecs.DefaultPreset}; mapped for VP9, AV1 and hardware encoders)",
+        "NAME", v => VideoCodecs.CheckPreset(v), null, VideoCodecs.Presets);
 
     public Option<bool> NoAudio { get; } = Opt.Flag("--no-audio", "drop the input's sound, subtitles, chapters and tags (kept by default)");
 
@@ -46,41 +49,4 @@ internal sealed class EncodeOptions
     private static int ParseCrf(string text) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v is >= 0 and <= 63
             ? v : Throw.User<int>($"--crf '{text}' is not a quality: give a whole number, 0..51 for h264/hevc, 0..63 for vp9/av1 (lower is better).");
-
-    private static Option<string?> MakeCrf()
-    {
-        var o = new Option<string?>("--crf") { Description = "constant quality, lower is better: 0..51 for h264/hevc (default 20/24), 0..63 for vp9/av1 (default 32)", HelpName = "N" };
-        o.Validators.Add(r =>
-        {
-            try
-            {
-                if (r.Tokens.Count > 0)
-                    ParseCrf(r.Tokens[0].Value);
-            }
-            catch (LiveSegException e)
-            {
-                r.AddError(e.Message);
-            }
-        });
-        return o;
-    }
-
-    private static Option<string?> MakePreset()
-    {
-        var o = new Option<string?>("--preset") { Description = $"encoder speed, x264/x265 names: {string.Join(", ", VideoCodecs.Presets)} (default {VideoCodecs.DefaultPreset}; mapped for VP9, AV1 and hardware encoders)", HelpName = "NAME" };
-        o.Validators.Add(r =>
-        {
-            try
-            {
-                if (r.Tokens.Count > 0)
-                    VideoCodecs.CheckPreset(r.Tokens[0].Value);
-            }
-            catch (LiveSegException e)
-            {
-                r.AddError(e.Message);
-            }
-        });
-        o.CompletionSources.Add(VideoCodecs.Presets);
-        return o;
-    }
 }

@@ -36,11 +36,13 @@ internal sealed class VideoFileSink : IDisposable
     private readonly VideoOutput _o;
     private bool _closed;
 
-    public VideoFileSink(VideoOutput output)
+    /// <param name="output">What to write.</param>
+    /// <param name="plan">The output's <see cref="Plan"/> when the caller already checked it (null: checked here).</param>
+    public VideoFileSink(VideoOutput output, WritePlan? plan = null)
     {
         _o = output;
         Path = output.Path;
-        var plan = Plan(output);
+        plan ??= Plan(output);
         if (plan.Sequence)
         {
             _encoder = new PngSequenceEncoder(output.Path, output.Media.Info?.Audio.Count ?? 0);

@@ -59,9 +59,11 @@ internal sealed class VideoPipeline : IDisposable
             MediaInfo? info = VideoFileSource.IsPattern(job.Input) ? null : MediaInfo.Probe(job.Input);
             Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));
             _startNs = (long)Math.Round((info?.VideoStart ?? 0) * 1e9);
-            VideoFileSink.Plan(Output(_source.Width, _source.Height, Media));
-            if (job.MattePath is not null)
-                VideoFileSink.Plan(Matte(_source.Width, _source.Height, Media));
+            // Checked at the frame size before the model loads; the sinks are made last, from these plans.
+            var output = Output(_source.Width, _source.Height, Media);
+            var outputPlan = VideoFileSink.Plan(output);
+            var matte = job.MattePath is null ? null : Matte(_source.Width, _source.Height, Media);
+            var mattePlan = matte is null ? null : VideoFileSink.Plan(matte);
             bool pipelined = !job.Sequential;
             int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);
             _segment = Own(new SegmentStage(job.Model with { Threads = inferenceThreads }, job.Mask));
@@ -77,12 +79,12 @@ internal sealed class VideoPipeline : IDisposable
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
             if (job.Alpha || job.MattePath is not null)
                 _matte = Own(new MatteStage(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight, job.Effect, job.Effect.Effect == EffectKind.Mask));
-            _sink = new VideoFileSink(Output(_source.Width, _source.Height, Media));
-            if (job.MattePath is not null)
+            _sink = new VideoFileSink(output, outputPlan);
+            if (matte is not null)
             {
                 try
                 {
-                    _matteSink = new VideoFileSink(Matte(_source.Width, _source.Height, Media));
+                    _matteSink = new VideoFileSink(matte, mattePlan);
                 }
                 catch
                 {
