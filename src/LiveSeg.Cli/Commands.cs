@@ -24,7 +24,8 @@ internal static class Commands
 
     private static readonly (string Name, string Summary, Func<Command> Build)[] s_commands =
     [
-        ("video", VideoCommand.Summary, VideoCommand.Build), ("live", LiveCommand.Summary, LiveCommand.Build),
+        ("video", VideoCommand.Summary, VideoCommand.Build), ("batch", BatchCommand.Summary, BatchCommand.Build),
+        ("concat", ConcatCommand.Summary, ConcatCommand.Build), ("live", LiveCommand.Summary, LiveCommand.Build),
         ("cameras", CamerasSummary, Cameras), ("bench", BenchCommand.Summary, BenchCommand.Build),
         ("image", ImageCommand.Summary, ImageCommand.Build), ("eval", EvalCommand.Summary, EvalCommand.Build),
         ("quality", QualityCommand.Summary, QualityCommand.Build), ("doctor", DoctorCommand.Summary, DoctorCommand.Build),
@@ -64,7 +65,7 @@ internal static class Commands
         Note(root, """
             Run 'liveseg COMMAND --help' for a command's options. Arguments can come from a response file: liveseg @args.rsp
             (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: README, 'Tab completion'.
-            Exit codes: 0 done, 1 internal error, 2 bad input or usage, 130 interrupted (output kept).
+            Exit codes: 0 done, 1 internal error, 2 bad input or usage, 3 a batch input failed (the others done), 130 interrupted (output kept).
             """);
         var help = root.Options.OfType<HelpOption>().Single();
         if (help.Action is HelpAction generated)

@@ -93,14 +93,8 @@ internal static class ImageCommand
                 skipped++;
                 continue;
             }
-            using var mask = images.Segment(image, out double ms);
-            int area = Cv2.CountNonZero(mask);
-            double percent = 100.0 * area / (image.Width * image.Height);
             string name = names[file];
-            string caption = string.Create(CultureInfo.InvariantCulture, $"{name}: {area} px ({percent:F1}%)");
-            using var overlay = ImageSegmenter.Overlay(image, mask, null, caption);
-            AtomicFile.WriteImage(Path.Combine(output, name + "-overlay.png"), "overlay", overlay);
-            AtomicFile.WriteImage(Path.Combine(output, name + "-mask.png"), "mask", mask);
+            var (area, percent, ms) = images.WriteOutputs(image, Path.Combine(output, name), name);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name,-20} area {area,9} px  {percent,5:F1}%  ({image.Width}x{image.Height}, {ms:F1} ms)"));
             done++;
         }

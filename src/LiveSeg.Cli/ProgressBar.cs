@@ -12,6 +12,7 @@ internal sealed class ProgressBar : IDisposable
 {
     private readonly Func<int> _done;
     private readonly int _total;
+    private readonly Func<string>? _label;
     private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly ManualResetEventSlim _stop = new();
     private readonly Task? _live;
@@ -20,9 +21,13 @@ internal sealed class ProgressBar : IDisposable
     private int _lastDecile = -1;
     private bool _stopped;
 
-    public ProgressBar(Func<int> done, int total)
+    /// <param name="done">Frames finished so far (read from a timer thread).</param>
+    /// <param name="total">Frames expected (0: unknown).</param>
+    /// <param name="label">A prefix for each line, such as "3/8 items" (a batch); null: none.</param>
+    public ProgressBar(Func<int> done, int total, Func<string>? label = null)
     {
         _done = done;
+        _label = label;
         _total = Math.Max(0, total); // 0: unknown (a stream or a container without a frame count)
         if (Ui.PlainErr)
             _timer = new Timer(_ => Plain(), null, 250, 250);
@@ -33,13 +38,14 @@ internal sealed class ProgressBar : IDisposable
     private (int Done, double Fps, string Text) Snapshot()
     {
         int done = _done();
+        string label = _label is null ? "" : _label() + "  ";
         double seconds = _clock.Elapsed.TotalSeconds;
         double fps = seconds > 0 ? done / seconds : 0;
         if (_total == 0)
-            return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{done,6} frames (total unknown)  {fps,6:F1} fps"));
+            return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{label}{done,6} frames (total unknown)  {fps,6:F1} fps"));
         double fraction = Math.Min(1.0, (double)done / _total);
         string eta = fps > 0 ? FormatTime(Math.Max(0, _total - done) / fps) : "--:--";
-        return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} {fraction * 100,5:F1}%  {fps,6:F1} fps  ETA {eta}"));
+        return (done, fps, string.Create(CultureInfo.InvariantCulture, $"{label}{done,6}/{_total} {fraction * 100,5:F1}%  {fps,6:F1} fps  ETA {eta}"));
     }
 
     private void Plain()
@@ -71,10 +77,11 @@ internal sealed class ProgressBar : IDisposable
                 do
                 {
                     var (done, fps, _) = Snapshot();
+                    string label = _label is null ? "" : Markup.Escape(_label()) + " ";
                     task.Value = Math.Min(done, Math.Max(1, _total));
                     task.Description = _total == 0
-                        ? string.Create(CultureInfo.InvariantCulture, $"{done,6} frames {fps,6:F1} fps")
-                        : string.Create(CultureInfo.InvariantCulture, $"{done,6}/{_total} frames {fps,6:F1} fps");
+                        ? string.Create(CultureInfo.InvariantCulture, $"{label}{done,6} frames {fps,6:F1} fps")
+                        : string.Create(CultureInfo.InvariantCulture, $"{label}{done,6}/{_total} frames {fps,6:F1} fps");
                 }
                 while (!_stop.Wait(200));
             });

@@ -22,6 +22,8 @@ internal static class ExitCodes
     public const int Ok = 0;
     public const int Internal = 1;
     public const int BadInput = 2;
+    /// <summary>A batch ran, and at least one of its inputs failed (the others were processed; the record lists them).</summary>
+    public const int SomeFailed = 3;
     /// <summary>Stopped by SIGINT/SIGTERM; the output holds every frame finished before the stop (128 + SIGINT).</summary>
     public const int Interrupted = 130;
 }

@@ -14,6 +14,8 @@ internal sealed class VideoFileSource : IFrameSource
     private bool _firstPending = true;
     private readonly bool _pattern;
     private readonly long _firstTimeNs;
+    private long _pendingTimeNs;
+    private bool _seeked;
 
     /// <param name="allowGaps">An image sequence with a gap: read up to it with a warning (else an error; <see cref="ImageSequence.CheckGap"/>).</param>
     public VideoFileSource(string path, bool allowGaps = false)
@@ -36,7 +38,7 @@ internal sealed class VideoFileSource : IFrameSource
             Throw.User($"input video '{path}' has no frames: it is empty or damaged; re-export it or pick another file.");
         }
         _pattern = pattern;
-        _firstTimeNs = pattern ? -1 : PositionNs();
+        _firstTimeNs = _pendingTimeNs = pattern ? -1 : PositionNs();
         Width = _first.Width;
         Height = _first.Height;
         double fps = _capture.Fps;
@@ -85,7 +87,7 @@ internal sealed class VideoFileSource : IFrameSource
         {
             _firstPending = false;
             _first.CopyTo(destination); // kept: a rewind replays it
-            FrameTimeNs = _firstTimeNs;
+            FrameTimeNs = _pendingTimeNs;
             return true;
         }
         // A frame of another size than the first would break every fixed-size buffer downstream: stop there.
@@ -96,6 +98,41 @@ internal sealed class VideoFileSource : IFrameSource
     }
 
     /// <summary>
+    /// Puts the decoder at frame <paramref name="frame"/> (0-based) by seeking, so that the next <see cref="Read"/> gives it;
+    /// true only when the frame reached is the one asked for, judged by its timestamp against a constant
+    /// <paramref name="fps"/> (within half a frame). False: the position is unknown, reopen the file and <see cref="Skip"/>.
+    /// </summary>
+    public bool SeekTo(int frame, double fps)
+    {
+        if (frame == 0 || _pattern)
+            return frame == 0 && Rewind();
+        if (!_capture.Set(VideoCaptureProperties.PosFrames, frame) || !_capture.Read(_first) || _first.Empty()
+            || _first.Width != Width || _first.Height != Height)
+            return false;
+        long ns = PositionNs();
+        double expected = _firstTimeNs + frame * 1e9 / fps;
+        if (Math.Abs(ns - expected) > 0.5e9 / fps)
+            return false;
+        _firstPending = _seeked = true; // the first frame held for a rewind was replaced: a rewind now reopens
+        _pendingTimeNs = ns;
+        return true;
+    }
+
+    /// <summary>Decodes and drops the next <paramref name="count"/> frames (no colour conversion); the number dropped (fewer at the end).</summary>
+    public int Skip(int count)
+    {
+        int skipped = 0;
+        if (count > 0 && _firstPending)
+        {
+            _firstPending = false;
+            skipped++;
+        }
+        while (skipped < count && _capture.Grab())
+            skipped++;
+        return skipped;
+    }
+
+    /// <summary>
     /// Goes back to the first frame without reopening the file (looping: reopening leaks about 200 KB of native memory
     /// per open in a multi-threaded process). The first frame is replayed from memory and the decoder is put after it
     /// (seek to 0, skip one): FFmpeg cannot read again after seeking to 0 in a one-frame file, which made a looped
@@ -103,6 +140,8 @@ internal sealed class VideoFileSource : IFrameSource
     /// </summary>
     public bool Rewind()
     {
+        if (_seeked)
+            return false;
         if (_firstPending)
             return true;
         if (!_capture.Set(VideoCaptureProperties.PosFrames, 0) || _capture.PosFrames != 0)
@@ -111,6 +150,7 @@ internal sealed class VideoFileSource : IFrameSource
         if (!_capture.Read(_skip) && FrameCount > 1)
             return false;
         _firstPending = true;
+        _pendingTimeNs = _firstTimeNs;
         return true;
     }
 

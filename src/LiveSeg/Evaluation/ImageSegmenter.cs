@@ -33,6 +33,22 @@ internal sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine 
         return binary;
     }
 
+    /// <summary>
+    /// Segments <paramref name="image"/> and writes STEM-overlay.png (the outline, <paramref name="name"/> and the area
+    /// in the caption) and STEM-mask.png (0/255), each through the atomic writer; returns the area and the inference time.
+    /// </summary>
+    public (int Area, double Percent, double Ms) WriteOutputs(Mat image, string stem, string name)
+    {
+        using var mask = Segment(image, out double ms);
+        int area = Cv2.CountNonZero(mask);
+        double percent = 100.0 * area / (image.Width * image.Height);
+        string caption = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{name}: {area} px ({percent:F1}%)");
+        using var overlay = Overlay(image, mask, null, caption);
+        LiveSeg.IO.AtomicFile.WriteImage(stem + "-overlay.png", "overlay", overlay);
+        LiveSeg.IO.AtomicFile.WriteImage(stem + "-mask.png", "mask", mask);
+        return (area, percent, ms);
+    }
+
     /// <summary>The model's last mask at the image's size (CV_32FC1, 0..1): bilinear, or refined with the image as guide.</summary>
     private Mat Upsample(Mat imageBgr)
     {

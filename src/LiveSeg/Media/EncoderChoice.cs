@@ -18,6 +18,12 @@ internal sealed record EncodeSettings
 
     /// <summary>Carry the input's sound, subtitles, chapters and tags over (false: <c>--no-audio</c>).</summary>
     public bool KeepStreams { get; init; } = true;
+
+    /// <summary>Keep the frames' times as given, not moved to start at 0 (a part of a video: it joins back at its place).</summary>
+    public bool KeepStartTime { get; init; }
+
+    /// <summary>Tags written into the output container (a part's <see cref="Concat.SourceTag"/>); empty: none.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Tags { get; init; } = [];
 }
 
 /// <summary>The encoder a run uses and why: "libx264 (auto: no NVIDIA device, no VA-API render node)".</summary>

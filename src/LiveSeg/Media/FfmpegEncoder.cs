@@ -61,8 +61,10 @@ internal sealed class FfmpegEncoder : IFrameEncoder
     /// <param name="pixels">The frames' layout.</param>
     /// <param name="media">The sound's source and the time base.</param>
     /// <param name="keepStreams">Carry sound, subtitles, chapters and tags over.</param>
+    /// <param name="tags">Tags of LiveSeg's own for the container.</param>
+    /// <param name="keepStartTime">The first frame keeps its time (a part of a video), instead of starting at 0.</param>
     public FfmpegEncoder(string tempPath, string shownPath, Container container, CodecSpec spec, ChosenEncoder encoder,
-        int width, int height, RawPixels pixels, MediaContext media, bool keepStreams)
+        int width, int height, RawPixels pixels, MediaContext media, bool keepStreams, IReadOnlyList<KeyValuePair<string, string>>? tags = null, bool keepStartTime = false)
     {
         _output = shownPath;
         var plans = keepStreams && media.Info is { } info && media.Input is not null ? StreamPlanner.Plan(container, info) : [];
@@ -74,6 +76,8 @@ internal sealed class FfmpegEncoder : IFrameEncoder
 
         var args = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-y" };
         args.AddRange(encoder.GlobalArgs);
+        if (keepStartTime)
+            args.Add("-copyts");
         args.AddRange(["-f", "matroska", "-i", "pipe:0"]);
         bool second = media.Input is not null && keepStreams && media.Info is not null;
         if (second)
@@ -93,6 +97,8 @@ internal sealed class FfmpegEncoder : IFrameEncoder
             args.AddRange(["-map_metadata", "1", "-map_chapters", "1"]);
         else
             args.AddRange(["-map_metadata", "-1"]);
+        foreach (var (key, value) in tags ?? [])
+            args.AddRange(["-metadata", $"{key}={value}"]);
         var tb = media.TimeBase;
         args.AddRange(["-fps_mode", "passthrough", "-enc_time_base:v", $"{tb.Num}:{tb.Den}"]);
         if (container.Format is "mp4" or "mov")

@@ -55,7 +55,7 @@ internal sealed class VideoFileSink : IDisposable
                 ? new OpenCvEncoder(_file.TempPath, output.Path, output.Media.NominalRate.IsValid ? output.Media.NominalRate.Value : 30, output.Width, output.Height)
                 : new FfmpegEncoder(_file.TempPath, output.Path, plan.Container!, plan.Spec,
                     EncoderChoice.Choose(plan.Spec, output.Encode, output.Width, output.Height, output.Pixels, output.Matte, output.Path),
-                    output.Width, output.Height, output.Pixels, output.Media, output.Encode.KeepStreams && !output.Matte);
+                    output.Width, output.Height, output.Pixels, output.Media, output.Encode.KeepStreams && !output.Matte, output.Encode.Tags, output.Encode.KeepStartTime);
         }
         catch
         {

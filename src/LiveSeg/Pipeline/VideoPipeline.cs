@@ -36,6 +36,8 @@ internal sealed class VideoPipeline : IDisposable
     private readonly long _startNs;
     private readonly FrameSlot[] _slots;
     private bool _captureBusy;
+    private int _warmUpLeft;
+    private RangeSource? _range;
 
     public VideoPipeline(VideoSettings job)
     {
@@ -55,8 +57,9 @@ internal sealed class VideoPipeline : IDisposable
                     OutputCheck.File(job.MattePath, "matte", [.. job.Inputs, new(job.Output, "output video")]);
                 VideoFileSink.Plan(Matte(0, 0, unknown));
             }
-            _source = Own(new SourceStage(new SourceOptions { Open = () => new VideoFileSource(job.Input, job.AllowGaps), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
             MediaInfo? info = VideoFileSource.IsPattern(job.Input) ? null : MediaInfo.Probe(job.Input);
+            _source = Own(new SourceStage(new SourceOptions { Open = () => OpenSource(job, info), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
+            _warmUpLeft = job.WarmUp;
             Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));
             _startNs = (long)Math.Round((info?.VideoStart ?? 0) * 1e9);
             // Checked at the frame size before the model loads; the sinks are made last, from these plans.
@@ -98,12 +101,15 @@ internal sealed class VideoPipeline : IDisposable
             DisposeOwned();
             throw;
         }
-        int expected = _source.FrameCount > 0 ? _source.FrameCount : 0;
+        int expected = _source.FrameCount > 0 ? Math.Max(0, _source.FrameCount - job.WarmUp) : 0;
         ExpectedFrames = job.MaxFrames > 0 && (expected == 0 || job.MaxFrames < expected) ? job.MaxFrames : expected;
         Recorder = new MetricsRecorder(ExpectedFrames > 0 ? ExpectedFrames : 1024); // it grows past its first capacity
     }
 
     public SourceStage Source => _source;
+
+    /// <summary>A range's start was reached by seeking (false: decoded from the start, or no range).</summary>
+    public bool Seeked => _range?.Seeked ?? false;
 
     public VideoFileSink Sink => _sink;
 
@@ -177,8 +183,36 @@ internal sealed class VideoPipeline : IDisposable
         return !stop.IsCancellationRequested;
     }
 
-    private bool Capture(FrameSlot slot, int index) =>
-        (_job.MaxFrames == 0 || index < _job.MaxFrames) && _source.Read(slot);
+    /// <summary>
+    /// The input (or the part of it <see cref="VideoSettings.Range"/> asks for, from <see cref="VideoSettings.WarmUp"/>
+    /// frames before its start). A variable-rate file is not seeked: its frame numbers cannot be found from times.
+    /// </summary>
+    private IFrameSource OpenSource(VideoSettings job, MediaInfo? info)
+    {
+        if (job.Range.IsAll)
+            return new VideoFileSource(job.Input, job.AllowGaps);
+        bool constantRate = info is null || !info.AverageFrameRate.IsValid || !info.FrameRate.IsValid
+            || Math.Abs(info.AverageFrameRate.Value - info.FrameRate.Value) <= 0.01 * info.FrameRate.Value;
+        return _range = new RangeSource(job.Input, job.Range.Start - job.WarmUp, job.Range.End, constantRate, job.AllowGaps);
+    }
+
+    /// <summary>
+    /// Reads the next frame to process. The warm-up frames before a range's start are read and segmented here first (on
+    /// the capture thread, before any frame goes on: the segmenter is not yet in use elsewhere), and never drawn or written.
+    /// </summary>
+    private bool Capture(FrameSlot slot, int index)
+    {
+        for (; _warmUpLeft > 0; _warmUpLeft--)
+        {
+            if (!_source.Read(slot))
+                return false;
+            _segment.Segment(slot);
+        }
+        if ((_job.MaxFrames != 0 && index >= _job.MaxFrames) || !_source.Read(slot))
+            return false;
+        slot.Index = index;
+        return true;
+    }
 
     private void Render(FrameSlot slot)
     {

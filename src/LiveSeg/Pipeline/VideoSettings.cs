@@ -44,6 +44,19 @@ internal sealed record VideoSettings
     /// <summary>An image-sequence input with a gap is read up to the gap with a warning (false: an error before any work).</summary>
     public bool AllowGaps { get; init; }
 
+    /// <summary>The frames to process, 0-based (default: all); frames before the start are read and smoothed first (<see cref="WarmUp"/>).</summary>
+    public LiveSeg.Capture.FrameRange Range { get; init; } = LiveSeg.Capture.FrameRange.All;
+
+    /// <summary>
+    /// Frames before <see cref="Range"/>'s start that are segmented (not drawn or written), so that the smoothed masks —
+    /// and so every output frame — equal a run from the first frame (<see cref="TemporalSmoother.WarmUpFrames"/>).
+    /// </summary>
+    public int WarmUp => Range.Start == 0 ? 0 : Math.Min(Range.Start, TemporalSmoother.WarmUpFrames(Mask.Smoothing, EdgeGain(Effect)));
+
+    /// <summary>The steepest slope of the mapping from mask to picture: a feathered matte's smoothstep, the outline's 0.4..0.6 step.</summary>
+    private static double EdgeGain(EffectSettings e) =>
+        Math.Max(e.Feather > 0 ? 0.75 / e.Feather : 1.0, e.Effect == EffectKind.Outline ? 7.5 : 1.0);
+
     /// <summary>Every file the run reads, for the same-file checks of everything it writes (output, metrics, reports).</summary>
     public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
     [
