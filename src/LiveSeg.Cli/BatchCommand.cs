@@ -84,11 +84,13 @@ internal static class BatchCommand
         OutputCheck.Folder(outDir, "output folder", paths.Where(Directory.Exists).Select(p => new InputFile(p, "input folder")));
         var template = VideoCommand.BuildJob(r, "", "") with { Encode = s_encode.Read(r), Alpha = Commands.Shared.Effect.IsAlpha(r) };
         // The codec and extension are checked once, before any work, as 'video' checks its output.
-        VideoFileSink.Plan(new VideoOutput(Path.Combine(outDir, "check" + ext), 0, 0, template.Alpha ? RawPixels.Bgra32 : RawPixels.Bgr24,
+        VideoFileSink.Plan(new VideoOutput(Path.Combine(Path.GetTempPath(), "liveseg-batch-check" + ext), 0, 0, template.Alpha ? RawPixels.Bgra32 : RawPixels.Bgr24,
             template.Encode, new MediaContext(null, null, default)));
         var plan = BatchPlan.Build(paths, outDir, ext, r.GetValue(s_chunkFrames));
+        // An output that exists already must not be an input (through a link, say); the others are made in folders of their own.
         foreach (var input in plan.Inputs)
-            OutputCheck.File(Provenance.OutputFileOf(outDir, BatchRunner.Whole(input)), "output", plan.Inputs.Select(i => new InputFile(i.Path, "input")));
+            if (Provenance.OutputFileOf(outDir, BatchRunner.Whole(input)) is var output && File.Exists(output))
+                OutputCheck.File(output, "output", plan.Inputs.Select(i => new InputFile(i.Path, "input")));
         Directory.CreateDirectory(outDir);
         var runner = new BatchRunner(plan, template);
         return r.GetValue(s_join) ? Join(plan, runner, outDir, []) : RunShard(r, plan, runner, outDir);
