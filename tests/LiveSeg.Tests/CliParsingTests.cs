@@ -203,7 +203,7 @@ public sealed class CliParsingTests : IDisposable
         var r = Parse($"@{rsp}", "--frames", "4");
         Assert.True(r.Errors.Count == 0, string.Join("; ", r.Errors.Select(e => e.Message)));
         Assert.Equal("video", r.CommandResult.Command.Name);
-        Assert.Equal(7, r.GetValue(Commands.Shared.Effect.Blur));
+        Assert.Equal(7, r.GetValue<int>("--blur"));
         Assert.Equal(4, r.GetValue<int>("--frames"));
         Assert.Equal(LiveSeg.Rendering.EffectKind.Outline, Commands.Shared.Effect.Read(r).Effect);
         Assert.Equal("in put.mp4", r.GetValue<string>("INPUT"));

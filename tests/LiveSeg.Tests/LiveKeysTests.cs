@@ -79,10 +79,10 @@ public sealed class LiveKeysTests : IDisposable
     {
         using var loop = Open(new EffectSettings { Effect = EffectKind.Blur, Refine = RefineKind.Off }, renderer);
         Show(loop, 2);
-        for (int k = 0; k < 5; k++)
+        foreach (Effect e in EffectRegistry.All)
         {
-            Press(loop, LiveAction.Effect, k);
-            Assert.Equal((EffectKind)k, loop.Controls.Effect.Effect);
+            Press(loop, LiveAction.Effect, (int)e.Kind);
+            Assert.Equal(e.Kind, loop.Controls.Effect.Effect);
         }
         Press(loop, LiveAction.Effect, (int)EffectKind.Blur);
         Press(loop, LiveAction.Stronger);
