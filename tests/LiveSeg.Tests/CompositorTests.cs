@@ -34,7 +34,7 @@ public sealed class CompositorTests : IDisposable
     [MemberData(nameof(Cases))]
     public void Renderers_MatchTheCpuReference_AndEachOther_Within1Lsb(EffectKind effect, RefineKind refine, float feather, int width, int height, int maskWidth, int maskHeight)
     {
-        var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2 };
+        var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2, BlockSize = 7 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
         using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);

@@ -17,6 +17,9 @@ public enum EffectKind
 
     /// <summary>An outline around the person.</summary>
     Outline,
+
+    /// <summary>The background as coarse blocks (privacy), the person sharp.</summary>
+    Pixelate,
 }
 
 /// <summary>
@@ -27,7 +30,7 @@ public enum EffectKind
 internal static class EffectRegistry
 {
     public static IReadOnlyList<Effect> All { get; } =
-        [new MaskEffect(), new TintEffect(), new BlurEffect(), new ReplaceEffect(), new OutlineEffect()];
+        [new MaskEffect(), new TintEffect(), new BlurEffect(), new ReplaceEffect(), new OutlineEffect(), new PixelateEffect()];
 
     private static readonly Effect[] s_byKind = ByKind();
 
@@ -47,7 +50,7 @@ internal static class EffectRegistry
     /// <summary>The command-line names, in key order.</summary>
     public static IEnumerable<string> Names => All.Select(e => e.Name);
 
-    /// <summary>"mask, tint, blur, replace or outline": the names for a message.</summary>
+    /// <summary>"mask, tint, blur, …": the names for a message.</summary>
     public static string NamesText => $"{string.Join(", ", Names.SkipLast(1))} or {All[^1].Name}";
 
     /// <summary>The effect named <paramref name="name"/> (any case), or null.</summary>
