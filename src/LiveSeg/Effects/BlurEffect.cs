@@ -5,7 +5,7 @@ namespace LiveSeg.Rendering;
 /// blur_downsample.frag, blur_gaussian.frag) sums the frame weighted by background-ness (1 − mask) at a reduced size;
 /// effect_blur.frag normalises the sums (with the pixel's own colour as a small prior) and mixes by the matte.
 /// </summary>
-internal sealed class BlurEffect : Effect
+internal sealed class BlurEffect() : Effect(EffectKind.Blur, "blur", "background blurred", '3', "effect_blur.frag", s_radius)
 {
     private static readonly EffectNumber s_radius = new("blur radius", "--blur", "blur radius in pixels", 1, 32, true, "pixels",
         s => s.BlurRadius, (s, v) => s with { BlurRadius = (int)v }, Step: 2);
@@ -13,21 +13,7 @@ internal sealed class BlurEffect : Effect
     /// <summary>effect_blur.frag's weight of the pixel's own colour.</summary>
     public const float Prior = 1e-3f;
 
-    public override EffectKind Kind => EffectKind.Blur;
-
-    public override string Name => "blur";
-
-    public override string Description => "background blurred";
-
-    public override char Key => '3';
-
-    public override string Shader => "effect_blur.frag";
-
     public override EffectInput Input => EffectInput.Blurred;
-
-    public override IReadOnlyList<EffectNumber> Numbers => [s_radius];
-
-    public override EffectNumber? Adjusted => s_radius;
 
     public override string Label(in EffectSettings s, float smoothing) => $"blur r{s.BlurRadius}";
 

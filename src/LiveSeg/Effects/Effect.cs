@@ -53,30 +53,35 @@ internal sealed record EffectNumber(
 /// (Rendering/FastCpuCompositor.NAME.cs). <see cref="EffectRegistry"/> lists the effects; the compositors, the command
 /// line, the keys and the HUD iterate it.
 /// </summary>
-internal abstract class Effect
+internal abstract class Effect(EffectKind kind, string name, string description, char key, string shader, EffectNumber? adjusted = null)
 {
-    public abstract EffectKind Kind { get; }
+    private readonly EffectNumber[] _numbers = adjusted is null ? [] : [adjusted];
+
+    public EffectKind Kind => kind;
 
     /// <summary>The name on the command line (<c>--effect NAME</c>) and in the HUD.</summary>
-    public abstract string Name { get; }
+    public string Name => name;
 
     /// <summary>What it does, for people: the key help and <c>--help</c> ("background blurred").</summary>
-    public abstract string Description { get; }
+    public string Description => description;
 
     /// <summary>The live-mode key that selects it (a GLFW key code: digits are their ASCII codes).</summary>
-    public abstract char Key { get; }
+    public char Key => key;
 
     /// <summary>The fragment shader under shaders/ (exact case).</summary>
-    public abstract string Shader { get; }
+    public string Shader => shader;
 
     /// <summary>What the shader reads besides frame and mask.</summary>
     public virtual EffectInput Input => EffectInput.None;
 
-    /// <summary>Its own number settings (ranges, command-line options); settings shared by several effects are in EffectSettings.cs.</summary>
-    public virtual IReadOnlyList<EffectNumber> Numbers => [];
+    /// <summary>
+    /// Its own number settings (ranges, command-line options): by default the one +/- change; settings shared by
+    /// several effects are in EffectSettings.cs.
+    /// </summary>
+    public virtual IReadOnlyList<EffectNumber> Numbers => _numbers;
 
     /// <summary>What live mode's +/- change; null: the mask's temporal smoothing.</summary>
-    public virtual EffectNumber? Adjusted => null;
+    public EffectNumber? Adjusted => adjusted;
 
     /// <summary>The HUD's label: the effect and its main setting ("blur r12").</summary>
     public abstract string Label(in EffectSettings s, float smoothing);

@@ -1,18 +1,8 @@
 namespace LiveSeg.Rendering;
 
 /// <summary>Effect "mask": the mask as grey, white = foreground (effect_mask.frag). +/- change the smoothing.</summary>
-internal sealed class MaskEffect : Effect
+internal sealed class MaskEffect() : Effect(EffectKind.Mask, "mask", "the mask itself", '1', "effect_mask.frag")
 {
-    public override EffectKind Kind => EffectKind.Mask;
-
-    public override string Name => "mask";
-
-    public override string Description => "the mask itself";
-
-    public override char Key => '1';
-
-    public override string Shader => "effect_mask.frag";
-
     public override string Label(in EffectSettings s, float smoothing) => SmoothingLabel(smoothing);
 
     public override ReferencePass NewReference(CpuCompositor c) => new Reference();

@@ -4,24 +4,10 @@ namespace LiveSeg.Rendering;
 /// Effect "outline": a coloured contour along the mask's edge: inside(q) = smoothstep(0.4, 0.6, mask(q)), the edge
 /// strength max − min of inside() over a 3x3 ring of samples the outline width apart (effect_outline.frag).
 /// </summary>
-internal sealed class OutlineEffect : Effect
+internal sealed class OutlineEffect() : Effect(EffectKind.Outline, "outline", "a line around the person", '5', "effect_outline.frag", s_width)
 {
     private static readonly EffectNumber s_width = new("outline width", "--outline-width", "outline sample distance in pixels", 1, 32, true, "pixels",
         s => s.OutlineWidth, (s, v) => s with { OutlineWidth = (int)v }, Step: 1);
-
-    public override EffectKind Kind => EffectKind.Outline;
-
-    public override string Name => "outline";
-
-    public override string Description => "a line around the person";
-
-    public override char Key => '5';
-
-    public override string Shader => "effect_outline.frag";
-
-    public override IReadOnlyList<EffectNumber> Numbers => [s_width];
-
-    public override EffectNumber? Adjusted => s_width;
 
     public override string Label(in EffectSettings s, float smoothing) => $"outline {s.OutlineWidth}px";
 

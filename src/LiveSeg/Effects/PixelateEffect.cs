@@ -5,27 +5,13 @@ namespace LiveSeg.Rendering;
 /// person sharp. A block's colour is the background-weighted mean of a grid of its pixels (effect_pixelate.frag says
 /// how); out = mix(block, frame, matte(mask)).
 /// </summary>
-internal sealed class PixelateEffect : Effect
+internal sealed class PixelateEffect() : Effect(EffectKind.Pixelate, "pixelate", "background as coarse blocks", '6', "effect_pixelate.frag", s_block)
 {
     private static readonly EffectNumber s_block = new("block size", "--block", "pixelate: background block size in pixels", 2, 64, true, "pixels",
         s => s.BlockSize, (s, v) => s with { BlockSize = (int)v }, Step: 4);
 
     /// <summary>A sample's weight over its background-ness (1 − mask): a block the person covers stays defined.</summary>
     public const float Floor = 0.01f;
-
-    public override EffectKind Kind => EffectKind.Pixelate;
-
-    public override string Name => "pixelate";
-
-    public override string Description => "background as coarse blocks";
-
-    public override char Key => '6';
-
-    public override string Shader => "effect_pixelate.frag";
-
-    public override IReadOnlyList<EffectNumber> Numbers => [s_block];
-
-    public override EffectNumber? Adjusted => s_block;
 
     public override string Label(in EffectSettings s, float smoothing) => $"pixelate {s.BlockSize}px";
 

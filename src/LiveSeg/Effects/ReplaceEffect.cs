@@ -4,20 +4,10 @@ namespace LiveSeg.Rendering;
 /// Effect "replace": the background replaced by an image scaled to cover the frame, with light wrap: the new
 /// background's colour screened over the person by light wrap · (1 − m) (effect_replace.frag). +/- change the smoothing.
 /// </summary>
-internal sealed class ReplaceEffect : Effect
+internal sealed class ReplaceEffect() : Effect(EffectKind.Replace, "replace", "background image", '4', "effect_replace.frag")
 {
     private static readonly EffectNumber s_lightWrap = new("light wrap", "--light-wrap", "replace: the background's light over the person's edge", 0f, 1f, false, "",
         s => s.LightWrap, (s, v) => s with { LightWrap = v }, RangeText: "0 = off .. 1");
-
-    public override EffectKind Kind => EffectKind.Replace;
-
-    public override string Name => "replace";
-
-    public override string Description => "background image";
-
-    public override char Key => '4';
-
-    public override string Shader => "effect_replace.frag";
 
     public override EffectInput Input => EffectInput.Background;
 

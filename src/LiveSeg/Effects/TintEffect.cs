@@ -1,24 +1,10 @@
 namespace LiveSeg.Rendering;
 
 /// <summary>Effect "tint": a colour over the person. Out = mix(frame, colour, mask · strength) (effect_tint.frag).</summary>
-internal sealed class TintEffect : Effect
+internal sealed class TintEffect() : Effect(EffectKind.Tint, "tint", "the person tinted", '2', "effect_tint.frag", s_strength)
 {
     private static readonly EffectNumber s_strength = new("tint strength", "--strength", "tint opacity", 0f, 1f, false, "",
         s => s.TintStrength, (s, v) => s with { TintStrength = v }, Step: 0.1f);
-
-    public override EffectKind Kind => EffectKind.Tint;
-
-    public override string Name => "tint";
-
-    public override string Description => "the person tinted";
-
-    public override char Key => '2';
-
-    public override string Shader => "effect_tint.frag";
-
-    public override IReadOnlyList<EffectNumber> Numbers => [s_strength];
-
-    public override EffectNumber? Adjusted => s_strength;
 
     public override string Label(in EffectSettings s, float smoothing) => FormattableString.Invariant($"tint {s.TintStrength:0.0}");
 
