@@ -51,11 +51,28 @@ internal sealed class DeviceOptions
     }
 }
 
-/// <summary>The effect and its settings (video, live, bench): one definition, one set of ranges.</summary>
+/// <summary>
+/// The effect and its settings (video, live, bench): one definition, one set of ranges. The effect names and each
+/// effect's number settings (option, range, default) come from the engine's effect registry.
+/// </summary>
 internal sealed class EffectOptions
 {
-    public Option<string> Effect { get; } = Opt.Checked("--effect", "how the mask is used (alpha, video only: the person over a transparent background)", "mask|tint|blur|replace|outline|alpha",
-        v => IsAlphaName(v) ? EffectKind.Mask : EffectSettings.ParseEffect(v), "blur", ["mask", "tint", "blur", "replace", "outline", "alpha"], "-e");
+    public EffectOptions()
+    {
+        foreach (EffectNumber n in EffectRegistry.Numbers)
+        {
+            Option option = n.Whole
+                ? Opt.Int(n.Option, n.Description, (int)n.Default, (int)n.Min, (int)n.Max, n.RangeText)
+                : Opt.Float(n.Option, n.Description, n.Default, n.Min, n.Max, n.RangeText);
+            _numbers.Add((n, option));
+        }
+    }
+
+    private readonly List<(EffectNumber Setting, Option Option)> _numbers = [];
+
+    public Option<string> Effect { get; } = Opt.Checked("--effect", "how the mask is used (alpha, video only: the person over a transparent background)",
+        string.Join('|', [.. EffectRegistry.Names, "alpha"]),
+        v => IsAlphaName(v) ? EffectKind.Mask : EffectSettings.ParseEffect(v), "blur", [.. EffectRegistry.Names, "alpha"], "-e");
 
     private static bool IsAlphaName(string v) => v.Trim().Equals("alpha", StringComparison.OrdinalIgnoreCase);
 
@@ -71,19 +88,12 @@ internal sealed class EffectOptions
 
     public Option<string> Color { get; } = Opt.Checked("--color", "tint/outline colour (default #20e080)", "#RRGGBB", v => Rgb.Parse(v), null, []);
 
-    public Option<float> Strength { get; } = Opt.Float("--strength", "tint opacity", 0.5f, 0f, 1f);
-
-    public Option<int> Blur { get; } = Opt.Int("--blur", "blur radius in pixels", 12, 1, 32);
-
-    public Option<int> OutlineWidth { get; } = Opt.Int("--outline-width", "outline sample distance in pixels", 3, 1, 32);
+    /// <summary>The option of an effect's number setting, by its name ("--blur").</summary>
+    public Option Number(string option) => _numbers.Single(n => n.Option.Name == option).Option;
 
     public Option<float> Smooth { get; } = Opt.Float("--smooth", "temporal smoothing: weight of the previous mask where the picture is still (none where it moves)", 0.95f, 0f, 0.98f, "0 = off .. 0.98");
 
     public Option<string> Refine { get; } = RefineOption.Create();
-
-    public Option<float> LightWrap { get; } = Opt.Float("--light-wrap", "replace: the background's light over the person's edge", 0.3f, 0f, 1f, "0 = off .. 1");
-
-    public Option<float> Feather { get; } = Opt.Float("--feather", "edge width: alpha = smoothstep(0.5-F, 0.5+F, mask)", 0f, 0f, 0.5f, "0 = off .. 0.5 (soft)");
 
     public Option<string?> Background { get; } = Opt.Text("--background",
         "replace: background image, scaled to cover (default: a soft gradient); live takes IMG[,IMG] and B cycles them", "IMAGE");
@@ -92,27 +102,25 @@ internal sealed class EffectOptions
     {
         command.Add(Effect);
         command.Add(Color);
-        command.Add(Strength);
-        command.Add(Blur);
-        command.Add(OutlineWidth);
+        foreach (var (_, option) in _numbers)
+            command.Add(option);
         command.Add(Smooth);
         command.Add(Refine);
-        command.Add(LightWrap);
-        command.Add(Feather);
         command.Add(Background);
     }
 
-    public EffectSettings Read(ParseResult r) => new EffectSettings
+    public EffectSettings Read(ParseResult r)
     {
-        Effect = IsAlpha(r) ? EffectKind.Mask : EffectSettings.ParseEffect(r.GetValue(Effect)!),
-        Color = r.GetValue(Color) is { } color ? Rgb.Parse(color) : null,
-        TintStrength = r.GetValue(Strength),
-        BlurRadius = r.GetValue(Blur),
-        OutlineWidth = r.GetValue(OutlineWidth),
-        Refine = EffectSettings.ParseRefine(r.GetValue(Refine)!),
-        LightWrap = r.GetValue(LightWrap),
-        Feather = r.GetValue(Feather),
-    }.Validated();
+        var settings = new EffectSettings
+        {
+            Effect = IsAlpha(r) ? EffectKind.Mask : EffectSettings.ParseEffect(r.GetValue(Effect)!),
+            Color = r.GetValue(Color) is { } color ? Rgb.Parse(color) : null,
+            Refine = EffectSettings.ParseRefine(r.GetValue(Refine)!),
+        };
+        foreach (var (n, option) in _numbers)
+            settings = n.With(settings, option is Option<int> whole ? r.GetValue(whole) : r.GetValue((Option<float>)option));
+        return settings.Validated();
+    }
 
     public MaskSettings ReadMask(ParseResult r) => new MaskSettings { Smoothing = r.GetValue(Smooth) }.Validated();
 }

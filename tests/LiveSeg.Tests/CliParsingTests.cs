@@ -152,7 +152,9 @@ public sealed class CliParsingTests : IDisposable
     [InlineData("video in.mp4 -o o.mp4 --strength NaN", "option '--strength' needs a number, not 'NaN'")]
     [InlineData("video in.mp4 -o o.mp4 --threads 100000", "--threads 100000 is out of range")]
     [InlineData("video in.mp4 -o o.mp4 --frames -1", "--frames -1 is out of range")]
-    [InlineData("video in.mp4 -o o.mp4 --effect sparkle", "unknown effect 'sparkle': use mask, tint, blur, replace or outline.")]
+    [InlineData("video in.mp4 -o o.mp4 --effect sparkle", "unknown effect 'sparkle': use mask, tint, blur, replace, outline or pixelate.")]
+    [InlineData("video in.mp4 -o o.mp4 --block 1", "--block 1 is out of range: use 2..64")]
+    [InlineData("live --block 65", "--block 65 is out of range: use 2..64")]
     [InlineData("video in.mp4 -o o.mp4 --device tpu", "unknown device 'tpu'")]
     [InlineData("video in.mp4 -o o.mp4 --color red", "colour 'red' is not #RRGGBB")]
     [InlineData("bench in.mp4 --rounds 0", "--rounds 0 is out of range")]
@@ -203,7 +205,7 @@ public sealed class CliParsingTests : IDisposable
         var r = Parse($"@{rsp}", "--frames", "4");
         Assert.True(r.Errors.Count == 0, string.Join("; ", r.Errors.Select(e => e.Message)));
         Assert.Equal("video", r.CommandResult.Command.Name);
-        Assert.Equal(7, r.GetValue(Commands.Shared.Effect.Blur));
+        Assert.Equal(7, r.GetValue<int>("--blur"));
         Assert.Equal(4, r.GetValue<int>("--frames"));
         Assert.Equal(LiveSeg.Rendering.EffectKind.Outline, Commands.Shared.Effect.Read(r).Effect);
         Assert.Equal("in put.mp4", r.GetValue<string>("INPUT"));
@@ -214,7 +216,7 @@ public sealed class CliParsingTests : IDisposable
     {
         const string line = "video in.mp4 --effect ";
         var completions = s_root.Parse(line).GetCompletions(line.Length).Select(c => c.Label).ToArray();
-        Assert.Equal(["alpha", "blur", "mask", "outline", "replace", "tint"], completions.Order(StringComparer.Ordinal));
+        Assert.Equal([.. LiveSeg.Rendering.EffectRegistry.Names.Append("alpha").Order(StringComparer.Ordinal)], completions.Order(StringComparer.Ordinal)); // every registered effect
     }
 
     [Fact]

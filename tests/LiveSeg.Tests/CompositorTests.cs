@@ -17,7 +17,7 @@ public sealed class CompositorTests : IDisposable
     public static TheoryData<EffectKind, RefineKind, float, int, int, int, int> Cases()
     {
         var data = new TheoryData<EffectKind, RefineKind, float, int, int, int, int>();
-        foreach (EffectKind e in Enum.GetValues<EffectKind>())
+        foreach (EffectKind e in EffectRegistry.All.Select(effect => effect.Kind)) // every registered effect, new ones included
         {
             foreach (RefineKind r in new[] { RefineKind.Off, RefineKind.Guided, RefineKind.Bilateral })
             {
@@ -25,8 +25,7 @@ public sealed class CompositorTests : IDisposable
                 data.Add(e, r, 0f, 1, 1, 1, 1);        // smallest frame
                 data.Add(e, r, 0f, 37, 23, 50, 50);    // mask larger than the frame
             }
-            if (e is EffectKind.Blur or EffectKind.Replace)
-                data.Add(e, RefineKind.Guided, 0.2f, 641, 479, 64, 48); // feathered edge
+            data.Add(e, RefineKind.Guided, 0.2f, 641, 479, 64, 48); // feathered edge (where the effect has a matte)
         }
         return data;
     }
@@ -35,7 +34,7 @@ public sealed class CompositorTests : IDisposable
     [MemberData(nameof(Cases))]
     public void Renderers_MatchTheCpuReference_AndEachOther_Within1Lsb(EffectKind effect, RefineKind refine, float feather, int width, int height, int maskWidth, int maskHeight)
     {
-        var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2 };
+        var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2, BlockSize = 7 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
         using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
@@ -163,7 +162,7 @@ public class ShaderFilesTests
     private static string RepoShaders() => Path.Combine(Repo.Root, "shaders");
 
     private static string[] Named() => typeof(ShaderFiles).GetFields()
-        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToArray();
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).Concat(EffectRegistry.All.Select(e => e.Shader)).ToArray();
 
     [Fact]
     public void EveryShaderTheCodeNames_ExistsWithExactCase()

@@ -12,7 +12,7 @@ namespace LiveSeg.Tests;
 public sealed class CpuRendererTests
 {
     private static EffectSettings Settings(EffectKind effect, RefineKind refine = RefineKind.Off, float feather = 0, int blur = 9) =>
-        new() { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = blur, OutlineWidth = 2 };
+        new() { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = blur, OutlineWidth = 2, BlockSize = 7 };
 
     /// <summary>Composites frame <paramref name="frame"/> with the reference and with <paramref name="fast"/>; the largest difference.</summary>
     private static double Compare(FastCpuCompositor fast, EffectSettings settings, int width, int height, int maskWidth, int maskHeight, int frame, Mat background, float[]? maskOverride = null)

@@ -17,14 +17,10 @@ internal static class KeyMap
 {
     public static readonly IReadOnlyList<KeyBinding> Bindings =
     [
-        new("1", "effect mask (the mask itself)", LiveAction.Effect, (int)EffectKind.Mask, '1'),
-        new("2", "effect tint", LiveAction.Effect, (int)EffectKind.Tint, '2'),
-        new("3", "effect blur (background blurred)", LiveAction.Effect, (int)EffectKind.Blur, '3'),
-        new("4", "effect replace (background image)", LiveAction.Effect, (int)EffectKind.Replace, '4'),
-        new("5", "effect outline", LiveAction.Effect, (int)EffectKind.Outline, '5'),
+        .. EffectRegistry.All.Select(e => new KeyBinding($"{e.Key}", $"effect {e.Name} ({e.Description})", LiveAction.Effect, (int)e.Kind, e.Key)),
         new("M", "next model", LiveAction.NextModel, 0, 'M'),
         new("B", "next background image (then the built-in gradient)", LiveAction.NextBackground, 0, 'B'),
-        new("+", "stronger: blur radius, tint strength, outline width; smoothing for mask and replace", LiveAction.Stronger, 0, GlfwWindow.Keys.Equal, GlfwWindow.Keys.KeypadAdd),
+        new("+", $"stronger: {StrongerText()}", LiveAction.Stronger, 0, GlfwWindow.Keys.Equal, GlfwWindow.Keys.KeypadAdd),
         new("-", "weaker (the same setting as +)", LiveAction.Weaker, 0, GlfwWindow.Keys.Minus, GlfwWindow.Keys.KeypadSubtract),
         new("S", "screenshot: exactly the frame shown, HUD included (PNG in the output folder)", LiveAction.Screenshot, 0, 'S'),
         new("R", "start/stop recording (video in the output folder, at the source's real speed)", LiveAction.Record, 0, 'R'),
@@ -33,6 +29,15 @@ internal static class KeyMap
         new("F1", "key help in the HUD", LiveAction.Help, 0, GlfwWindow.Keys.F1),
         new("Esc/Q", "quit", LiveAction.Quit, 0, GlfwWindow.Keys.Escape, 'Q'),
     ];
+
+    /// <summary>"blur radius, …; smoothing for mask and replace": what + changes, effect by effect.</summary>
+    private static string StrongerText()
+    {
+        var own = EffectRegistry.All.Where(e => e.Adjusted is not null).Select(e => e.Adjusted!.Name);
+        var smoothing = EffectRegistry.All.Where(e => e.Adjusted is null).Select(e => e.Name).ToList();
+        string others = smoothing.Count > 1 ? $"{string.Join(", ", smoothing.SkipLast(1))} and {smoothing[^1]}" : string.Join("", smoothing);
+        return smoothing.Count == 0 ? string.Join(", ", own) : $"{string.Join(", ", own)}; smoothing for {others}";
+    }
 
     /// <summary>The binding of a pressed key, or null.</summary>
     public static KeyBinding? Find(int key) => Bindings.FirstOrDefault(b => b.Keys.Contains(key));

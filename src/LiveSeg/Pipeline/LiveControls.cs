@@ -103,13 +103,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
     /// <summary>The effect and its main setting, for the HUD ("blur r12", "mask (smooth 0.3)").</summary>
     public string Describe() => Describe(Effect, Smoothing);
 
-    public static string Describe(EffectSettings s, float smoothing) => s.Effect switch
-    {
-        EffectKind.Blur => $"blur r{s.BlurRadius}",
-        EffectKind.Tint => FormattableString.Invariant($"tint {s.TintStrength:0.0}"),
-        EffectKind.Outline => $"outline {s.OutlineWidth}px",
-        _ => FormattableString.Invariant($"{s.Effect.ToString().ToLowerInvariant()} (smooth {smoothing:0.0#})"),
-    };
+    public static string Describe(EffectSettings s, float smoothing) => EffectRegistry.Of(s.Effect).Label(s, smoothing);
 
     private void SetEffect(EffectSettings settings)
     {
@@ -117,22 +111,17 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         Say($"effect → {Describe()}");
     }
 
-    /// <summary>+/−: blur radius, tint strength or outline width; the smoothing of the mask for mask and replace.</summary>
+    /// <summary>+/−: the effect's own setting (<see cref="Rendering.Effect.Adjusted"/>), else the smoothing of the mask.</summary>
     private void Adjust(int step)
     {
         EffectSettings s = Effect;
-        if (s.Effect is EffectKind.Mask or EffectKind.Replace)
+        if (EffectRegistry.Of(s.Effect).Adjusted is { } setting)
         {
-            segment.Smoothing = MathF.Round(segment.Smoothing + 0.1f * step, 2);
-            Say($"smoothing → {segment.Smoothing:0.0#}");
+            SetEffect(setting.Adjusted(s, step));
             return;
         }
-        SetEffect(s.Effect switch
-        {
-            EffectKind.Blur => s with { BlurRadius = Math.Clamp(s.BlurRadius + 2 * step, 1, 32) },
-            EffectKind.Tint => s with { TintStrength = Math.Clamp(MathF.Round(s.TintStrength + 0.1f * step, 2), 0f, 1f) },
-            _ => s with { OutlineWidth = Math.Clamp(s.OutlineWidth + step, 1, 32) },
-        });
+        segment.Smoothing = MathF.Round(segment.Smoothing + 0.1f * step, 2);
+        Say($"smoothing → {segment.Smoothing:0.0#}");
     }
 
     private void NextBackground()

@@ -71,9 +71,9 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         black.Image.SetTo(OpenCvSharp.Scalar.Black);
         black.Timing.Reset(Stopwatch.GetTimestamp());
         EffectSettings chosen = compositor.Settings;
-        foreach (EffectKind effect in Enum.GetValues<EffectKind>())
+        foreach (Effect effect in EffectRegistry.All)
         {
-            compositor.Apply(chosen with { Effect = effect });
+            compositor.Apply(chosen with { Effect = effect.Kind });
             Draw(black, black, ready: true, recordFrame: false);
         }
         compositor.Apply(chosen);

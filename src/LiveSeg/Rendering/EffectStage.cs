@@ -4,9 +4,9 @@ namespace LiveSeg.Rendering;
 
 /// <summary>
 /// The effect pass: frame RGBA8 + mask R32F (model size, or the refine stage's half-frame-size result; upsampled in
-/// the shader by mask.glsl) [+ one extra texture: blurred sums or background] → RGBA8 output target. One program per
-/// effect, made once (every effect when the settings may change at run time, else only the one used);
-/// <see cref="Apply"/> picks the program and sets uniforms.
+/// the shader by mask.glsl) [+ one extra texture: blurred sums or background, as the effect's <see cref="Effect.Input"/>
+/// says] → RGBA8 output target. One program per registered effect, made once (every effect when the settings may
+/// change at run time, else only the one used); <see cref="Apply"/> picks the program and lets the effect set its uniforms.
 /// </summary>
 internal sealed class EffectStage : IDisposable
 {
@@ -14,36 +14,31 @@ internal sealed class EffectStage : IDisposable
     private readonly FullScreenTriangle _triangle;
     private readonly int _width;
     private readonly int _height;
-    private readonly ShaderProgram?[] _programs = new ShaderProgram?[Enum.GetValues<EffectKind>().Length];
+    private readonly ShaderProgram?[] _programs = new ShaderProgram?[EffectRegistry.All.Count];
     private ShaderProgram _current;
 
     public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings, bool allEffects)
     {
         (_gl, _triangle, _width, _height) = (gl, triangle, width, height);
-        foreach (EffectKind kind in allEffects ? Enum.GetValues<EffectKind>() : [settings.Effect])
+        foreach (Effect effect in allEffects ? EffectRegistry.All : [EffectRegistry.Of(settings.Effect)])
         {
-            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, Fragment(kind));
+            var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, effect.Shader);
+            _programs[(int)effect.Kind] = program; // disposed with the stage even if a sampler below fails
             program.Use();
+            Sampler(program, "u_frame", 0); // an effect may not read the frame (mask): the sampler is then optimised out
             gl.Uniform1(program.Uniform("u_mask"), 1);
-            if (kind != EffectKind.Mask)
-                gl.Uniform1(program.Uniform("u_frame"), 0);
-            if (kind is EffectKind.Blur)
-                gl.Uniform1(program.Uniform("u_blurred"), 2);
-            if (kind is EffectKind.Replace)
-                gl.Uniform1(program.Uniform("u_background"), 2);
-            _programs[(int)kind] = program;
+            if (effect.Input != EffectInput.None)
+                gl.Uniform1(program.Uniform(effect.Input == EffectInput.Blurred ? "u_blurred" : "u_background"), 2);
         }
         _current = _programs[(int)settings.Effect]!;
     }
 
-    private static string Fragment(EffectKind kind) => kind switch
+    private void Sampler(ShaderProgram program, string name, int unit)
     {
-        EffectKind.Mask => ShaderFiles.EffectMask,
-        EffectKind.Tint => ShaderFiles.EffectTint,
-        EffectKind.Blur => ShaderFiles.EffectBlur,
-        EffectKind.Replace => ShaderFiles.EffectReplace,
-        _ => ShaderFiles.EffectOutline,
-    };
+        int location = _gl.GetUniformLocation(program.Handle, name);
+        if (location >= 0)
+            _gl.Uniform1(location, unit);
+    }
 
     /// <summary>Switches to <paramref name="settings"/>' effect and sets its uniforms; <paramref name="blur"/> gives the reduced size for blur.</summary>
     public void Apply(EffectSettings settings, BlurStage? blur)
@@ -51,26 +46,7 @@ internal sealed class EffectStage : IDisposable
         _current = _programs[(int)settings.Effect]
             ?? throw new InvalidOperationException($"effect {settings.Effect} was not built: make the compositor adjustable");
         _current.Use();
-        if (settings.Effect is EffectKind.Blur or EffectKind.Replace)
-            _gl.Uniform1(_current.Uniform("u_feather"), settings.Feather);
-        if (settings.Effect is EffectKind.Replace)
-            _gl.Uniform1(_current.Uniform("u_lightWrap"), settings.LightWrap);
-        Rgb color = settings.EffectiveColor;
-        switch (settings.Effect)
-        {
-            case EffectKind.Tint:
-                _gl.Uniform3(_current.Uniform("u_color"), color.R, color.G, color.B);
-                _gl.Uniform1(_current.Uniform("u_strength"), settings.TintStrength);
-                break;
-            case EffectKind.Blur when blur is not null:
-                _gl.Uniform2(_current.Uniform("u_scale"), (float)blur.ReducedWidth / _width, (float)blur.ReducedHeight / _height);
-                _gl.Uniform2(_current.Uniform("u_reducedSize"), (float)blur.ReducedWidth, blur.ReducedHeight);
-                break;
-            case EffectKind.Outline:
-                _gl.Uniform3(_current.Uniform("u_color"), color.R, color.G, color.B);
-                _gl.Uniform1(_current.Uniform("u_width"), settings.OutlineWidth);
-                break;
-        }
+        EffectRegistry.Of(settings.Effect).SetUniforms(new EffectUniforms(_gl, _current, _width, _height, blur), settings);
     }
 
     /// <summary>The model's mask size (a model swap changes it): a uniform of every program.</summary>
@@ -104,4 +80,25 @@ internal sealed class EffectStage : IDisposable
         foreach (var program in _programs)
             program?.Dispose();
     }
+}
+
+/// <summary>
+/// What an effect's <see cref="Effect.SetUniforms"/> sets: uniforms of its program (in use) by name — on a settings
+/// change, never per frame — with the frame's size and the blur stage (its reduced size) for effects that need them.
+/// </summary>
+internal readonly struct EffectUniforms(GL gl, ShaderProgram program, int width, int height, BlurStage? blur)
+{
+    public int Width => width;
+
+    public int Height => height;
+
+    public BlurStage? Blur => blur;
+
+    public void Set(string name, float value) => gl.Uniform1(program.Uniform(name), value);
+
+    public void Set(string name, int value) => gl.Uniform1(program.Uniform(name), value);
+
+    public void Set(string name, float x, float y) => gl.Uniform2(program.Uniform(name), x, y);
+
+    public void Set(string name, Rgb c) => gl.Uniform3(program.Uniform(name), c.R, c.G, c.B);
 }

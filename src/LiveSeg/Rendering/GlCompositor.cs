@@ -54,9 +54,10 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
             for (int i = 0; i < Depth; i++)
                 _outputs[i] = new RenderTarget(gl, width, height, InternalFormat.Rgba8);
             _readback = new ReadbackStage(gl, width, height, Depth);
-            if (adjustable || settings.Effect == EffectKind.Blur)
+            EffectInput input = EffectRegistry.Of(settings.Effect).Input;
+            if (adjustable || input == EffectInput.Blurred)
                 _blur = new BlurStage(gl, shaders, _triangle, width, height, adjustable ? 1 : settings.BlurFactor);
-            if (adjustable || settings.Effect == EffectKind.Replace)
+            if (adjustable || input == EffectInput.Background)
             {
                 _background = new Texture2D(gl, width, height, InternalFormat.Rgba8);
                 using Mat cover = backgroundBgr is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.Cover(backgroundBgr, width, height);
@@ -105,7 +106,7 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
     public void SetBackground(Mat coverBgr)
     {
         if (_background is null)
-            throw new InvalidOperationException("this compositor has no background texture (not adjustable, effect is not replace)");
+            throw new InvalidOperationException("this compositor has no background texture (not adjustable, and its effect reads no background)");
         if (coverBgr.Width != _width || coverBgr.Height != _height || !coverBgr.IsContinuous())
             throw new ArgumentException("background must be a continuous BGR image of the frame size", nameof(coverBgr));
         _background.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)coverBgr.Data, (int)(coverBgr.Step() / 3));
@@ -143,10 +144,16 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
             used = _refine.Result;
         }
         t = timing.Add(Stage.Refine, t);
-        if (Settings.Effect == EffectKind.Blur)
+        EffectInput input = EffectRegistry.Of(Settings.Effect).Input;
+        if (input == EffectInput.Blurred)
             _blur!.Render(_upload.Frame, used);
         RenderTarget output = _outputs[_submitted++ % Depth];
-        _effect.Render(output, _upload.Frame, used, Settings.Effect == EffectKind.Blur ? _blur!.Result : _background);
+        _effect.Render(output, _upload.Frame, used, input switch
+        {
+            EffectInput.Blurred => _blur!.Result,
+            EffectInput.Background => _background,
+            _ => null,
+        });
         timing.Add(Stage.Composite, t);
         return output;
     }

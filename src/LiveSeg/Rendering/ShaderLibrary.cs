@@ -47,7 +47,10 @@ internal sealed class ShaderLibrary
     }
 }
 
-/// <summary>Every shader file the code uses; a test checks each exists under shaders/ with exactly this case.</summary>
+/// <summary>
+/// Every shader file the code uses besides the effects' own (<see cref="Effect.Shader"/>); a test checks each exists
+/// under shaders/ with exactly this case.
+/// </summary>
 internal static class ShaderFiles
 {
     public const string FullScreen = "fullscreen.vert";
@@ -59,10 +62,5 @@ internal static class ShaderFiles
     public const string RefineBox = "refine_box.frag";
     public const string RefineCoefficients = "refine_coeff.frag";
     public const string RefineApply = "refine_apply.frag";
-    public const string EffectMask = "effect_mask.frag";
-    public const string EffectTint = "effect_tint.frag";
-    public const string EffectBlur = "effect_blur.frag";
-    public const string EffectReplace = "effect_replace.frag";
-    public const string EffectOutline = "effect_outline.frag";
     public const string Hud = "hud.frag";
 }
