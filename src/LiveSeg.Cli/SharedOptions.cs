@@ -86,7 +86,7 @@ internal sealed class EffectOptions
     public Option<float> Feather { get; } = Opt.Float("--feather", "edge width: alpha = smoothstep(0.5-F, 0.5+F, mask)", 0f, 0f, 0.5f, "0 = off .. 0.5 (soft)");
 
     public Option<string?> Background { get; } = Opt.Text("--background",
-        "replace: background image, scaled to cover (default: a soft gradient); live takes IMG[,IMG] and B cycles them", "IMAGE");
+        "replace: background image or video (looped, at the output's timing), scaled to cover (default: a soft gradient); live takes FILE[,FILE] and B cycles them", "IMAGE|VIDEO");
 
     public void AddTo(Command command)
     {

@@ -9,7 +9,10 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg video INPUT -o OUTPUT</c>: segment a video file end to end, with progress and a latency table.</summary>
 internal static class VideoCommand
 {
-    private static readonly Argument<string> s_input = new("INPUT") { Description = "the video file (or an image sequence pattern such as frames/%04d.png)" };
+    private static readonly Argument<string> s_input = new("INPUT")
+    {
+        Description = "the video file, an image sequence pattern such as frames/%04d.png, a camera index, or a stream URL (rtsp://, http(s)://, udp://, srt://: read until it ends or Ctrl-C)",
+    };
 
     private static readonly Option<string> s_output = new("--output", "-o")
     {
@@ -163,7 +166,8 @@ internal static class VideoCommand
         var inv = CultureInfo.InvariantCulture;
         string rate = p.Media.Info is { } info ? $"{info.NominalRate} fps{(info.AverageFrameRate.IsValid && Math.Abs(info.AverageFrameRate.Value - info.NominalRate.Value) > 0.01 * info.NominalRate.Value ? string.Create(inv, $", variable: {info.AverageFrameRate.Value:0.##} on average") : "")}"
             : string.Create(inv, $"{s.Fps:0.##} fps{(s.FpsWasGuessed ? " assumed" : "")}");
-        Console.WriteLine(string.Create(inv, $"input:  {job.Input} ({s.Width}x{s.Height}, {rate}, {s.FrameCount} frames{(p.Media.Info is { Audio.Count: > 0 } a ? $", {a.Audio.Count} audio" : "")})"));
+        string frames = s.IsLive ? "live" : $"{s.FrameCount} frames";
+        Console.WriteLine(string.Create(inv, $"input:  {s.Name} ({s.Width}x{s.Height}, {rate}, {frames}{(p.Media.Info is { Audio.Count: > 0 } a ? $", {a.Audio.Count} audio" : "")})"));
         Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName}{(job.Alpha ? "; transparent background, straight alpha" : "")})");
         if (p.MatteSink is { } matte)
             Console.WriteLine($"matte:  {job.MattePath} ({matte.CodecName})");

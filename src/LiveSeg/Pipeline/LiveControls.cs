@@ -11,7 +11,7 @@ namespace LiveSeg.Pipeline;
 /// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
 internal sealed class LiveControls(LiveOptions options, SegmentStage segment, ILiveCompositor compositor, ILiveDisplay window,
-    int width, int height, Func<double> recordingFps)
+    int width, int height, Func<double> recordingFps, bool atProcessingSpeed = false)
 {
     private long _statusUntil;
     private string? _status;
@@ -157,7 +157,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         // measured rates give (66.16). A file played at processing speed records at its own rate (2.5, 29.97) when the
         // encoder takes it, else rounded; its frames are placed by their index at the file's rate either way.
         double rate = recordingFps(), rounded = Math.Max(1, Math.Round(rate));
-        bool media = options.Source.AtProcessingSpeed;
+        bool media = atProcessingSpeed;
         double fps = media ? rate : rounded;
         while (true)
         {

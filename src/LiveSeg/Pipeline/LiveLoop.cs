@@ -49,6 +49,7 @@ internal sealed class LiveLoop : IDisposable
     private bool _haveMask;
     private long _lastPresent;
     private long _lastStatus;
+    private string? _sourceStatus;
     private long _rssAfterWarmUp;
     private long _managedAfterWarmUp;
 
@@ -79,12 +80,12 @@ internal sealed class LiveLoop : IDisposable
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
             // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
-                () => options.Source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps);
+                () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
-            // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
-            bool backPressure = options.Source.AtProcessingSpeed;
+            // File played without --realtime: nothing is dropped (back-pressure); a live source or --realtime: latest wins.
+            bool backPressure = _source.AtProcessingSpeed;
             _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
             _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
             _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
@@ -203,10 +204,22 @@ internal sealed class LiveLoop : IDisposable
                 (_rssAfterWarmUp, _managedAfterWarmUp) = (Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false));
             _stats.Add(timing.Ticks, _lastPresent);
         }
+        EchoSourceStatus();
         if (_outputs.Sinks.Count > 0 && _lastPresent - _lastStatus > Stopwatch.Frequency / 2)
             UpdateStatus();
         Allocations.Update(2);
         return !last;
+    }
+
+    /// <summary>The source's status (lost, reconnecting, back) on the console too, once per change (the HUD shows it all along).</summary>
+    private void EchoSourceStatus()
+    {
+        string? status = _source.Status;
+        if (ReferenceEquals(status, _sourceStatus))
+            return;
+        if (status is not null || _sourceStatus is not null)
+            Console.WriteLine(status is null ? $"liveseg: {_o.Source.Name}: frames again" : $"liveseg: {status}");
+        _sourceStatus = status;
     }
 
     /// <summary>The figures the stream's page shows (twice a second; a little text, never per frame).</summary>

@@ -24,7 +24,7 @@ internal sealed unsafe class CpuCompositor : ICompositor
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
     private readonly float[] _sums1;      // blur: reduced size x 4
     private readonly float[] _sums2;      // blur: reduced size x 4 (result)
-    private readonly float[] _background; // frame size x 3, RGB 0..1
+    private float[] _background;          // frame size x 3, RGB 0..1
     private readonly float[] _weights;
     private readonly int _bw;             // blur: reduced size
     private readonly int _bh;
@@ -51,6 +51,16 @@ internal sealed unsafe class CpuCompositor : ICompositor
     }
 
     public int MaxPending => 1;
+
+    /// <summary>A new background (BGR, frame size), as the GL and fast CPU compositors take it (made on first use).</summary>
+    public void SetBackground(Mat coverBgr)
+    {
+        if (coverBgr.Width != _w || coverBgr.Height != _h || coverBgr.Type() != MatType.CV_8UC3)
+            throw new ArgumentException($"background must be an 8-bit BGR image of {_w}x{_h}", nameof(coverBgr));
+        if (_background.Length == 0)
+            _background = new float[_w * _h * 3];
+        ToRgbFloat(coverBgr, _background);
+    }
 
     public void Submit(FrameSlot slot)
     {
