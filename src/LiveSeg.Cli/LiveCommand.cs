@@ -69,7 +69,7 @@ internal static class LiveCommand
         return Commands.Note(command, $"""
             Keys (in the window; F1 shows them in the HUD):
             {KeyMap.HelpText}
-            The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images.
+            The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images and videos.
 
             Outputs for other programs (any combination, with or without the window):
               --serve 127.0.0.1:8080         http://127.0.0.1:8080/ in a browser; /stream.mjpg in OBS (media source), VLC, ffmpeg

@@ -41,7 +41,9 @@ internal sealed class NetworkSource : IFrameSource
             Throw.User($"input '{_shown}': network streams are read through ffmpeg, which is not installed: run scripts/install-deps (or apt install ffmpeg).");
         _ffmpeg = new FfmpegProcess(
         [
-            "-hide_banner", "-nostdin", "-loglevel", "error", "-i", url,
+            // Probing a second of the stream is enough for its video's size and rate; the default 5 s delays the first frame (and
+            // never ends for a stream shorter than that).
+            "-hide_banner", "-nostdin", "-loglevel", "error", "-analyzeduration", "1000000", "-i", url,
             "-map", "0:v:0", "-an", "-sn", "-dn", "-c:v", "rawvideo", "-pix_fmt", "bgr24", "-fps_mode", "passthrough",
             "-f", "matroska", "-allow_raw_vfw", "1", "-cluster_size_limit", "1", "-flush_packets", "1", "pipe:1",
         ], readsOutput: true);
@@ -160,9 +162,6 @@ internal sealed class NetworkSource : IFrameSource
             _ffmpeg.Kill();
         }
     }
-
-    /// <summary>Why the stream ended, for the status line: a stall, or ffmpeg's own words.</summary>
-    public string EndReason => _stalled ? "no frame for a while" : _ffmpeg.LastError() is { } e ? EncoderChoice.Shorten(e) : "the stream ended";
 
     public void Cancel() => _ffmpeg.Kill();
 

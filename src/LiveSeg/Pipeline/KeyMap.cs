@@ -23,7 +23,7 @@ internal static class KeyMap
         new("4", "effect replace (background image)", LiveAction.Effect, (int)EffectKind.Replace, '4'),
         new("5", "effect outline", LiveAction.Effect, (int)EffectKind.Outline, '5'),
         new("M", "next model", LiveAction.NextModel, 0, 'M'),
-        new("B", "next background image (then the built-in gradient)", LiveAction.NextBackground, 0, 'B'),
+        new("B", "next background: the --background images and videos, then the built-in gradient", LiveAction.NextBackground, 0, 'B'),
         new("+", "stronger: blur radius, tint strength, outline width; smoothing for mask and replace", LiveAction.Stronger, 0, GlfwWindow.Keys.Equal, GlfwWindow.Keys.KeypadAdd),
         new("-", "weaker (the same setting as +)", LiveAction.Weaker, 0, GlfwWindow.Keys.Minus, GlfwWindow.Keys.KeypadSubtract),
         new("S", "screenshot: exactly the frame shown, HUD included (PNG in the output folder)", LiveAction.Screenshot, 0, 'S'),

@@ -75,8 +75,9 @@ internal sealed class LiveLoop : IDisposable
                 throw;
             }
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
+            string? firstImage = options.Backgrounds.Count > 0 && !BackgroundVideo.IsVideo(options.Backgrounds[0]) ? options.Backgrounds[0] : null;
             _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
-                options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, renderThreads);
+                options.Effect, firstImage, renderThreads);
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
             // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
@@ -193,6 +194,8 @@ internal sealed class LiveLoop : IDisposable
         bool last = shownNew && _o.MaxFrames > 0 && _recorder.Count + 1 >= _o.MaxFrames;
         if (last && _o.ScreenshotPath is not null)
             Controls.PendingScreenshot = _o.ScreenshotPath;
+        if (_haveFrame)
+            Controls.UpdateBackground(Shown.TimestampNs);
         FrameTiming timing = _view.Draw(Shown, _slots.Result, _haveFrame && _haveMask, shownNew);
         _window.SwapBuffers();
         _outputs.Collect(ref timing);
@@ -270,6 +273,7 @@ internal sealed class LiveLoop : IDisposable
         if (_window is not null)
             _window.KeyPressed -= Press;
         Controls?.StopRecording();
+        Controls?.Dispose();
         _outputs?.Dispose();
         _view?.Dispose();
         _compositor?.Dispose();
