@@ -26,7 +26,7 @@ internal sealed class BackgroundVideo : IDisposable
     private readonly Mat[] _ring = new Mat[RingSize];
     private readonly long[] _times = new long[RingSize];
     private readonly Mat _decoded = new();
-    private readonly Mat _scaled = new();
+    private readonly Mat _scaled;
     private readonly InputArray _decodedIn;
     private readonly OutputArray _scaledOut;
     private readonly Size _scaledSize;
@@ -54,6 +54,7 @@ internal sealed class BackgroundVideo : IDisposable
         double scale = Math.Max((double)width / _clip.Width, (double)height / _clip.Height);
         _scaledSize = new Size(Math.Max(width, (int)Math.Ceiling(_clip.Width * scale)), Math.Max(height, (int)Math.Ceiling(_clip.Height * scale)));
         _interpolation = scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear;
+        _scaled = new Mat(_scaledSize.Height, _scaledSize.Width, MatType.CV_8UC3);
         _decodedIn = InputArray.Create(_decoded);
         _scaledOut = OutputArray.Create(_scaled);
         for (int i = 0; i < RingSize; i++)
@@ -192,7 +193,12 @@ internal sealed class BackgroundVideo : IDisposable
             _firstPts = pts;
         _lastPts = pts;
         time = _passOffset + pts - _firstPts;
-        Cv2.Resize(_decodedIn, _scaledOut, _scaledSize, 0, 0, _interpolation);
+        // Straight to the native call, as the preprocessor does: Cv2.Resize uses up its OutputArray (a new wrapper a frame).
+        var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(_decodedIn.CvPtr, _scaledOut.CvPtr, _scaledSize, 0, 0, (int)_interpolation);
+        GC.KeepAlive(_decodedIn);
+        GC.KeepAlive(_scaledOut);
+        if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred || _scaled.Width != _scaledSize.Width || _scaled.Height != _scaledSize.Height)
+            throw new InvalidOperationException($"OpenCV could not scale the clip's frame to {_scaledSize.Width}x{_scaledSize.Height}");
         int x0 = (_scaledSize.Width - _width) / 2, y0 = (_scaledSize.Height - _height) / 2, row = _width * 3;
         Mat to = _ring[target];
         for (int y = 0; y < _height; y++)
