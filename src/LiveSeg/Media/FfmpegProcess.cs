@@ -19,17 +19,7 @@ internal sealed class FfmpegProcess : IDisposable
     {
         string ffmpeg = FfmpegTool.Ffmpeg ?? throw new InvalidOperationException("ffmpeg is missing");
         string? setsid = FfmpegTool.Setsid;
-        var psi = new ProcessStartInfo(setsid ?? ffmpeg)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        if (setsid is not null)
-            psi.ArgumentList.Add(ffmpeg);
-        foreach (string a in args)
-            psi.ArgumentList.Add(a);
+        var psi = setsid is null ? FfmpegTool.Piped(ffmpeg, args) : FfmpegTool.Piped(setsid, [ffmpeg, .. args]);
         _process = new Process { StartInfo = psi };
         _process.ErrorDataReceived += (_, e) => Remember(e.Data);
         if (!readsOutput)
