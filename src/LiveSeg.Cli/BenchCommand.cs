@@ -40,13 +40,15 @@ internal static class BenchCommand
         int rounds = r.GetValue(s_rounds);
         string? metrics = r.GetValue(VideoCommand.Metrics);
         string? report = r.GetValue(VideoCommand.Report);
-        LiveSeg.Capture.VideoFileSource.CheckReadable(input);
+        if (LiveSeg.Capture.FrameSources.IsLive(input))
+            Throw.User($"bench times a file, read twice or more: '{LiveSeg.Capture.FrameSources.Describe(input)}' is a live source; record it first (liveseg video URL -o clip.mkv).");
+        LiveSeg.Capture.FrameSources.Check(input);
         // The encoded video is thrown away: it goes to a private temporary folder (.avi where mp4v cannot keep an odd size).
         var tempFolder = Directory.CreateTempSubdirectory("liveseg-bench-");
         try
         {
             string extension;
-            using (var probe = new LiveSeg.Capture.VideoFileSource(input))
+            using (var probe = LiveSeg.Capture.FrameSources.Open(input))
                 extension = (probe.Width | probe.Height) % 2 == 0 ? ".mp4" : ".avi";
             Commands.Shared.Effect.RefuseAlpha(r, "bench");
             VideoSettings baseJob = VideoCommand.BuildJob(r, input, Path.Combine(tempFolder.FullName, "bench" + extension));

@@ -16,7 +16,8 @@ internal static class LiveCommand
     private static readonly Option<int> s_camera = Opt.Int("--camera", "camera index; 'liveseg cameras' lists them", 0, 0, 63);
     private static readonly Option<string> s_size = Opt.Checked("--size", "camera size to ask for", "WxH", v => ParseSize(v), "1280x720", ["640x480", "1280x720", "1920x1080"]);
     private static readonly Option<int> s_fps = Opt.Int("--fps", "camera frame rate to ask for", 30, 1, 1000);
-    private static readonly Option<string?> s_input = Opt.Text("--input", "play a video file instead of a camera", "FILE");
+    private static readonly Option<string?> s_input = Opt.Text("--input",
+        "instead of a camera: a video file or image sequence, or a stream URL (rtsp://, http(s)://, udp://, srt://; reconnected with back-off when it drops)", "FILE|URL");
     private static readonly Option<bool> s_realtime = Opt.Flag("--realtime",
         "with --input: deliver frames at the file's frame rate, dropping when behind (like a camera); without it every frame is shown");
     private static readonly Option<bool> s_loop = Opt.Flag("--loop", "with --input: start again at the end");
@@ -68,7 +69,7 @@ internal static class LiveCommand
         return Commands.Note(command, $"""
             Keys (in the window; F1 shows them in the HUD):
             {KeyMap.HelpText}
-            The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images.
+            The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images and videos.
 
             Outputs for other programs (any combination, with or without the window):
               --serve 127.0.0.1:8080         http://127.0.0.1:8080/ in a browser; /stream.mjpg in OBS (media source), VLC, ffmpeg
@@ -92,8 +93,8 @@ internal static class LiveCommand
         if (headless && endpoint is null && virtualCamera is null && !cl.GetValue(s_record) && cl.GetValue(s_screenshot) is null)
             Throw.User("--no-window shows nothing by itself: add --serve, --virtual-camera, --record or --screenshot (see 'liveseg live --help').");
         string? input = cl.GetValue(s_input);
-        if (input is null && (cl.GetValue(s_realtime) || cl.GetValue(s_loop)))
-            Throw.User("--realtime and --loop apply to --input FILE: see 'liveseg live --help'.");
+        if ((input is null || FrameSources.IsLive(input)) && (cl.GetValue(s_realtime) || cl.GetValue(s_loop)))
+            Throw.User($"--realtime and --loop apply to a file given with --input, not to {(input is null ? "a camera" : $"'{FrameSources.Describe(input)}' (live)")}: see 'liveseg live --help'.");
         string? screenshot = cl.GetValue(s_screenshot);
         if (screenshot is not null && Path.GetExtension(screenshot).ToLowerInvariant() is not (".png" or ".jpg" or ".jpeg" or ".bmp"))
             Throw.User($"--screenshot '{screenshot}' must end in .png, .jpg or .bmp: see 'liveseg live --help'.");
@@ -106,7 +107,7 @@ internal static class LiveCommand
         int fps = cl.GetValue(s_fps);
         int camera = cl.GetValue(s_camera);
         if (input is not null)
-            LiveSeg.Capture.VideoFileSource.CheckReadable(input);
+            FrameSources.Check(input);
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
         Commands.Shared.Effect.RefuseAlpha(cl, "live");
@@ -120,19 +121,20 @@ internal static class LiveCommand
         }
         string[] backgrounds = cl.GetValue(Commands.Shared.Effect.Background)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
         foreach (string bg in backgrounds)
-            Throw.IfFileUnreadable(bg, "background image");
+            Throw.IfFileUnreadable(bg, "background");
         if (screenshot is not null)
         {
-            LiveSeg.IO.OutputCheck.File(screenshot, "screenshot", [new(input, "input video"), new(job.Model.Model.OnnxPath, "model"),
+            LiveSeg.IO.OutputCheck.File(screenshot, "screenshot", [new(input, "input"), new(job.Model.Model.OnnxPath, "model"),
                 new(job.Model.Model.ManifestPath, "model manifest"), .. backgrounds.Select(b => new LiveSeg.IO.InputFile(b, "background image"))]);
         }
+        var sources = new SourceSettings { AllowGaps = cl.GetValue(VideoCommand.AllowGaps), CameraWidth = width, CameraHeight = height, CameraFps = fps };
         var live = new LiveOptions
         {
             Source = new SourceOptions
             {
-                Open = input is not null ? () => new VideoFileSource(input, cl.GetValue(VideoCommand.AllowGaps)) : () => new CameraSource(camera, width, height, fps),
-                Name = input ?? $"camera {camera}",
-                IsCamera = input is null,
+                Open = input is not null ? () => FrameSources.Open(input, sources) : () => FrameSources.OpenCamera(camera, sources),
+                Name = input is null ? $"camera {camera}" : FrameSources.Describe(input),
+                Reconnect = true,
                 Realtime = cl.GetValue(s_realtime),
                 Loop = cl.GetValue(s_loop),
             },
@@ -180,7 +182,7 @@ internal static class LiveCommand
         using var loop = new LiveLoop(live);
         var inv = CultureInfo.InvariantCulture;
         var src = live.Source;
-        Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(src.IsCamera ? " as delivered by the camera" : "")}{(src.Realtime ? ", real time" : "")})"));
+        Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(loop.Source.IsLive ? ", live" : "")}{(src.Realtime ? ", real time" : "")})"));
         Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
         Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}");
         Console.WriteLine($"threads: {loop.ThreadsDescription}");
@@ -201,6 +203,8 @@ internal static class LiveCommand
         double rate = r.Captured == 0 ? 0 : 100.0 * r.Dropped / r.Captured;
         Console.WriteLine(string.Create(inv,
             $"shown {r.Displayed} frames in {r.Seconds:F1} s = {r.Displayed / Math.Max(r.Seconds, 1e-9):F1} fps; captured {r.Captured}, dropped {r.Dropped} ({rate:F1}%: {r.LateAtCapture} late at capture, {r.Dropped - r.LateAtCapture} replaced before display)"));
+        if (loop.Source.Reconnections > 0)
+            Console.WriteLine($"input: {src.Name} came back {loop.Source.Reconnections} time(s) after it stopped delivering");
         foreach (var sink in loop.Outputs)
             Console.WriteLine(OutputSummary(sink));
         Ui.Latency(r.Stages);

@@ -96,7 +96,7 @@ internal sealed class EffectOptions
     public Option<string> Refine { get; } = RefineOption.Create();
 
     public Option<string?> Background { get; } = Opt.Text("--background",
-        "replace: background image, scaled to cover (default: a soft gradient); live takes IMG[,IMG] and B cycles them", "IMAGE");
+        "replace: background image or video (looped, at the output's timing), scaled to cover (default: a soft gradient); live takes FILE[,FILE] and B cycles them", "IMAGE|VIDEO");
 
     public void AddTo(Command command)
     {

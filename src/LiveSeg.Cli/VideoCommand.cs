@@ -10,7 +10,10 @@ namespace LiveSeg.Cli;
 /// <summary><c>liveseg video INPUT -o OUTPUT</c>: segment a video file end to end, with progress and a latency table.</summary>
 internal static class VideoCommand
 {
-    private static readonly Argument<string> s_input = new("INPUT") { Description = "the video file (or an image sequence pattern such as frames/%04d.png)" };
+    private static readonly Argument<string> s_input = new("INPUT")
+    {
+        Description = "the video file, an image sequence pattern such as frames/%04d.png, a camera index, or a stream URL (rtsp://, http(s)://, udp://, srt://: read until it ends or Ctrl-C)",
+    };
 
     private static readonly Option<string> s_output = new("--output", "-o")
     {
@@ -144,6 +147,8 @@ internal static class VideoCommand
     {
         if (job.MattePath is not null)
             Throw.User("--range and --matte cannot go together: write the matte of the whole input, or parts without it.");
+        if (FrameSources.IsLive(job.Input))
+            Throw.User($"--range needs a video file or an image sequence: '{job.Input}' is a live source, read from now on.");
         return job with
         {
             Range = range,
@@ -188,7 +193,8 @@ internal static class VideoCommand
         var inv = CultureInfo.InvariantCulture;
         string rate = p.Media.Info is { } info ? $"{info.NominalRate} fps{(info.AverageFrameRate.IsValid && Math.Abs(info.AverageFrameRate.Value - info.NominalRate.Value) > 0.01 * info.NominalRate.Value ? string.Create(inv, $", variable: {info.AverageFrameRate.Value:0.##} on average") : "")}"
             : string.Create(inv, $"{s.Fps:0.##} fps{(s.FpsWasGuessed ? " assumed" : "")}");
-        Console.WriteLine(string.Create(inv, $"input:  {job.Input} ({s.Width}x{s.Height}, {rate}, {s.FrameCount} frames{(p.Media.Info is { Audio.Count: > 0 } a ? $", {a.Audio.Count} audio" : "")})"));
+        string frames = s.IsLive ? "live" : $"{s.FrameCount} frames";
+        Console.WriteLine(string.Create(inv, $"input:  {s.Name} ({s.Width}x{s.Height}, {rate}, {frames}{(p.Media.Info is { Audio.Count: > 0 } a ? $", {a.Audio.Count} audio" : "")})"));
         if (!job.Range.IsAll)
             Console.WriteLine($"range:  frames {job.Range} ({p.ExpectedFrames} frames; {job.WarmUp} warm-up frames before {job.Range.Start} smoothed, not written; {(p.Seeked ? "reached by seeking" : "decoded from the start")})");
         Console.WriteLine($"output: {job.Output} ({p.Sink.CodecName}{(job.Alpha ? "; transparent background, straight alpha" : "")})");

@@ -20,16 +20,22 @@ public class AllocationTests
     [InlineData(false, RendererKind.Gl)]
     [InlineData(true, RendererKind.Cpu)]
     [InlineData(false, RendererKind.Cpu)]
-    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential, RendererKind renderer)
+    [InlineData(false, RendererKind.Gl, true)]
+    [InlineData(false, RendererKind.Cpu, true)]
+    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential, RendererKind renderer, bool videoBackground = false)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
         Synthetic.WriteVideo(video, 2 * N, 96, 64, 10);
+        string background = dir.File("bg.mkv");
+        Synthetic.WriteVideo(background, 7, 64, 48, 4); // replace with a video background: a frame handed over before each frame
         var model = new ModelSettings(ModelSpec.FromFile(Synthetic.ColorKeyModel(dir), null), DeviceChoice.Cpu, 1);
 
         long Run(int frames, string output)
         {
             var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames, Renderer = renderer, RenderThreads = 3 };
+            if (videoBackground)
+                job = job with { Effect = new Rendering.EffectSettings { Effect = Rendering.EffectKind.Replace }, BackgroundPath = background };
             using var pipeline = new VideoPipeline(job);
             Assert.True(pipeline.Run(CancellationToken.None));
             Assert.Equal(frames, pipeline.Recorder.Count);

@@ -225,9 +225,13 @@ public sealed class LiveLoopTests : IDisposable
 
         public int Height => 240;
 
-        public double Fps => 100;
+        public double FrameRate => 100;
 
         public int FrameCount => 0;
+
+        public bool IsLive => true;
+
+        public bool Reconnects => true;
 
         public bool Read(Mat destination)
         {
@@ -248,7 +252,7 @@ public sealed class LiveLoopTests : IDisposable
         var clock = new FakeClock();
         var options = new LiveOptions
         {
-            Source = new SourceOptions { Open = () => ++opened == 1 ? new FakeCamera(15) : new FakeCamera(int.MaxValue), Name = "fake camera", IsCamera = true },
+            Source = new SourceOptions { Open = () => ++opened == 1 ? new FakeCamera(15) : new FakeCamera(int.MaxValue), Name = "fake camera", Reconnect = true },
             Model = new ModelSettings(ModelSpec.FromFile(Synthetic.ColorKeyModel(_dir), null), DeviceChoice.Cpu),
             Effect = new EffectSettings { Effect = EffectKind.Tint },
             VSync = false,
@@ -262,7 +266,7 @@ public sealed class LiveLoopTests : IDisposable
         }
         Assert.Equal(40, result.Displayed);
         Assert.True(opened >= 2, "the camera was never reopened");
-        Assert.True(clock.Waited >= TimeSpan.FromSeconds(1), "the loop waits a second before retrying the camera");
+        Assert.True(clock.Waited >= SourceStage.RetryDelay(0), "the loop waits before retrying the camera");
     }
 
     public void Dispose() => _dir.Dispose();

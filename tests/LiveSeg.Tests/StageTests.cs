@@ -12,7 +12,7 @@ public sealed class StageTests : IDisposable
     private readonly TempDir _dir = new();
 
     /// <summary>A file-like source of <paramref name="frames"/> numbered frames (pixel (0,0) holds the number).</summary>
-    private sealed class CountingSource(int frames, double fps = 30) : IFrameSource
+    private sealed class CountingSource(int frames, double fps = 30, bool live = false) : IFrameSource
     {
         private int _next;
 
@@ -20,9 +20,13 @@ public sealed class StageTests : IDisposable
 
         public int Height => 8;
 
-        public double Fps => fps;
+        public double FrameRate => fps;
 
         public int FrameCount => frames;
+
+        public bool IsLive => live;
+
+        public bool Reconnects => live;
 
         public bool Read(Mat destination)
         {
@@ -115,17 +119,17 @@ public sealed class StageTests : IDisposable
     }
 
     [Fact]
-    public void LostCamera_IsRetriedOnceASecond_AndComesBackAsANewSequence()
+    public void LostCamera_IsRetriedWithBackOff_AndComesBackAsANewSequence()
     {
         int opened = 0;
         var clock = new FakeClock();
         IFrameSource Open() => ++opened switch
         {
-            1 => new CountingSource(5),                                  // unplugged after 5 frames
+            1 => new CountingSource(5, live: true),                      // unplugged after 5 frames
             2 or 3 => throw new LiveSegException("camera 0 cannot be opened"), // still gone for two tries
-            _ => new CountingSource(100),
+            _ => new CountingSource(100, live: true),
         };
-        using var stage = new SourceStage(new SourceOptions { Open = Open, Name = "camera 0", IsCamera = true }, clock, CancellationToken.None);
+        using var stage = new SourceStage(new SourceOptions { Open = Open, Name = "camera 0", Reconnect = true }, clock, CancellationToken.None);
         using var slot = new FrameSlot(1, 1);
         for (int i = 0; i < 5; i++)
             Assert.True(stage.Read(slot));
@@ -134,7 +138,9 @@ public sealed class StageTests : IDisposable
         Assert.Equal(1, slot.Sequence);
         Assert.Equal(0, slot.Image.At<Vec3b>(0, 0).Item0);
         Assert.Equal(4, opened);
-        Assert.Equal(TimeSpan.FromSeconds(3), clock.Waited);
+        Assert.Equal(TimeSpan.FromSeconds(0.5 + 1 + 2), clock.Waited); // waits doubling from half a second
+        Assert.Equal(1, stage.Reconnections);
+        Assert.Null(stage.Status);
     }
 
     [Fact]

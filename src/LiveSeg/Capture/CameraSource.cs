@@ -4,7 +4,7 @@ namespace LiveSeg.Capture;
 
 /// <summary>
 /// Frames from a camera (V4L2 on Linux) by index, asking for a size and frame rate (MJPG first: most USB webcams only
-/// reach 720p at 30 fps compressed). <see cref="Width"/>, <see cref="Height"/> and <see cref="Fps"/> are what the camera
+/// reach 720p at 30 fps compressed). <see cref="Width"/>, <see cref="Height"/> and <see cref="FrameRate"/> are what the camera
 /// really gave, which may differ from what was asked.
 /// </summary>
 internal sealed class CameraSource : IFrameSource
@@ -33,7 +33,7 @@ internal sealed class CameraSource : IFrameSource
         Width = probe.Width;
         Height = probe.Height;
         double actual = _capture.Fps;
-        Fps = actual > 0 && actual < 1000 ? actual : fps;
+        FrameRate = actual > 0 && actual < 1000 ? actual : fps;
     }
 
     public int Index { get; }
@@ -42,9 +42,14 @@ internal sealed class CameraSource : IFrameSource
 
     public int Height { get; }
 
-    public double Fps { get; }
+    public double FrameRate { get; }
 
     public int FrameCount => 0;
+
+    public bool IsLive => true;
+
+    /// <summary>A camera unplugged and plugged in again opens again.</summary>
+    public bool Reconnects => true;
 
     public bool Read(Mat destination) =>
         _capture.Read(destination) && !destination.Empty() && destination.Width == Width && destination.Height == Height;

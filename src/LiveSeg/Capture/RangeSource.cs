@@ -60,7 +60,7 @@ internal sealed class RangeSource : IFrameSource
         {
             if (_inner.FrameCount > 0 && first >= _inner.FrameCount)
                 Throw.User($"input '{path}' has {_inner.FrameCount} frames: a range starting at frame {first} is past its end (frames are counted from 0).");
-            Seeked = first > 0 && seek && _inner.SeekTo(first, _inner.Fps);
+            Seeked = first > 0 && seek && _inner.SeekTo(first, _inner.FrameRate);
             if (first > 0 && !Seeked)
             {
                 _inner.Dispose();
@@ -87,9 +87,11 @@ internal sealed class RangeSource : IFrameSource
 
     public int Height => _inner.Height;
 
-    public double Fps => _inner.Fps;
+    public double FrameRate => _inner.FrameRate;
 
-    public bool FpsWasGuessed => _inner.FpsWasGuessed;
+    public bool FrameRateGuessed => _inner.FrameRateGuessed;
+
+    public bool TimestampsKnown => true;
 
     /// <summary>Frames this range will deliver (0 when unknown).</summary>
     public int FrameCount { get; }
@@ -101,7 +103,7 @@ internal sealed class RangeSource : IFrameSource
     {
         if (_next >= _end || !_inner.Read(destination))
             return false;
-        FrameTimeNs = _inner.FrameTimeNs >= 0 ? _inner.FrameTimeNs : (long)Math.Round(_next * 1e9 / Math.Max(1e-3, Fps));
+        FrameTimeNs = _inner.FrameTimeNs >= 0 ? _inner.FrameTimeNs : (long)Math.Round(_next * 1e9 / Math.Max(1e-3, FrameRate));
         _next++;
         return true;
     }

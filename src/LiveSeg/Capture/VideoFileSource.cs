@@ -42,8 +42,8 @@ internal sealed class VideoFileSource : IFrameSource
         Width = _first.Width;
         Height = _first.Height;
         double fps = _capture.Fps;
-        FpsWasGuessed = !(fps > 0 && fps < 1000);
-        Fps = FpsWasGuessed ? 30 : fps;
+        FrameRateGuessed = !(fps > 0 && fps < 1000);
+        FrameRate = FrameRateGuessed ? 30 : fps;
         FrameCount = Math.Max(0, (int)_capture.FrameCount);
     }
 
@@ -69,10 +69,13 @@ internal sealed class VideoFileSource : IFrameSource
 
     public int Height { get; }
 
-    public double Fps { get; }
+    public double FrameRate { get; }
 
     /// <summary>True when the container gave no usable frame rate and 30 fps was assumed.</summary>
-    public bool FpsWasGuessed { get; }
+    public bool FrameRateGuessed { get; }
+
+    /// <summary>A file has its own timestamps; an image sequence has none.</summary>
+    public bool TimestampsKnown => !_pattern;
 
     public int FrameCount { get; }
 

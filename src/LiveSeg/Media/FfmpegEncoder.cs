@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using OpenCvSharp;
 
@@ -44,10 +43,9 @@ internal interface IFrameEncoder : IDisposable
 /// </summary>
 internal sealed class FfmpegEncoder : IFrameEncoder
 {
-    private readonly Process _process;
+    private readonly FfmpegProcess _process;
     private readonly Stream _stdin;
     private readonly RawFrameStream _frames;
-    private readonly Queue<string> _errors = new();
     private readonly string _output;
     private bool _closed;
 
@@ -108,26 +106,8 @@ internal sealed class FfmpegEncoder : IFrameEncoder
         args.AddRange(["-f", container.Format, tempPath]);
         Arguments = args;
 
-        string ffmpeg = FfmpegTool.Ffmpeg ?? throw new InvalidOperationException("ffmpeg is missing");
-        string? setsid = FfmpegTool.Setsid;
-        var psi = new ProcessStartInfo(setsid ?? ffmpeg)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        if (setsid is not null)
-            psi.ArgumentList.Add(ffmpeg);
-        foreach (string a in args)
-            psi.ArgumentList.Add(a);
-        _process = new Process { StartInfo = psi };
-        _process.ErrorDataReceived += (_, e) => Remember(e.Data);
-        _process.OutputDataReceived += (_, _) => { };
-        _process.Start();
-        _process.BeginErrorReadLine();
-        _process.BeginOutputReadLine();
-        _stdin = _process.StandardInput.BaseStream;
+        _process = new FfmpegProcess(args, readsOutput: false);
+        _stdin = _process.Input;
         _frames = new RawFrameStream(_stdin, width, height, pixels, media.NominalRate);
         try
         {
@@ -185,40 +165,8 @@ internal sealed class FfmpegEncoder : IFrameEncoder
     private LiveSegException Stopped(Exception? inner)
     {
         if (!_process.WaitForExit(10_000))
-            Kill();
-        _process.WaitForExit();
-        string reason = LastError() is { Length: > 0 } line ? EncoderChoice.Shorten(line)
-            : _process.ExitCode > 128 || _process.ExitCode < 0 ? $"it was killed (exit {_process.ExitCode})" : $"exit {_process.ExitCode}, no message";
-        return new LiveSegException($"output '{_output}': ffmpeg stopped while writing ({reason})", ExitCodes.BadInput, inner);
-    }
-
-    private void Remember(string? line)
-    {
-        if (string.IsNullOrWhiteSpace(line))
-            return;
-        lock (_errors)
-        {
-            _errors.Enqueue(line);
-            if (_errors.Count > 20)
-                _errors.Dequeue();
-        }
-    }
-
-    private string? LastError()
-    {
-        lock (_errors)
-            return _errors.LastOrDefault();
-    }
-
-    private void Kill()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-        }
+            _process.Kill();
+        return new LiveSegException($"output '{_output}': ffmpeg stopped while writing ({_process.Reason()})", ExitCodes.BadInput, inner);
     }
 
     /// <summary>Abandons the file if <see cref="Close"/> did not run: ffmpeg is stopped (the caller deletes its temporary file).</summary>
@@ -227,7 +175,7 @@ internal sealed class FfmpegEncoder : IFrameEncoder
         if (!_closed)
         {
             _closed = true;
-            Kill();
+            _process.Kill();
             try
             {
                 _stdin.Dispose();
@@ -236,7 +184,6 @@ internal sealed class FfmpegEncoder : IFrameEncoder
             {
             }
         }
-        _process.WaitForExit();
         _process.Dispose();
     }
 }

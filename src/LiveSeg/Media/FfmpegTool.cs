@@ -43,16 +43,7 @@ internal static class FfmpegTool
     /// <summary>Runs <paramref name="program"/> to completion (short jobs: probes and checks), killing it after <paramref name="timeout"/>.</summary>
     public static Result Run(string program, IEnumerable<string> args, TimeSpan timeout)
     {
-        var psi = new ProcessStartInfo(program)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (string a in args)
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException($"{program} did not start");
+        using var p = Process.Start(Piped(program, args)) ?? throw new InvalidOperationException($"{program} did not start");
         p.StandardInput.Close();
         var stdout = new StringBuilder();
         var stderr = new StringBuilder();
@@ -76,6 +67,21 @@ internal static class FfmpegTool
         lock (stdout)
         lock (stderr)
             return new Result(p.ExitCode, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>How LiveSeg starts ffmpeg and ffprobe: all three standard streams piped, <paramref name="args"/> after the program.</summary>
+    public static ProcessStartInfo Piped(string program, IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in args)
+            psi.ArgumentList.Add(a);
+        return psi;
     }
 
     /// <summary>The first line of <c>ffmpeg -version</c> ("ffmpeg version 5.1.6-0+deb12u1 …"), or null.</summary>

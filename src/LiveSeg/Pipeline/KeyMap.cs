@@ -19,7 +19,7 @@ internal static class KeyMap
     [
         .. EffectRegistry.All.Select(e => new KeyBinding($"{e.Key}", $"effect {e.Name} ({e.Description})", LiveAction.Effect, (int)e.Kind, e.Key)),
         new("M", "next model", LiveAction.NextModel, 0, 'M'),
-        new("B", "next background image (then the built-in gradient)", LiveAction.NextBackground, 0, 'B'),
+        new("B", "next background: the --background images and videos, then the built-in gradient", LiveAction.NextBackground, 0, 'B'),
         new("+", $"stronger: {StrongerText()}", LiveAction.Stronger, 0, GlfwWindow.Keys.Equal, GlfwWindow.Keys.KeypadAdd),
         new("-", "weaker (the same setting as +)", LiveAction.Weaker, 0, GlfwWindow.Keys.Minus, GlfwWindow.Keys.KeypadSubtract),
         new("S", "screenshot: exactly the frame shown, HUD included (PNG in the output folder)", LiveAction.Screenshot, 0, 'S'),

@@ -11,10 +11,15 @@ namespace LiveSeg.Pipeline;
 /// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
 internal sealed class LiveControls(LiveOptions options, SegmentStage segment, ILiveCompositor compositor, ILiveDisplay window,
-    int width, int height, Func<double> recordingFps)
+    int width, int height, Func<double> recordingFps, bool atProcessingSpeed = false) : IDisposable
 {
     private long _statusUntil;
     private string? _status;
+    private readonly Action<Mat> _setBackground = compositor.SetBackground;
+
+    // The first background, when it is a video (an image was given to the compositor when it was made).
+    private BackgroundVideo? _video = options.Backgrounds.Count > 0 && BackgroundVideo.IsVideo(options.Backgrounds[0])
+        ? new BackgroundVideo(options.Backgrounds[0], width, height, waitForFrames: false) : null;
 
     public EffectSettings Effect => compositor.Settings;
 
@@ -22,6 +27,19 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
 
     /// <summary>Index into <see cref="LiveOptions.Models"/> of the model asked for (loaded by the inference thread at its next frame).</summary>
     public int ModelIndex { get; private set; }
+
+    /// <summary>The video background in use (B cycles images and videos), or null.</summary>
+    public BackgroundVideo? BackgroundVideo => _video;
+
+    /// <summary>
+    /// Before a frame is drawn: a video background hands the compositor its frame for the shown frame's time
+    /// (decoded ahead on its own thread; never waits). Nothing for an image or when the effect is not replace.
+    /// </summary>
+    public void UpdateBackground(long timeNs)
+    {
+        if (_video is not null && Effect.Effect == EffectKind.Replace)
+            _video.Update(timeNs, _setBackground);
+    }
 
     /// <summary>Index into <see cref="LiveOptions.Backgrounds"/>; -1 = the built-in gradient.</summary>
     public int BackgroundIndex { get; private set; } = options.Backgrounds.Count > 0 ? 0 : -1;
@@ -127,10 +145,28 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
     private void NextBackground()
     {
         BackgroundIndex = BackgroundIndex + 1 >= options.Backgrounds.Count ? -1 : BackgroundIndex + 1;
-        using Mat cover = BackgroundIndex < 0 ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.LoadCover(options.Backgrounds[BackgroundIndex], width, height);
-        compositor.SetBackground(cover);
+        _video?.Dispose();
+        _video = null;
+        string? path = BackgroundIndex < 0 ? null : options.Backgrounds[BackgroundIndex];
+        if (path is not null && BackgroundVideo.IsVideo(path))
+        {
+            // Opened on the key press (a key may allocate; frames do not); its first frame is shown at once.
+            _video = new BackgroundVideo(path, width, height, waitForFrames: false);
+            _video.Update(0, _setBackground);
+        }
+        else
+        {
+            using Mat cover = path is null ? BackgroundImage.DefaultGradient(width, height) : BackgroundImage.LoadCover(path, width, height);
+            compositor.SetBackground(cover);
+        }
         compositor.Apply(Effect with { Effect = EffectKind.Replace });
         Say($"background → {(BackgroundIndex < 0 ? "gradient" : Path.GetFileName(options.Backgrounds[BackgroundIndex]))}");
+    }
+
+    public void Dispose()
+    {
+        _video?.Dispose();
+        _video = null;
     }
 
     /// <summary>Why the last recording could not start (null: it did, or none was asked for).</summary>
@@ -146,7 +182,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         // measured rates give (66.16). A file played at processing speed records at its own rate (2.5, 29.97) when the
         // encoder takes it, else rounded; its frames are placed by their index at the file's rate either way.
         double rate = recordingFps(), rounded = Math.Max(1, Math.Round(rate));
-        bool media = options.Source.AtProcessingSpeed;
+        bool media = atProcessingSpeed;
         double fps = media ? rate : rounded;
         while (true)
         {

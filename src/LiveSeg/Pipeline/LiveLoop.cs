@@ -49,6 +49,7 @@ internal sealed class LiveLoop : IDisposable
     private bool _haveMask;
     private long _lastPresent;
     private long _lastStatus;
+    private string? _sourceStatus;
     private long _rssAfterWarmUp;
     private long _managedAfterWarmUp;
 
@@ -74,17 +75,18 @@ internal sealed class LiveLoop : IDisposable
                 throw;
             }
             _outputs = new OutputSinks(_window.Gl, _source.Width, _source.Height, sinks);
+            string? firstImage = options.Backgrounds.Count > 0 && !BackgroundVideo.IsVideo(options.Backgrounds[0]) ? options.Backgrounds[0] : null;
             _compositor = RendererChoice.ForLive(options.Renderer, _window, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
-                options.Effect, options.Backgrounds.Count > 0 ? options.Backgrounds[0] : null, renderThreads);
+                options.Effect, firstImage, renderThreads);
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
             // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
-                () => options.Source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps);
+                () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
             _window.KeyPressed += Press;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
-            // File played without --realtime: nothing is dropped (back-pressure); camera or --realtime: latest wins.
-            bool backPressure = options.Source.AtProcessingSpeed;
+            // File played without --realtime: nothing is dropped (back-pressure); a live source or --realtime: latest wins.
+            bool backPressure = _source.AtProcessingSpeed;
             _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
             _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
             _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
@@ -192,6 +194,8 @@ internal sealed class LiveLoop : IDisposable
         bool last = shownNew && _o.MaxFrames > 0 && _recorder.Count + 1 >= _o.MaxFrames;
         if (last && _o.ScreenshotPath is not null)
             Controls.PendingScreenshot = _o.ScreenshotPath;
+        if (_haveFrame)
+            Controls.UpdateBackground(Shown.TimestampNs);
         FrameTiming timing = _view.Draw(Shown, _slots.Result, _haveFrame && _haveMask, shownNew);
         _window.SwapBuffers();
         _outputs.Collect(ref timing);
@@ -203,10 +207,22 @@ internal sealed class LiveLoop : IDisposable
                 (_rssAfterWarmUp, _managedAfterWarmUp) = (Environment.WorkingSet, GC.GetTotalMemory(forceFullCollection: false));
             _stats.Add(timing.Ticks, _lastPresent);
         }
+        EchoSourceStatus();
         if (_outputs.Sinks.Count > 0 && _lastPresent - _lastStatus > Stopwatch.Frequency / 2)
             UpdateStatus();
         Allocations.Update(2);
         return !last;
+    }
+
+    /// <summary>The source's status (lost, reconnecting, back) on the console too, once per change (the HUD shows it all along).</summary>
+    private void EchoSourceStatus()
+    {
+        string? status = _source.Status;
+        if (ReferenceEquals(status, _sourceStatus))
+            return;
+        if (status is not null || _sourceStatus is not null)
+            Console.WriteLine(status is null ? $"liveseg: {_o.Source.Name}: frames again" : $"liveseg: {status}");
+        _sourceStatus = status;
     }
 
     /// <summary>The figures the stream's page shows (twice a second; a little text, never per frame).</summary>
@@ -257,6 +273,7 @@ internal sealed class LiveLoop : IDisposable
         if (_window is not null)
             _window.KeyPressed -= Press;
         Controls?.StopRecording();
+        Controls?.Dispose();
         _outputs?.Dispose();
         _view?.Dispose();
         _compositor?.Dispose();

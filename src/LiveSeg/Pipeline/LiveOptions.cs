@@ -20,7 +20,7 @@ internal sealed record LiveOptions
 
     public EffectSettings Effect { get; init; } = new();
 
-    /// <summary>Background images that B cycles through (the built-in gradient comes after them).</summary>
+    /// <summary>Background images and videos that B cycles through (the built-in gradient comes after them).</summary>
     public IReadOnlyList<string> Backgrounds { get; init; } = [];
 
     /// <summary>Which compositor draws the effect (auto: shaders on a GPU, the CPU renderer where OpenGL is software).</summary>

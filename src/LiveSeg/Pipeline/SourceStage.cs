@@ -1,20 +1,22 @@
 using System.Diagnostics;
+using System.Globalization;
 using LiveSeg.Capture;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
 namespace LiveSeg.Pipeline;
 
-/// <summary>Where frames come from and how: a file (as fast as consumed, or paced to its frame rate, once or looped) or a camera (reconnected when lost).</summary>
+/// <summary>
+/// Where frames come from and how. What a source allows follows from its capabilities (<see cref="IFrameSource.IsLive"/>,
+/// <see cref="IFrameSource.Reconnects"/>): pacing and looping apply to files; reconnection to cameras and streams.
+/// </summary>
 internal sealed record SourceOptions
 {
-    /// <summary>Opens the source; called again to loop a file or reconnect a camera.</summary>
+    /// <summary>Opens the source (<see cref="FrameSources.Open"/>); called again to loop a file or reconnect a live source.</summary>
     public required Func<IFrameSource> Open { get; init; }
 
-    /// <summary>"camera 0" or the file name, for messages.</summary>
+    /// <summary>"camera 0", the URL or the file name, for messages.</summary>
     public required string Name { get; init; }
-
-    public bool IsCamera { get; init; }
 
     /// <summary>File: deliver frames at the file's frame rate, skipping (and counting) frames when behind, like a camera.</summary>
     public bool Realtime { get; init; }
@@ -22,13 +24,16 @@ internal sealed record SourceOptions
     /// <summary>File: start again at the end.</summary>
     public bool Loop { get; init; }
 
-    /// <summary>A file read as fast as it is consumed (no --realtime): its frames have no clock but their index.</summary>
-    public bool AtProcessingSpeed => !IsCamera && !Realtime;
+    /// <summary>
+    /// A source that can reconnect (<see cref="IFrameSource.Reconnects"/>: a camera, a stream) is opened again, with
+    /// back-off, when it stops delivering (live mode). False: its end is the end of the run (video mode).
+    /// </summary>
+    public bool Reconnect { get; init; }
 }
 
 /// <summary>
 /// The source stage of both compositions: reads frames into slots, stamped at capture (decode time), with pacing,
-/// looping and camera reconnection. Waits go through an <see cref="IClock"/>, so tests drive them without sleeping.
+/// looping and reconnection of live sources (with back-off). Waits go through an <see cref="IClock"/>, so tests drive them without sleeping.
 /// Used by one thread (the capture thread); <see cref="Status"/>, <see cref="Captured"/> and <see cref="Skipped"/> may
 /// be read from any thread.
 /// </summary>
@@ -48,6 +53,8 @@ internal sealed class SourceStage : IDisposable
     private readonly long[] _stamps = new long[32];
     private int _stampCount;
     private int _restartsWithoutFrame;
+    private readonly bool _reconnects;
+    private readonly CancellationTokenRegistration _cancel;
 
     public SourceStage(SourceOptions options, IClock clock, CancellationToken stop)
     {
@@ -55,15 +62,25 @@ internal sealed class SourceStage : IDisposable
         _clock = clock;
         _stop = stop;
         _source = options.Open();
-        (Width, Height, Fps, FrameCount) = (_source.Width, _source.Height, _source.Fps, _source.FrameCount);
-        FpsWasGuessed = _source is VideoFileSource { FpsWasGuessed: true };
+        (Width, Height, Fps, FrameCount) = (_source.Width, _source.Height, _source.FrameRate, _source.FrameCount);
+        (FpsWasGuessed, IsLive, _reconnects) = (_source.FrameRateGuessed, _source.IsLive, options.Reconnect && _source.Reconnects);
         _start = -1; // the clock starts at the first read, not at opening (live mode warms up in between)
+        _cancel = stop.Register(() => Volatile.Read(ref _source).Cancel()); // a read blocked on a stream's pipe returns
     }
+
+    /// <summary>Frames arrive at the source's own pace (camera, stream): no pacing, no looping.</summary>
+    public bool IsLive { get; }
+
+    /// <summary>A file read as fast as it is consumed (not live, no --realtime): its frames have no clock but their index.</summary>
+    public bool AtProcessingSpeed => !IsLive && !_o.Realtime;
+
+    /// <summary>Times a live source came back after it stopped delivering.</summary>
+    public int Reconnections { get; private set; }
 
     /// <summary>Frames the source announced when opened (0 when unknown).</summary>
     public int FrameCount { get; }
 
-    /// <summary>True when a file gave no usable frame rate and 30 fps was assumed.</summary>
+    /// <summary>True when the source gave no usable frame rate and 30 fps was assumed.</summary>
     public bool FpsWasGuessed { get; }
 
     public int Width { get; }
@@ -97,7 +114,7 @@ internal sealed class SourceStage : IDisposable
     /// <summary>Times a file was restarted (--loop).</summary>
     public int Loops { get; private set; }
 
-    /// <summary>A line for the screen while the camera is lost; null when all is well.</summary>
+    /// <summary>A line for the HUD and the console while a live source is lost; null when all is well.</summary>
     public string? Status { get; private set; }
 
     /// <summary>Reads the next frame into <paramref name="slot"/>. False at the end of a file (not looped) or when stopped.</summary>
@@ -107,13 +124,13 @@ internal sealed class SourceStage : IDisposable
             _start = _clock.Now;
         while (!_stop.IsCancellationRequested)
         {
-            if (_o.Realtime && !_o.IsCamera && !Pace())
+            if (_o.Realtime && !IsLive && !Pace())
                 return false;
             long t = Stopwatch.GetTimestamp();
             slot.Timing.Reset(t);
             if (_source.Read(slot.Image))
             {
-                slot.TimestampNs = _source.FrameTimeNs is >= 0 and long ns ? ns : (long)Math.Round(_delivered * 1e9 / Math.Max(1e-3, Fps));
+                slot.TimestampNs = _source.TimestampsKnown && _source.FrameTimeNs is >= 0 and long ns ? ns : (long)Math.Round(_delivered * 1e9 / Math.Max(1e-3, Fps));
                 slot.Index = _delivered++;
                 slot.Sequence = _sequence;
                 _index++;
@@ -124,9 +141,9 @@ internal sealed class SourceStage : IDisposable
                 _restartsWithoutFrame = 0;
                 return true;
             }
-            if (_o.IsCamera)
+            if (_reconnects)
                 Reconnect();
-            else if (_o.Loop && _restartsWithoutFrame++ < 2)
+            else if (_o.Loop && !IsLive && _restartsWithoutFrame++ < 2)
                 Reopen();
             else
                 return false; // the end, or a looped file that gives nothing after restarting: end rather than spin
@@ -157,7 +174,7 @@ internal sealed class SourceStage : IDisposable
 
     private void Reopen()
     {
-        if (_source is not VideoFileSource file || !file.Rewind())
+        if (!_source.Rewind())
         {
             _source.Dispose();
             _source = _o.Open();
@@ -168,28 +185,42 @@ internal sealed class SourceStage : IDisposable
         Loops++;
     }
 
-    /// <summary>A camera stopped delivering: say so and try to reopen it once a second until it comes back at the same size.</summary>
+    /// <summary>The waits between tries to reopen a lost live source: doubling from half a second up to 8 s.</summary>
+    public static TimeSpan RetryDelay(int attempt) => TimeSpan.FromSeconds(Math.Min(8, 0.5 * Math.Pow(2, Math.Min(attempt, 10))));
+
+    /// <summary>
+    /// A live source stopped delivering (a camera unplugged, a stream ended or stalled): say so and open it again with
+    /// back-off (<see cref="RetryDelay"/>) until it comes back at the same size.
+    /// </summary>
     private void Reconnect()
     {
-        _source.Dispose();
-        _source = EmptySource.Instance;
-        while (!_stop.IsCancellationRequested)
+        var lost = _source;
+        Volatile.Write(ref _source, EmptySource.Instance);
+        lost.Dispose();
+        string why = "stopped delivering frames";
+        for (int attempt = 0; !_stop.IsCancellationRequested; attempt++)
         {
-            Status = $"{_o.Name} stopped delivering frames: retrying every second";
-            _clock.Wait(TimeSpan.FromSeconds(1), _stop);
+            TimeSpan wait = RetryDelay(attempt);
+            Status = string.Create(CultureInfo.InvariantCulture, $"{_o.Name} {why}: reconnecting in {wait.TotalSeconds:0.#} s (attempt {attempt + 1})");
+            _clock.Wait(wait, _stop);
+            if (_stop.IsCancellationRequested)
+                return;
             try
             {
                 var source = _o.Open();
                 if (source.Width == Width && source.Height == Height)
                 {
-                    _source = source;
+                    Volatile.Write(ref _source, source);
+                    if (_stop.IsCancellationRequested)
+                        source.Cancel();
                     _sequence++;
                     _start = _clock.Now;
                     _index = 0;
+                    Reconnections++;
                     return;
                 }
                 source.Dispose();
-                Status = $"{_o.Name} came back at another size: waiting for {Width}x{Height}";
+                why = $"came back at another size, not {Width}x{Height}";
             }
             catch (LiveSegException)
             {
@@ -199,11 +230,12 @@ internal sealed class SourceStage : IDisposable
 
     public void Dispose()
     {
+        _cancel.Dispose();
         _source.Dispose();
         _discard.Dispose();
     }
 
-    /// <summary>Stands in for a camera that has not come back.</summary>
+    /// <summary>Stands in for a live source that has not come back.</summary>
     private sealed class EmptySource : IFrameSource
     {
         public static readonly EmptySource Instance = new();
@@ -212,7 +244,7 @@ internal sealed class SourceStage : IDisposable
 
         public int Height => 0;
 
-        public double Fps => 0;
+        public double FrameRate => 0;
 
         public int FrameCount => 0;
 

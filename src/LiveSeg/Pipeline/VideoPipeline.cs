@@ -35,6 +35,8 @@ internal sealed class VideoPipeline : IDisposable
     private readonly MatteStage? _matte;
     private readonly long _startNs;
     private readonly FrameSlot[] _slots;
+    private readonly BackgroundVideo? _background;
+    private readonly Action<OpenCvSharp.Mat> _setBackground = _ => { };
     private bool _captureBusy;
     private int _warmUpLeft;
     private RangeSource? _range;
@@ -57,8 +59,13 @@ internal sealed class VideoPipeline : IDisposable
                     OutputCheck.File(job.MattePath, "matte", [.. job.Inputs, new(job.Output, "output video")]);
                 VideoFileSink.Plan(Matte(0, 0, unknown));
             }
-            MediaInfo? info = VideoFileSource.IsPattern(job.Input) ? null : MediaInfo.Probe(job.Input);
-            _source = Own(new SourceStage(new SourceOptions { Open = () => OpenSource(job, info), Name = job.Input }, SystemClock.Instance, _stopCapture.Token));
+            // Any source (file, image sequence, camera, stream); a live one is read until it ends or the run is stopped.
+            // Sound, exact rates and time base come from a file only (a stream is not probed: an HTTP server made with
+            // -listen 1 serves one client, which the probe would use up).
+            MediaInfo? info = FrameSources.KindOf(job.Input) == SourceKind.File ? MediaInfo.Probe(job.Input) : null;
+            var sourceSettings = new SourceSettings { AllowGaps = job.AllowGaps };
+            _source = Own(new SourceStage(new SourceOptions { Open = () => OpenSource(job, info, sourceSettings), Name = FrameSources.Describe(job.Input) },
+                SystemClock.Instance, _stopCapture.Token));
             _warmUpLeft = job.WarmUp;
             Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));
             _startNs = (long)Math.Round((info?.VideoStart ?? 0) * 1e9);
@@ -70,11 +77,16 @@ internal sealed class VideoPipeline : IDisposable
             bool pipelined = !job.Sequential;
             int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);
             _segment = Own(new SegmentStage(job.Model with { Threads = inferenceThreads }, job.Mask));
+            // A video background is decoded ahead on its own thread and handed to the compositor before each frame.
+            bool moving = job.Effect.Effect == EffectKind.Replace && job.BackgroundPath is { } bg && BackgroundVideo.IsVideo(bg);
+            if (moving)
+                _background = Own(new BackgroundVideo(job.BackgroundPath!, _source.Width, _source.Height, waitForFrames: true));
             var renderer = RendererChoice.ForVideo(job.Renderer, _source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight,
-                job.Effect, job.BackgroundPath, renderThreads);
+                job.Effect, moving ? null : job.BackgroundPath, renderThreads);
             if (renderer.Context is not null)
                 Own(renderer.Context);
             _compositor = Own(renderer.Compositor);
+            _setBackground = _compositor.SetBackground;
             RendererDescription = renderer.Description;
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined, renderer.Context is null, job.RenderThreads);
             _slots = new FrameSlot[job.Sequential ? 1 : PoolSize];
@@ -187,10 +199,10 @@ internal sealed class VideoPipeline : IDisposable
     /// The input (or the part of it <see cref="VideoSettings.Range"/> asks for, from <see cref="VideoSettings.WarmUp"/>
     /// frames before its start). A variable-rate file is not seeked: its frame numbers cannot be found from times.
     /// </summary>
-    private IFrameSource OpenSource(VideoSettings job, MediaInfo? info)
+    private IFrameSource OpenSource(VideoSettings job, MediaInfo? info, SourceSettings settings)
     {
         if (job.Range.IsAll)
-            return new VideoFileSource(job.Input, job.AllowGaps);
+            return FrameSources.Open(job.Input, settings);
         bool constantRate = info is null || !info.AverageFrameRate.IsValid || !info.FrameRate.IsValid
             || Math.Abs(info.AverageFrameRate.Value - info.FrameRate.Value) <= 0.01 * info.FrameRate.Value;
         return _range = new RangeSource(job.Input, job.Range.Start - job.WarmUp, job.Range.End, constantRate, job.AllowGaps);
@@ -216,7 +228,7 @@ internal sealed class VideoPipeline : IDisposable
 
     private void Render(FrameSlot slot)
     {
-        _compositor.Submit(slot);
+        Submit(slot);
         _compositor.Complete(slot);
     }
 
@@ -273,7 +285,7 @@ internal sealed class VideoPipeline : IDisposable
         {
             while (toRender.TryTake(out var slot))
             {
-                _compositor.Submit(slot);
+                Submit(slot);
                 Allocations.Update(3);
                 inFlight.Enqueue(slot);
                 if (inFlight.Count == _compositor.MaxPending && !CompleteOldest(inFlight, toEncode))
@@ -289,6 +301,13 @@ internal sealed class VideoPipeline : IDisposable
         // A capture blocked in a read after a stop is left behind (a background thread): its source is then not disposed under it.
         _captureBusy = !capture.Join(stop.IsCancellationRequested || abort.IsCancellationRequested ? TimeSpan.FromSeconds(2) : Timeout.InfiniteTimeSpan);
         threads.ThrowIfFailed();
+    }
+
+    /// <summary>Starts compositing a frame, with its background frame first when the background is a video.</summary>
+    private void Submit(FrameSlot slot)
+    {
+        _background?.Update(slot.TimestampNs, _setBackground);
+        _compositor.Submit(slot);
     }
 
     private bool CompleteOldest(Queue<FrameSlot> inFlight, BoundedQueue<FrameSlot> toEncode)

@@ -22,7 +22,7 @@ internal sealed unsafe class CpuCompositor : ICompositor
     private readonly EffectSettings _s;
     private float[] _mask = [];           // the slot's mask (model size) while compositing it
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
-    private readonly float[] _background; // frame size x 3, RGB 0..1
+    private float[] _background; // frame size x 3, RGB 0..1
     private readonly MaskRefiner _refiner;
     private readonly ReferencePass _effect;
     private int _pending;
@@ -53,6 +53,16 @@ internal sealed unsafe class CpuCompositor : ICompositor
 
     /// <summary>The frame being composited: RGB floats 0..1, frame size x 3.</summary>
     public float[] Frame => _frame;
+
+    /// <summary>A new background (BGR, frame size), as the GL and fast CPU compositors take it (made on first use).</summary>
+    public void SetBackground(Mat coverBgr)
+    {
+        if (coverBgr.Width != _w || coverBgr.Height != _h || coverBgr.Type() != MatType.CV_8UC3)
+            throw new ArgumentException($"background must be an 8-bit BGR image of {_w}x{_h}", nameof(coverBgr));
+        if (_background.Length == 0)
+            _background = new float[_w * _h * 3];
+        ToRgbFloat(coverBgr, _background);
+    }
 
     public void Submit(FrameSlot slot)
     {

@@ -1,4 +1,5 @@
 using LiveSeg.Capture;
+using OpenCvSharp;
 
 namespace LiveSeg.Rendering;
 
@@ -10,6 +11,12 @@ namespace LiveSeg.Rendering;
 internal interface ICompositor : IDisposable
 {
     int MaxPending { get; }
+
+    /// <summary>
+    /// A new background for <c>replace</c> (BGR, frame size: already scaled to cover it), used from the next
+    /// <see cref="Submit"/> on: a still image once, or a video background's frame before each frame (<see cref="BackgroundVideo"/>).
+    /// </summary>
+    void SetBackground(Mat coverBgr);
 
     /// <summary>Adds upload and composite times to the slot's timing.</summary>
     void Submit(FrameSlot slot);
