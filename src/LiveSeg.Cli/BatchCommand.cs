@@ -91,14 +91,18 @@ internal static class BatchCommand
         foreach (var input in plan.Inputs)
             if (Provenance.OutputFileOf(outDir, BatchRunner.Whole(input)) is var output && File.Exists(output))
                 OutputCheck.File(output, "output", plan.Inputs.Select(i => new InputFile(i.Path, "input")));
+        // The share is known before anything is written (a bad --shard or array environment writes nothing).
+        bool join = r.GetValue(s_join);
+        if (join && (r.GetValue(s_shard) is not null || r.GetValue(s_shardCount) > 0))
+            Throw.User("--join runs once, after every shard: drop --shard/--shard-count from the join's command line.");
+        var spec = join ? ShardSpec.Whole : ShardSpec.Resolve(r.GetValue(s_shard), r.GetValue(s_shardCount), Environment.GetEnvironmentVariable);
         Directory.CreateDirectory(outDir);
         var runner = new BatchRunner(plan, template);
-        return r.GetValue(s_join) ? Join(plan, runner, outDir, []) : RunShard(r, plan, runner, outDir);
+        return join ? Join(plan, runner, outDir, []) : RunShard(spec, plan, runner, outDir);
     }
 
-    private static int RunShard(ParseResult r, BatchPlan plan, BatchRunner runner, string outDir)
+    private static int RunShard(ShardSpec spec, BatchPlan plan, BatchRunner runner, string outDir)
     {
-        var spec = ShardSpec.Resolve(r.GetValue(s_shard), r.GetValue(s_shardCount), Environment.GetEnvironmentVariable);
         var items = Shards.Of(plan, spec);
         long total = items.Sum(i => i.Weight);
         int images = plan.Inputs.Count(i => i.IsImage), chunked = plan.Inputs.Count(i => plan.Items.Count(w => w.Input == i) > 1);

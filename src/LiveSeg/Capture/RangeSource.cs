@@ -53,13 +53,15 @@ internal sealed class RangeSource : IFrameSource
     /// <param name="end">The frame after the last to deliver (int.MaxValue: to the end).</param>
     /// <param name="seek">Seeking may be tried (false for a variable-rate file: its frame numbers cannot be found from times).</param>
     /// <param name="allowGaps">As <see cref="VideoFileSource"/>'s.</param>
-    public RangeSource(string path, int first, int end, bool seek, bool allowGaps = false)
+    /// <param name="written">The range's first frame that is written (after the warm-up from <paramref name="first"/>): it must be inside the input.</param>
+    public RangeSource(string path, int first, int end, bool seek, bool allowGaps = false, int written = 0)
     {
         _inner = new VideoFileSource(path, allowGaps);
         try
         {
-            if (_inner.FrameCount > 0 && first >= _inner.FrameCount)
-                Throw.User($"input '{path}' has {_inner.FrameCount} frames: a range starting at frame {first} is past its end (frames are counted from 0).");
+            int start = Math.Max(first, written);
+            if (_inner.FrameCount > 0 && start >= _inner.FrameCount)
+                Throw.User($"input '{path}' has {_inner.FrameCount} frames: a range starting at frame {start} is past its end (frames are counted from 0).");
             Seeked = first > 0 && seek && _inner.SeekTo(first, _inner.FrameRate);
             if (first > 0 && !Seeked)
             {

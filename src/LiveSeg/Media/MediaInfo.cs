@@ -44,7 +44,8 @@ internal sealed record MediaInfo
     /// <summary>Probes <paramref name="path"/> with ffprobe (a few milliseconds: headers only). Null when it cannot.</summary>
     public static MediaInfo? Probe(string path)
     {
-        if (FfmpegTool.Ffprobe is not { } ffprobe || !File.Exists(path))
+        // A pipe (FIFO) or device can be read once: probing it would take the frames from the decoder.
+        if (FfmpegTool.Ffprobe is not { } ffprobe || LiveSeg.IO.FileIdentity.Of(path) is not { Kind: LiveSeg.IO.FileKind.Regular })
             return null;
         var r = FfmpegTool.Run(ffprobe, ["-v", "error", "-print_format", "json", "-show_streams", "-show_format", "-show_chapters", "--", path], TimeSpan.FromSeconds(30));
         if (r.ExitCode != 0)

@@ -205,7 +205,7 @@ internal sealed class VideoPipeline : IDisposable
             return FrameSources.Open(job.Input, settings);
         bool constantRate = info is null || !info.AverageFrameRate.IsValid || !info.FrameRate.IsValid
             || Math.Abs(info.AverageFrameRate.Value - info.FrameRate.Value) <= 0.01 * info.FrameRate.Value;
-        return _range = new RangeSource(job.Input, job.Range.Start - job.WarmUp, job.Range.End, constantRate, job.AllowGaps);
+        return _range = new RangeSource(job.Input, job.Range.Start - job.WarmUp, job.Range.End, constantRate, job.AllowGaps, job.Range.Start);
     }
 
     /// <summary>
