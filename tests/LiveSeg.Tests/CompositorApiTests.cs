@@ -41,10 +41,9 @@ public sealed class CompositorApiTests : IDisposable
     /// The host owns a GLFW window (Xvfb in ./test), binds its own framebuffer, program, textures, vertex array, viewport,
     /// blend and scissor state; LiveSeg draws into the host's framebuffer and leaves all of it as it found it.
     /// </summary>
-    [SkippableFact]
+    [DisplayFact]
     public void InHostContext_DrawsIntoTheHostsFramebuffer_AndRestoresItsState()
     {
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var (segmenter, frame, mask) = Segmented();
         using (segmenter)
         using (frame)
@@ -240,10 +239,9 @@ public sealed class CompositorApiTests : IDisposable
     /// A caller whose thread has a GLX context current (a GLFW window on X11): the headless compositor works (its EGL
     /// context lives on its own thread) and the caller's context stays current; so does a video job's.
     /// </summary>
-    [SkippableFact]
+    [DisplayFact]
     public void Headless_WithTheCallersGlxContextCurrent_WorksAndLeavesIt()
     {
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var (segmenter, frame, mask) = Segmented();
         using (segmenter)
         using (frame)
@@ -281,10 +279,9 @@ public sealed class CompositorApiTests : IDisposable
     /// (Windows' headless context), made and disposed on the host's thread, puts the host's context back and does not
     /// terminate the host's GLFW.
     /// </summary>
-    [SkippableFact]
+    [DisplayFact]
     public void HiddenWindowContext_LeavesTheHostsGlfwAndContext()
     {
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         Assert.Equal(1, HostGlfw.glfwInit());
         try
         {
@@ -321,10 +318,9 @@ public sealed class CompositorApiTests : IDisposable
     }
 
     /// <summary>The headless context Windows uses (a hidden GLFW window), exercised here under Xvfb: it composites like EGL's.</summary>
-    [SkippableFact]
+    [DisplayFact]
     public void HiddenWindowContext_CompositesLikeTheEglOne()
     {
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var (segmenter, frame, mask) = Segmented();
         using (segmenter)
         using (frame)

@@ -37,7 +37,6 @@ public sealed class LiveKeysTests : IDisposable
     private LiveLoop Open(EffectSettings effect, RendererKind renderer = RendererKind.Auto, string? input = null)
     {
         input ??= _input;
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         var spec = ModelSpec.FromFile(_model, null);
         var loop = new LiveLoop(new LiveOptions
         {
@@ -72,7 +71,7 @@ public sealed class LiveKeysTests : IDisposable
         Show(loop, 1);
     }
 
-    [SkippableTheory]
+    [DisplayTheory]
     [InlineData(RendererKind.Gl)]
     [InlineData(RendererKind.Cpu)]
     public void EffectKeys_SwitchTheEffect_PlusMinusChangeItsSetting_AndSmoothingForMask(RendererKind renderer)
@@ -100,7 +99,7 @@ public sealed class LiveKeysTests : IDisposable
         loop.Finish();
     }
 
-    [SkippableFact]
+    [DisplayFact]
     public void ModelBackgroundHudHelpFullScreenAndQuitKeys()
     {
         using var loop = Open(new EffectSettings { Effect = EffectKind.Tint, Refine = RefineKind.Off });
@@ -129,7 +128,7 @@ public sealed class LiveKeysTests : IDisposable
         loop.Finish();
     }
 
-    [SkippableTheory]
+    [DisplayTheory]
     [InlineData(RendererKind.Gl)]
     [InlineData(RendererKind.Cpu)]
     public void ScreenshotKey_SavesExactlyTheFrameShown_ForEveryEffect(RendererKind renderer)
@@ -157,7 +156,7 @@ public sealed class LiveKeysTests : IDisposable
         loop.Finish();
     }
 
-    [SkippableFact]
+    [DisplayFact]
     public void RecordKey_RecordsOnlyNewFrames_AtAConstantRate()
     {
         using var loop = Open(new EffectSettings { Effect = EffectKind.Tint, Refine = RefineKind.Off });
@@ -181,7 +180,7 @@ public sealed class LiveKeysTests : IDisposable
         Assert.True(Cv2.Mean(diff).Val0 < 8, $"the recording holds the composited frame (H.264 4:2:0, lossy): mean difference {Cv2.Mean(diff).Val0:F2}");
     }
 
-    [SkippableFact]
+    [DisplayFact]
     public void Recording_OfAFilePlayedAtProcessingSpeed_HasEachShownFrameOnce_AtTheFilesRate()
     {
         // 5 fps in the file, shown as fast as the loop goes: before, the recording ran at the measured rate (tens of fps)

@@ -244,10 +244,9 @@ public sealed class LiveLoopTests : IDisposable
         public void Dispose() => _frame.Dispose();
     }
 
-    [SkippableFact]
+    [DisplayFact]
     public void CameraThatStopsAndResumes_IsSurvived()
     {
-        Skip.If(string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY")), "needs an X display: run ./test (it runs the tests under xvfb-run)");
         int opened = 0;
         var clock = new FakeClock();
         var options = new LiveOptions

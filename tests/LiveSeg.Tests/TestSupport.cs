@@ -281,3 +281,30 @@ public sealed class FakeClock : LiveSeg.Pipeline.IClock
         Advance(duration);
     }
 }
+
+/// <summary>A test that needs an X display (a live window, GLX, GLFW): skipped, with the way to run it, when there is none.</summary>
+public sealed class DisplayFactAttribute : FactAttribute
+{
+    public DisplayFactAttribute()
+    {
+        if (!Display.Present)
+            Skip = Display.Missing;
+    }
+}
+
+/// <summary>A theory that needs an X display (see <see cref="DisplayFactAttribute"/>).</summary>
+public sealed class DisplayTheoryAttribute : TheoryAttribute
+{
+    public DisplayTheoryAttribute()
+    {
+        if (!Display.Present)
+            Skip = Display.Missing;
+    }
+}
+
+public static class Display
+{
+    public static bool Present => !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DISPLAY"));
+
+    public const string Missing = "needs an X display: run ./test (it runs the tests under xvfb-run)";
+}
