@@ -64,7 +64,7 @@ internal static class Commands
             root.Add(all || name == named ? build() : new Command(name, summary));
         Note(root, """
             Run 'liveseg COMMAND --help' for a command's options. Arguments can come from a response file: liveseg @args.rsp
-            (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: README, 'Tab completion'.
+            (split at spaces and line ends; "quotes" keep spaces; # starts a comment). Tab completion: docs/cli.md, 'The command line'.
             Exit codes: 0 done, 1 internal error, 2 bad input or usage, 3 a batch input failed (the others done), 130 interrupted (output kept).
             """);
         var help = root.Options.OfType<HelpOption>().Single();
@@ -95,7 +95,7 @@ internal static class Commands
         int length = string.Join(' ', rest).Length;
         if (!d.StartsWith("[suggest:", StringComparison.Ordinal) || !d.EndsWith(']')
             || !int.TryParse(d.AsSpan(9, d.Length - 10), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int position))
-            throw new LiveSegException($"directive '{d}' is not [suggest] or [suggest:N] (N: the cursor position, 0..{length}): see README, 'Tab completion'.");
+            throw new LiveSegException($"directive '{d}' is not [suggest] or [suggest:N] (N: the cursor position, 0..{length}): see docs/cli.md, 'The command line'.");
         return [$"[suggest:{Math.Min(position, length)}]", .. rest];
     }
 

@@ -2,7 +2,7 @@ using LiveSeg.Fuzz;
 
 // liveseg fuzz harnesses.
 //   LiveSeg.Fuzz TARGET --mutate N [--seed S] [CORPUS_DIR]   the bounded in-process loop (what ./test runs), a report line
-//   LiveSeg.Fuzz TARGET --afl                               one input a run from stdin under afl-fuzz (SharpFuzz): README, 'Fuzzing'
+//   LiveSeg.Fuzz TARGET --afl                               one input a run from stdin under afl-fuzz (SharpFuzz): docs/data-safety.md, 'Fuzzing'
 // TARGET: tflite, manifest or response-file.
 if (args.Length < 2 || !FuzzTargets.All.TryGetValue(args[0], out var target))
 {

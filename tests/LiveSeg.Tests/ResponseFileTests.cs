@@ -1,6 +1,6 @@
 namespace LiveSeg.Tests;
 
-/// <summary>Issue 27, item 2: response files are bounded and their errors are one line (exit 2), as README says.</summary>
+/// <summary>Issue 27, item 2: response files are bounded and their errors are one line (exit 2), as docs/cli.md says.</summary>
 public sealed class ResponseFileTests : IDisposable
 {
     private readonly TempDir _dir = new();

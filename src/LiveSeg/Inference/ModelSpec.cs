@@ -17,7 +17,7 @@ internal sealed record ModelSpec(string OnnxPath, ModelManifest Manifest, string
         if (explicitManifest is not null)
             Throw.IfFileUnreadable(manifestPath, "model manifest");
         else if (!File.Exists(manifestPath))
-            Throw.User($"model '{onnxPath}' has no manifest: pass --manifest FILE.json or put '{Path.GetFileName(manifestPath)}' beside it (see README, 'Model manifests').");
+            Throw.User($"model '{onnxPath}' has no manifest: pass --manifest FILE.json or put '{Path.GetFileName(manifestPath)}' beside it (see docs/cli.md, 'Model manifests').");
         var manifest = ModelManifest.Load(manifestPath);
         if (manifest.Sha256 is { } expected)
         {

@@ -1,6 +1,6 @@
 namespace LiveSeg.Media;
 
-/// <summary>The video codec of an output file: <c>--codec</c>. Auto picks by the container (see README).</summary>
+/// <summary>The video codec of an output file: <c>--codec</c>. Auto picks by the container (see docs/cli.md, "Recorded video").</summary>
 public enum VideoCodec
 {
     /// <summary>By the output's extension: H.264 for .mp4/.mov/.mkv, VP9 for .webm, Motion JPEG for .avi (with alpha: ProRes 4444 in .mov, VP9 in .webm, FFV1 in .mkv/.avi).</summary>

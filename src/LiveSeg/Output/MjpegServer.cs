@@ -8,7 +8,7 @@ using LiveSeg.Pipeline;
 namespace LiveSeg.Output;
 
 /// <summary>
-/// Limits of the stream server (README, "Live mode's outputs"). A connection is <em>pending</em> until it has sent a
+/// Limits of the stream server (docs/cli.md, "Live mode's outputs"). A connection is <em>pending</em> until it has sent a
 /// complete request head; only then does it count against the stream cap or the page reserve.
 /// </summary>
 internal sealed record MjpegServerOptions
