@@ -100,7 +100,7 @@ internal static class QualityCommand
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{Path.GetFileName(q.Clip),-36} {q.Frames,6} {Cell(q.Raw * 1000),7} {Cell(q.Smoothed * 1000),9} {Cell(q.Refined * 1000),8} {Cell(q.RefinedSmoothed * 1000),17} {Cell(q.RefinedSmoothed / q.Raw),6} {Cell(q.LagFrames),6}"));
                 ageRows.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"{Path.GetFileName(q.Clip),-36} {string.Join("  ", q.Ages.Select(a => $"{Cell(a.Stale)} {Cell(a.Warped)}"))}  {Cell(q.WarpMs)}"));
+                    $"{Path.GetFileName(q.Clip),-36} {string.Join("  ", q.Ages.Select(a => $"{Cell3(a.Stale)} {Cell3(a.Warped)}"))}  {Cell(q.WarpMs)}"));
             }
         }
         if (!json)
@@ -119,6 +119,8 @@ internal static class QualityCommand
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     private static string Cell(double v) => double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Cell3(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "  n/a";
 
     private static ClipQuality Measure(string clip, OnnxSegmenter segmenter, float smoothing, RefineKind refine, int maxFrames)
     {

@@ -21,6 +21,7 @@ internal sealed class MaskAgeMeter
     private readonly float[] _warped;
     private readonly MotionField _field;
     private readonly BlockMatcher _matcher;
+    private readonly MaskWarp _warp;
     private readonly long[] _staleI = new long[MaxAge + 1], _staleU = new long[MaxAge + 1], _warpedI = new long[MaxAge + 1], _warpedU = new long[MaxAge + 1];
     private readonly int[] _pairs = new int[MaxAge + 1];
     private int _frames;
@@ -36,6 +37,7 @@ internal sealed class MaskAgeMeter
         _warped = new float[maskWidth * maskHeight];
         _field = new MotionField(frameWidth, frameHeight);
         _matcher = new BlockMatcher(_field.GridWidth, _field.GridHeight);
+        _warp = new MaskWarp(frameWidth, frameHeight);
     }
 
     /// <summary>Total time spent estimating motion and warping, in <see cref="System.Diagnostics.Stopwatch"/> ticks, and how many times.</summary>
@@ -54,7 +56,7 @@ internal sealed class MaskAgeMeter
             (_staleI[k], _staleU[k]) = (_staleI[k] + i, _staleU[k] + u);
             long t = System.Diagnostics.Stopwatch.GetTimestamp();
             _matcher.Estimate(_pyramids[slot], _pyramids[old], _field);
-            MaskWarp.Apply(_masks[old], _mw, _mh, _field, _warped);
+            _warp.Apply(_masks[old], _mw, _mh, _field, _warped);
             WarpCost = (WarpCost.Ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t, WarpCost.Count + 1);
             (i, u) = Overlap(_warped, mask);
             (_warpedI[k], _warpedU[k]) = (_warpedI[k] + i, _warpedU[k] + u);

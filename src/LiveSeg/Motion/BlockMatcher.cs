@@ -75,11 +75,12 @@ internal sealed unsafe class BlockMatcher
         byte* reference = nc + c.Offset(4 * i - 2, 4 * j - 2);
         byte* search = oc + older.Coarse.Offset(4 * i - 2, 4 * j - 2);
         int best = int.MaxValue, bx = 0, by = 0;
+        var block = new Block(reference, cs);
         for (int dy = -CoarseRange; dy <= CoarseRange; dy++)
         {
             for (int dx = -CoarseRange; dx <= CoarseRange; dx++)
             {
-                int cost = Sad(reference, search + dy * cs + dx, cs) + Lambda * (Math.Abs(dx) + Math.Abs(dy));
+                int cost = Sad(block, search + dy * cs + dx, cs) + Lambda * (Math.Abs(dx) + Math.Abs(dy));
                 if (cost < best || (cost == best && Math.Abs(dx) + Math.Abs(dy) < Math.Abs(bx) + Math.Abs(by)))
                     (best, bx, by) = (cost, dx, dy);
             }
@@ -92,19 +93,20 @@ internal sealed unsafe class BlockMatcher
         int cx = 2 * bx, cy = 2 * by;
         best = int.MaxValue;
         int fx = cx, fy = cy;
+        block = new Block(reference, fs);
         for (int dy = cy - FineRange; dy <= cy + FineRange; dy++)
         {
             for (int dx = cx - FineRange; dx <= cx + FineRange; dx++)
             {
-                int cost = Sad(reference, search + dy * fs + dx, fs) + Lambda / 2 * (Math.Abs(dx) + Math.Abs(dy));
+                int cost = Sad(block, search + dy * fs + dx, fs) + Lambda / 2 * (Math.Abs(dx) + Math.Abs(dy));
                 if (cost < best || (cost == best && Math.Abs(dx) + Math.Abs(dy) < Math.Abs(fx) + Math.Abs(fy)))
                     (best, fx, fy) = (cost, dx, dy);
             }
         }
         byte* at = search + fy * fs + fx;
-        float s0 = Sad(reference, at, fs);
-        float sx = SubPixel(Sad(reference, at - 1, fs), s0, Sad(reference, at + 1, fs));
-        float sy = SubPixel(Sad(reference, at - fs, fs), s0, Sad(reference, at + fs, fs));
+        float s0 = Sad(block, at, fs);
+        float sx = SubPixel(Sad(block, at - 1, fs), s0, Sad(block, at + 1, fs));
+        float sy = SubPixel(Sad(block, at - fs, fs), s0, Sad(block, at + fs, fs));
         int cell = j * gw + i;
         _raw[2 * cell] = (fx + sx) * LumaPyramid.Scale;
         _raw[2 * cell + 1] = (fy + sy) * LumaPyramid.Scale;
@@ -136,26 +138,48 @@ internal sealed unsafe class BlockMatcher
         return sum;
     }
 
-    /// <summary>Sum of absolute differences of two 8x8 blocks (same stride).</summary>
+    /// <summary>An 8x8 reference block: its rows in pairs (16 bytes each) for the vector path, its address for the scalar one.</summary>
+    private readonly struct Block
+    {
+        public readonly Vector128<byte> R0, R1, R2, R3;
+        public readonly byte* P;
+
+        public Block(byte* p, int stride)
+        {
+            P = p;
+            if (Sse2.IsSupported)
+            {
+                R0 = Pair(p, stride);
+                R1 = Pair(p + 2 * stride, stride);
+                R2 = Pair(p + 4 * stride, stride);
+                R3 = Pair(p + 6 * stride, stride);
+            }
+        }
+    }
+
+    /// <summary>Rows at p and p + stride (8 bytes each) in one vector.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Sad(byte* a, byte* b, int stride)
+    private static Vector128<byte> Pair(byte* p, int stride) =>
+        Sse2.LoadHigh(Sse2.LoadScalarVector128((double*)p), (double*)(p + stride)).AsByte();
+
+    /// <summary>Sum of absolute differences of the reference block and the 8x8 block at <paramref name="b"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Sad(in Block a, byte* b, int stride)
     {
         if (_simd)
         {
-            Vector128<ushort> sum = Vector128<ushort>.Zero;
-            for (int y = 0; y < 8; y += 2)
-            {
-                var va = Vector128.Create(*(ulong*)(a + y * stride), *(ulong*)(a + (y + 1) * stride)).AsByte();
-                var vb = Vector128.Create(*(ulong*)(b + y * stride), *(ulong*)(b + (y + 1) * stride)).AsByte();
-                sum = Sse2.Add(sum, Sse2.SumAbsoluteDifferences(va, vb));
-            }
+            Vector128<ushort> s0 = Sse2.SumAbsoluteDifferences(a.R0, Pair(b, stride));
+            Vector128<ushort> s1 = Sse2.SumAbsoluteDifferences(a.R1, Pair(b + 2 * stride, stride));
+            Vector128<ushort> s2 = Sse2.SumAbsoluteDifferences(a.R2, Pair(b + 4 * stride, stride));
+            Vector128<ushort> s3 = Sse2.SumAbsoluteDifferences(a.R3, Pair(b + 6 * stride, stride));
+            Vector128<ushort> sum = Sse2.Add(Sse2.Add(s0, s1), Sse2.Add(s2, s3));
             return sum.GetElement(0) + sum.GetElement(4);
         }
         int s = 0;
         for (int y = 0; y < 8; y++)
         {
             for (int x = 0; x < 8; x++)
-                s += Math.Abs(a[y * stride + x] - b[y * stride + x]);
+                s += Math.Abs(a.P[y * stride + x] - b[y * stride + x]);
         }
         return s;
     }
