@@ -7,8 +7,8 @@ namespace LiveSeg.Motion;
 /// <summary>
 /// LiveSeg's own motion estimator, cheap enough for every shown frame: block matching on low-resolution luma
 /// (<see cref="LumaPyramid"/>), coarse to fine. For each 8x8 block of the newer frame at 1/4 resolution (one
-/// <see cref="MotionField"/> cell): a full search of ±<see cref="CoarseRange"/> pixels at 1/8 resolution (±64 frame
-/// pixels), ±2 around it at 1/4, a parabola through the sums of absolute differences for the sub-pixel part; then
+/// <see cref="MotionField"/> cell): every other displacement within ±<see cref="CoarseRange"/> pixels at 1/8
+/// resolution (±64 frame pixels) and the eight around the best, ±2 around it at 1/4, a parabola through the sums of absolute differences for the sub-pixel part; then
 /// blocks without texture take their neighbours' median, and a 3x3 median removes outliers. Cost: sum of absolute
 /// differences + <see cref="Lambda"/> per pixel of displacement (a tie goes to the smaller motion). Sums of absolute
 /// differences 16 bytes at a time (SSE2 psadbw; a scalar loop elsewhere). Made once for a grid; a call allocates nothing.
@@ -76,13 +76,19 @@ internal sealed unsafe class BlockMatcher
         byte* search = oc + older.Coarse.Offset(4 * i - 2, 4 * j - 2);
         int best = int.MaxValue, bx = 0, by = 0;
         var block = new Block(reference, cs);
-        for (int dy = -CoarseRange; dy <= CoarseRange; dy++)
+        // Every other displacement over the whole range, then the eight around the best.
+        for (int dy = -CoarseRange; dy <= CoarseRange; dy += 2)
         {
-            for (int dx = -CoarseRange; dx <= CoarseRange; dx++)
+            for (int dx = -CoarseRange; dx <= CoarseRange; dx += 2)
+                Try(block, search, cs, dx, dy, Lambda, ref best, ref bx, ref by);
+        }
+        int sx0 = bx, sy0 = by;
+        for (int dy = sy0 - 1; dy <= sy0 + 1; dy++)
+        {
+            for (int dx = sx0 - 1; dx <= sx0 + 1; dx++)
             {
-                int cost = Sad(block, search + dy * cs + dx, cs) + Lambda * (Math.Abs(dx) + Math.Abs(dy));
-                if (cost < best || (cost == best && Math.Abs(dx) + Math.Abs(dy) < Math.Abs(bx) + Math.Abs(by)))
-                    (best, bx, by) = (cost, dx, dy);
+                if ((dx != sx0 || dy != sy0) && Math.Abs(dx) <= CoarseRange && Math.Abs(dy) <= CoarseRange)
+                    Try(block, search, cs, dx, dy, Lambda, ref best, ref bx, ref by);
             }
         }
         // Fine: the cell's own 8x8 block at 1/4, ±FineRange around twice the coarse match.
@@ -97,11 +103,7 @@ internal sealed unsafe class BlockMatcher
         for (int dy = cy - FineRange; dy <= cy + FineRange; dy++)
         {
             for (int dx = cx - FineRange; dx <= cx + FineRange; dx++)
-            {
-                int cost = Sad(block, search + dy * fs + dx, fs) + Lambda / 2 * (Math.Abs(dx) + Math.Abs(dy));
-                if (cost < best || (cost == best && Math.Abs(dx) + Math.Abs(dy) < Math.Abs(fx) + Math.Abs(fy)))
-                    (best, fx, fy) = (cost, dx, dy);
-            }
+                Try(block, search, fs, dx, dy, Lambda / 2, ref best, ref fx, ref fy);
         }
         byte* at = search + fy * fs + fx;
         float s0 = Sad(block, at, fs);
@@ -111,6 +113,16 @@ internal sealed unsafe class BlockMatcher
         _raw[2 * cell] = (fx + sx) * LumaPyramid.Scale;
         _raw[2 * cell + 1] = (fy + sy) * LumaPyramid.Scale;
         _textured[cell] = Texture(reference, fs) >= MinTexture * 2 * 56;
+    }
+
+    /// <summary>Cost of displacement (dx, dy); kept if it beats the best so far (a tie goes to the smaller displacement).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Try(in Block block, byte* search, int stride, int dx, int dy, int lambda, ref int best, ref int bx, ref int by)
+    {
+        int length = Math.Abs(dx) + Math.Abs(dy);
+        int cost = Sad(block, search + dy * stride + dx, stride) + lambda * length;
+        if (cost < best || (cost == best && length < Math.Abs(bx) + Math.Abs(by)))
+            (best, bx, by) = (cost, dx, dy);
     }
 
     /// <summary>The minimum of the parabola through (−1, a), (0, b), (1, c), within ±0.5 (0 when b is no minimum).</summary>

@@ -16,10 +16,16 @@ internal sealed class MotionField
     public MotionField(int frameWidth, int frameHeight)
     {
         (FrameWidth, FrameHeight) = (frameWidth, frameHeight);
-        GridWidth = Math.Max(1, frameWidth / Cell);
-        GridHeight = Math.Max(1, frameHeight / Cell);
+        GridWidth = GridWidthFor(frameWidth);
+        GridHeight = GridHeightFor(frameHeight);
         Vectors = new float[GridWidth * GridHeight * 2];
     }
+
+    /// <summary>Cells across a frame of <paramref name="frameWidth"/> pixels (at least 1).</summary>
+    public static int GridWidthFor(int frameWidth) => Math.Max(1, frameWidth / Cell);
+
+    /// <summary>Cells down a frame of <paramref name="frameHeight"/> pixels (at least 1).</summary>
+    public static int GridHeightFor(int frameHeight) => Math.Max(1, frameHeight / Cell);
 
     public int FrameWidth { get; }
 
