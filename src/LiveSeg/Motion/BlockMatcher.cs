@@ -8,8 +8,8 @@ namespace LiveSeg.Motion;
 /// LiveSeg's own motion estimator, cheap enough for every shown frame: block matching on low-resolution luma
 /// (<see cref="LumaPyramid"/>), coarse to fine. For each 8x8 block of the newer frame at 1/4 resolution (one
 /// <see cref="MotionField"/> cell): every other displacement within ±<see cref="CoarseRange"/> pixels at 1/8
-/// resolution (±64 frame pixels) and the eight around the best, ±2 around it at 1/4, a parabola through the sums of absolute differences for the sub-pixel part; then
-/// blocks without texture take their neighbours' median, and a 3x3 median removes outliers. Cost: sum of absolute
+/// resolution (±64 frame pixels) and the eight around the best, ±2 around it at 1/4, a V fitted to the sums of absolute differences for the sub-pixel part; then
+/// blocks without texture take their textured neighbours' median, and a 3x3 median removes outliers. Cost: sum of absolute
 /// differences + <see cref="Lambda"/> per pixel of displacement (a tie goes to the smaller motion). Sums of absolute
 /// differences 16 bytes at a time (SSE2 psadbw; a scalar loop elsewhere). Made once for a grid; a call allocates nothing.
 /// </summary>
@@ -103,7 +103,7 @@ internal sealed unsafe class BlockMatcher
         for (int dy = cy - FineRange; dy <= cy + FineRange; dy++)
         {
             for (int dx = cx - FineRange; dx <= cx + FineRange; dx++)
-                Try(block, search, fs, dx, dy, Lambda / 2, ref best, ref fx, ref fy);
+                Try(block, search, fs, dx, dy, 0, ref best, ref fx, ref fy);
         }
         byte* at = search + fy * fs + fx;
         float s0 = Sad(block, at, fs);
@@ -125,11 +125,17 @@ internal sealed unsafe class BlockMatcher
             (best, bx, by) = (cost, dx, dy);
     }
 
-    /// <summary>The minimum of the parabola through (−1, a), (0, b), (1, c), within ±0.5 (0 when b is no minimum).</summary>
+    /// <summary>
+    /// The sub-pixel part from the sums at −1, 0, +1 (b the least): where two lines of equal and opposite slope through
+    /// them meet (a sum of absolute differences is V-shaped near its minimum, not a parabola), within ±½; 0 when b is an
+    /// exact match (no refinement needed) or no minimum.
+    /// </summary>
     private static float SubPixel(float a, float b, float c)
     {
-        float curvature = a - 2 * b + c;
-        return curvature > 0 ? Math.Clamp((a - c) / (2 * curvature), -0.5f, 0.5f) : 0f;
+        if (b <= 0 || a < b || c < b)
+            return 0f;
+        float slope = Math.Max(a, c) - b;
+        return slope > 0 ? Math.Clamp((a - c) / (2 * slope), -0.5f, 0.5f) : 0f;
     }
 
     /// <summary>Sum of |horizontal| + |vertical| steps inside an 8x8 block (56 of each).</summary>

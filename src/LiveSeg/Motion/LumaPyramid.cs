@@ -4,7 +4,7 @@ namespace LiveSeg.Motion;
 
 /// <summary>
 /// A frame's luma at two low resolutions, for block matching (<see cref="BlockMatcher"/>): <see cref="Fine"/> at 1/4 of
-/// the frame (each pixel the mean luma of the centre 2x2 of its 4x4 footprint: frame pixel centre 4x + 2) and
+/// the frame (each pixel the mean luma of its 4x4 footprint, centred on frame position 4x + 2) and
 /// <see cref="Coarse"/> at 1/8 (the 2x2 mean of Fine). Each level is stored with a replicated border of
 /// <see cref="Pad"/> pixels on every side, so a search never checks bounds. Luma: (29 B + 150 G + 77 R) / 256, bytes.
 /// Buffers are made for one frame size at construction; <see cref="Build"/> allocates nothing.
@@ -51,12 +51,18 @@ internal sealed unsafe class LumaPyramid
         {
             for (int y = 0; y < fine.Height; y++)
             {
-                byte* r0 = data + (Scale * y + 1) * step + 3, r1 = r0 + step;
+                byte* row = data + Scale * y * step;
                 byte* o = f + fine.Offset(0, y);
-                for (int x = 0; x < fine.Width; x++, r0 += 3 * Scale, r1 += 3 * Scale)
+                for (int x = 0; x < fine.Width; x++)
                 {
-                    int sum = Luma(r0) + Luma(r0 + 3) + Luma(r1) + Luma(r1 + 3);
-                    o[x] = (byte)((sum + 512) >> 10);
+                    // The mean of the 4x4 footprint (a box filter: sub-pixel matching needs the picture without aliasing).
+                    int sum = 0;
+                    for (int r = 0; r < Scale; r++)
+                    {
+                        byte* p = row + r * step + 3 * Scale * x;
+                        sum += Luma(p) + Luma(p + 3) + Luma(p + 6) + Luma(p + 9);
+                    }
+                    o[x] = (byte)((sum + 2048) >> 12);
                 }
             }
         }

@@ -32,6 +32,9 @@ internal sealed unsafe class WarpStage : IDisposable
     /// <summary>The warped mask: R32F, the mask's size, linear filtering; valid until the next <see cref="Render"/>.</summary>
     public Texture2D Result => _result!.Texture;
 
+    /// <summary>The target <see cref="Result"/> belongs to (for reading it back).</summary>
+    public RenderTarget Target => _result!;
+
     /// <summary>Warps <paramref name="mask"/> (R32F) by <paramref name="field"/> into <see cref="Result"/>.</summary>
     public void Render(Texture2D mask, MotionField field)
     {
