@@ -82,6 +82,19 @@ internal sealed unsafe class LumaPyramid
         (Index, Sequence) = (index, sequence);
     }
 
+    /// <summary>Makes this pyramid a copy of <paramref name="other"/> (same frame size).</summary>
+    public void CopyFrom(LumaPyramid other)
+    {
+        if (other.FrameWidth != FrameWidth || other.FrameHeight != FrameHeight)
+            throw new ArgumentException("pyramids of different frame sizes", nameof(other));
+        other.Fine.Pixels.AsSpan().CopyTo(Fine.Pixels);
+        other.Coarse.Pixels.AsSpan().CopyTo(Coarse.Pixels);
+        (Index, Sequence) = (other.Index, other.Sequence);
+    }
+
+    /// <summary>Whether it holds the luma of frame <paramref name="index"/> of run <paramref name="sequence"/>.</summary>
+    public bool Holds(int index, int sequence) => Index == index && Sequence == sequence;
+
     /// <summary>Luma × 256 of one BGR pixel (integer weights summing to 256).</summary>
     private static int Luma(byte* p) => 29 * p[0] + 150 * p[1] + 77 * p[2];
 

@@ -10,8 +10,8 @@ namespace LiveSeg.Motion;
 /// each new mask (frame t) against the previous mask warped to t by the motion between their frames
 /// (<see cref="BlockMatcher"/>, <see cref="MaskWarp"/>), mean |difference| over the edge band (texels within
 /// <see cref="Band"/> of either mask's ½ contour: where misalignment and flicker show), in 1/1000 of full scale; the
-/// same without warping beside it, so the share motion explains is visible. Figures are exponential means over about
-/// <see cref="Window"/> masks. Runs on the inference thread after each mask (its time goes to the slot's
+/// same without warping beside it, so the share motion explains is visible. One mask in <see cref="Every"/> is
+/// measured; figures are exponential means over about <see cref="Window"/> measurements. Runs on the inference thread after each mask (its time goes to the slot's
 /// <see cref="Stage.Motion"/>); read from any thread. Made once for a frame and mask size; a mask allocates nothing.
 /// </summary>
 internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
@@ -19,17 +19,20 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
     /// <summary>Edge band half-width, in mask texels.</summary>
     public const int Band = 2;
 
-    /// <summary>Masks the means cover (exponential weight 1/Window on the newest).</summary>
-    public const int Window = 30;
+    /// <summary>Measurements the means cover (exponential weight 1/Window on the newest).</summary>
+    public const int Window = 10;
 
-    private readonly LumaPyramid[] _pyramids = [new(frameWidth, frameHeight), new(frameWidth, frameHeight)];
+    /// <summary>Every this many masks one is measured (against the mask before it): the figures are means anyway, and a measurement costs about as much as the warp.</summary>
+    public const int Every = 3;
+
+    private readonly LumaPyramid _before = new(frameWidth, frameHeight);
     private readonly MotionField _field = new(frameWidth, frameHeight);
     private readonly BlockMatcher _matcher = new(MotionField.GridWidthFor(frameWidth), MotionField.GridHeightFor(frameHeight));
     private readonly MaskWarp _warp = new(frameWidth, frameHeight);
     private float[] _previous = [];
     private float[] _warped = [];
-    private int _current;
     private bool _primed;
+    private long _masks;
     private double _warpedError = double.NaN, _staleError = double.NaN;
 
     /// <summary>Mean |mask − previous mask warped to it| over the edge band, 1/1000 (NaN before two masks).</summary>
@@ -54,11 +57,12 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
         {
             (_previous, _warped, _primed) = (new float[n], new float[n], false); // first mask, or another model's size
         }
-        LumaPyramid now = _pyramids[_current], before = _pyramids[1 - _current];
+        // Built into the slot (made once per slot), where the GL thread's warp finds it with the mask.
+        LumaPyramid now = slot.Luma ??= new LumaPyramid(frameWidth, frameHeight);
         now.Build(slot.Image, slot.Index, slot.Sequence);
-        if (_primed && before.Sequence == slot.Sequence)
+        if (_primed && _before.Sequence == slot.Sequence && ++_masks % Every == 0)
         {
-            _matcher.Estimate(now, before, _field);
+            _matcher.Estimate(now, _before, _field);
             _warp.Apply(_previous, slot.MaskWidth, slot.MaskHeight, _field, _warped);
             var (warped, stale) = EdgeErrors(slot.Mask, _warped, _previous, slot.MaskWidth, slot.MaskHeight);
             if (!double.IsNaN(warped))
@@ -68,8 +72,8 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
             }
         }
         slot.Mask.AsSpan(0, n).CopyTo(_previous);
+        _before.CopyFrom(now);
         _primed = true;
-        _current = 1 - _current;
         slot.Timing.Add(Stage.Motion, t);
     }
 

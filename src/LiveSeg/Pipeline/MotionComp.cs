@@ -74,11 +74,13 @@ internal sealed class MotionComp(MotionCompMode mode, bool sync, int width, int 
         if (_fieldFrame == shown.Index && _fieldMask == result.Index && _fieldSequence == shown.Sequence)
             return _field; // a redraw of the same pair (HUD, key): the field is already made
         long t = Stopwatch.GetTimestamp();
-        if (_shown.Index != shown.Index || _shown.Sequence != shown.Sequence)
+        if (!_shown.Holds(shown.Index, shown.Sequence))
             _shown.Build(shown.Image, shown.Index, shown.Sequence);
-        if (_maskFrame.Index != result.Index || _maskFrame.Sequence != result.Sequence)
+        // The mask's frame: the steadiness meter built its luma on the inference thread; else it is built here.
+        LumaPyramid older = result.Luma is { } built && built.Holds(result.Index, result.Sequence) && built.FrameWidth == width ? built : _maskFrame;
+        if (older == _maskFrame && !_maskFrame.Holds(result.Index, result.Sequence))
             _maskFrame.Build(result.Image, result.Index, result.Sequence);
-        _matcher.Estimate(_shown, _maskFrame, _field);
+        _matcher.Estimate(_shown, older, _field);
         _field.Age = age;
         (_fieldFrame, _fieldMask, _fieldSequence) = (shown.Index, result.Index, shown.Sequence);
         long spent = timing.Add(Stage.Motion, t) - t;
