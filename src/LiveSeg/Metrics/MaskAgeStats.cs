@@ -43,14 +43,6 @@ internal sealed class MaskAgeStats
             _scratch[k] = values[(_next - 1 - k + Capacity) % Capacity];
         Span<double> sorted = _scratch.AsSpan(0, n);
         sorted.Sort();
-        return (Percentile(sorted, 50), Percentile(sorted, 95));
-    }
-
-    private static double Percentile(Span<double> sorted, double p)
-    {
-        double rank = p / 100.0 * (sorted.Length - 1);
-        int lo = (int)rank;
-        int hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+        return (RollingStats.Percentile(sorted, 50), RollingStats.Percentile(sorted, 95));
     }
 }
