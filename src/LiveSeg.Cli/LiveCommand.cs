@@ -22,6 +22,9 @@ internal static class LiveCommand
         "with --input: deliver frames at the file's frame rate, dropping when behind (like a camera); without it every frame is shown");
     private static readonly Option<bool> s_loop = Opt.Flag("--loop", "with --input: start again at the end");
     private static readonly Option<bool> s_sync = Opt.Flag("--sync", "show each frame only with its own mask (more latency, no misalignment)");
+    private static readonly Option<string> s_motionComp = Opt.Checked("--motion-comp",
+        "warp a mask computed on an older frame to the newer frame it is drawn over: auto (on in latest-wins mode, off with --sync, and off if it costs over a quarter of a frame here), on, off (also stops the steadiness meter)",
+        "auto|on|off", v => MotionCompModes.Parse(v), "auto", ["auto", "on", "off"]);
     private static readonly Option<bool> s_noVsync = Opt.Flag("--no-vsync", "do not wait for the display's refresh");
     private static readonly Option<int> s_frames = Opt.Int("--frames", "exit after N displayed frames", 0, 0, int.MaxValue, "0 = until closed, or more");
     private static readonly Option<string?> s_screenshot = Opt.Text("--screenshot", "save the window (HUD included) when exiting (.png, .jpg or .bmp)", "FILE.png");
@@ -52,6 +55,7 @@ internal static class LiveCommand
         };
         Commands.Shared.AddTo(command);
         RenderOptions.AddTo(command);
+        command.Add(s_motionComp);
         command.Add(s_noVsync);
         command.Add(s_frames);
         command.Add(s_screenshot);
@@ -146,6 +150,7 @@ internal static class LiveCommand
             Renderer = Rendering.RendererChoice.Parse(cl.GetValue(RenderOptions.Renderer)!),
             RenderThreads = cl.GetValue(RenderOptions.Threads),
             Sync = cl.GetValue(s_sync),
+            MotionComp = MotionCompModes.Parse(cl.GetValue(s_motionComp)!),
             VSync = !cl.GetValue(s_noVsync),
             MaxFrames = maxFrames,
             ScreenshotPath = screenshot,
@@ -184,7 +189,7 @@ internal static class LiveCommand
         var src = live.Source;
         Console.WriteLine(string.Create(inv, $"input:  {src.Name} ({loop.Source.Width}x{loop.Source.Height}, {loop.Source.Fps:0.##} fps{(loop.Source.IsLive ? ", live" : "")}{(src.Realtime ? ", real time" : "")})"));
         Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
-        Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}");
+        Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}; {loop.MotionDescription}");
         Console.WriteLine($"threads: {loop.ThreadsDescription}");
         if (!headless)
             Console.WriteLine($"keys:   {HudStage.KeysHelp}");
@@ -207,6 +212,10 @@ internal static class LiveCommand
             Console.WriteLine($"input: {src.Name} came back {loop.Source.Reconnections} time(s) after it stopped delivering");
         foreach (var sink in loop.Outputs)
             Console.WriteLine(OutputSummary(sink));
+        Console.WriteLine(string.Create(inv,
+            $"mask age when drawn: {r.MaskAgeFrames.P50:0.#} / {r.MaskAgeFrames.P95:0.#} frames, {r.MaskAgeMs.P50:F1} / {r.MaskAgeMs.P95:F1} ms p50/p95; {loop.MotionDescription}"));
+        if (double.IsFinite(r.EdgeErrorWarped))
+            Console.WriteLine(string.Create(inv, $"steadiness: edge error {r.EdgeErrorWarped:F1} (previous mask warped) / {r.EdgeErrorStale:F1} (unwarped), 1/1000 of full scale"));
         Ui.Latency(r.Stages);
         if (r.RssAfterWarmUp > 0)
             Console.WriteLine(string.Create(inv, $"memory: resident {r.RssAfterWarmUp / 1048576.0:F1} MB after {LiveLoop.WarmUpFrames} frames, {r.RssAtEnd / 1048576.0:F1} MB at the end ({(r.RssAtEnd - r.RssAfterWarmUp) / 1048576.0:+0.0;-0.0} MB); managed heap {r.ManagedAfterWarmUp / 1048576.0:F1} → {r.ManagedAtEnd / 1048576.0:F1} MB"));

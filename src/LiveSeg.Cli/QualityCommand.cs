@@ -13,7 +13,7 @@ namespace LiveSeg.Cli;
 /// <summary>
 /// <c>liveseg quality CLIP...</c>: how steady the masks are. For each clip: the flicker of the raw model mask, the
 /// temporally smoothed mask, the refined mask and the refined smoothed mask (what video and live show), and the lag
-/// smoothing adds.
+/// smoothing adds; and for masks 1..3 frames old, their IoU against the frame's own mask, stale and motion-compensated.
 /// </summary>
 internal static class QualityCommand
 {
@@ -49,12 +49,18 @@ internal static class QualityCommand
             nothing in the picture explains. Four masks: raw (model, bilinear), smoothed (--smooth), refined
             (--refine, no smoothing) and refined + smoothed (what video and live show). Lag: the delay smoothing adds,
             in frames (centroid of the cross-correlation of mask changes, minus the raw stream's own; exponential
-            smoothing with weight w adds about w / (1 - w)). Reads the clips only; writes nothing.
+            smoothing with weight w adds about w / (1 - w)). Mask age: the IoU (masks at the model's size, foreground
+            >= 0.5, pooled over the clip) of the raw mask of frame t - k against frame t's own, for k = 1, 2, 3, as it
+            is (what live mode's latest-wins draws over a newer frame) and warped to frame t by LiveSeg's motion
+            estimate (--motion-comp); ms/warp: estimate + warp, per frame pair. Reads the clips only; writes nothing.
             """);
     }
 
     private sealed record ClipQuality(string Clip, int Frames, int Width, int Height, double Raw, double Smoothed, double Refined,
-        double RefinedSmoothed, double StaticShare, double LagFrames);
+        double RefinedSmoothed, double StaticShare, double LagFrames, MaskAge[] Ages, double WarpMs);
+
+    /// <summary>IoU of masks <c>Frames</c> old against the frame's own, as they are and motion-compensated (<see cref="MaskAgeMeter"/>).</summary>
+    private sealed record MaskAge(int Frames, double Stale, double Warped);
 
     private static int Run(ParseResult cl)
     {
@@ -74,6 +80,7 @@ internal static class QualityCommand
             Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; smoothing {mask.Smoothing.ToString(CultureInfo.InvariantCulture)}; refine {refine.ToString().ToLowerInvariant()}; flicker in 1/1000 of full scale");
             Console.WriteLine($"{"clip",-36} {"frames",6} {"raw",7} {"smoothed",9} {"refined",8} {"refined+smoothed",17} {"ratio",6} {"lag",6}");
         }
+        var ageRows = new List<string>();
         foreach (string clip in clips)
         {
             var q = Measure(clip, segmenter, mask.Smoothing, refine, maxFrames);
@@ -84,16 +91,27 @@ internal static class QualityCommand
                     clip = q.Clip, frames = q.Frames, width = q.Width, height = q.Height, model = spec.Manifest.Name, smoothing = mask.Smoothing,
                     refine = refine.ToString().ToLowerInvariant(), flicker_raw = Finite(q.Raw), flicker_smoothed = Finite(q.Smoothed), flicker_refined = Finite(q.Refined),
                     flicker_refined_smoothed = Finite(q.RefinedSmoothed), ratio = Finite(q.RefinedSmoothed / q.Raw), static_share = Finite(q.StaticShare), lag_frames = Finite(q.LagFrames),
+                    mask_age = q.Ages.Select(a => new { frames = a.Frames, iou_stale = Finite(a.Stale), iou_warped = Finite(a.Warped) }).ToArray(),
+                    motion_ms = Finite(q.WarpMs),
                 }));
             }
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{Path.GetFileName(q.Clip),-36} {q.Frames,6} {Cell(q.Raw * 1000),7} {Cell(q.Smoothed * 1000),9} {Cell(q.Refined * 1000),8} {Cell(q.RefinedSmoothed * 1000),17} {Cell(q.RefinedSmoothed / q.Raw),6} {Cell(q.LagFrames),6}"));
+                ageRows.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"{Path.GetFileName(q.Clip),-36} {string.Join("  ", q.Ages.Select(a => $"{Cell3(a.Stale)} {Cell3(a.Warped)}"))}  {Cell(q.WarpMs)}"));
             }
         }
         if (!json)
+        {
             Console.WriteLine("ratio = refined+smoothed / raw; lag in frames; n/a: too few frames, or nothing flickered or moved");
+            Console.WriteLine();
+            Console.WriteLine($"mask age: IoU of the raw mask k frames old against the frame's own, stale / motion-compensated (--motion-comp)");
+            Console.WriteLine($"{"clip",-36} {"k=1 stale warped",-17} {"k=2 stale warped",-17} {"k=3 stale warped",-17} ms/warp");
+            foreach (string row in ageRows)
+                Console.WriteLine(row);
+        }
         return ExitCodes.Ok;
     }
 
@@ -101,6 +119,8 @@ internal static class QualityCommand
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
     private static string Cell(double v) => double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Cell3(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "  n/a";
 
     private static ClipQuality Measure(string clip, OnnxSegmenter segmenter, float smoothing, RefineKind refine, int maxFrames)
     {
@@ -110,6 +130,7 @@ internal static class QualityCommand
         var refiner = new MaskRefiner(refine);
         var meters = new[] { new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels) };
         var lag = new LagMeter(mw * mh);
+        var ages = new MaskAgeMeter(w, h, mw, mh);
         var raw = new float[mw * mh];
         var smoothed = new float[mw * mh];
         var rgb = new float[pixels * 3];
@@ -126,6 +147,7 @@ internal static class QualityCommand
             raw.CopyTo(smoothed, 0);
             smoother.Apply(smoothed, mw, mh, frame);
             lag.Add(raw, smoothed);
+            ages.Add(frame, raw);
             CpuCompositor.ToRgbFloat(frame, rgb);
             for (int i = 0; i < pixels; i++)
                 luma[i] = MaskRefiner.Luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
@@ -140,7 +162,9 @@ internal static class QualityCommand
             Interlocked.Increment(ref frames);
         }
         return new ClipQuality(clip, frames, w, h, meters[0].Flicker, meters[1].Flicker, meters[2].Flicker, meters[3].Flicker,
-            meters[0].StaticShare, lag.Frames);
+            meters[0].StaticShare, lag.Frames,
+            [.. Enumerable.Range(1, MaskAgeMeter.MaxAge).Select(k => new MaskAge(k, ages.At(k).Stale, ages.At(k).Warped))],
+            ages.WarpCost.Count == 0 ? double.NaN : StageInfo.TicksToMs(ages.WarpCost.Ticks) / ages.WarpCost.Count);
     }
 
     /// <summary>The mask at frame size as the compositor shows it: refined, or bilinear when refinement is off.</summary>

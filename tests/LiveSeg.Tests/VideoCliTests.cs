@@ -47,6 +47,26 @@ public sealed class VideoCliTests : IDisposable
     }
 
     [Fact]
+    public void Quality_MaskAge_GivesStaleAndWarpedIouForMasks1To3FramesOld()
+    {
+        var r = Cli.Run("quality", _input, "--model", _model, "--frames", "12", "--json");
+        Assert.True(r.ExitCode == 0, r.Stdout + r.Stderr);
+        using var doc = System.Text.Json.JsonDocument.Parse(r.Stdout.Trim());
+        var ages = doc.RootElement.GetProperty("mask_age").EnumerateArray().ToArray();
+        Assert.Equal([1, 2, 3], ages.Select(a => a.GetProperty("frames").GetInt32()));
+        double previous = 1;
+        foreach (var a in ages)
+        {
+            double stale = a.GetProperty("iou_stale").GetDouble(), warped = a.GetProperty("iou_warped").GetDouble();
+            Assert.InRange(stale, 0.5, 0.999); // the square moves 2 px a frame: an older mask is off, never wholly
+            Assert.InRange(warped, 0, 1);
+            Assert.True(warped > stale, $"{a}: the warped mask should overlap the frame's own better than the stale one");
+            Assert.True(stale < previous, $"{a}: an older mask should overlap less");
+            previous = stale;
+        }
+    }
+
+    [Fact]
     public void Video_MaskEffect_SameGeometryAndMaskWhereTheSquareIs()
     {
         string output = _dir.File("mask.mkv");

@@ -74,6 +74,13 @@ internal sealed class FrameSlot : IDisposable
 
     public FrameTiming Timing;
 
+    /// <summary>
+    /// Live mode's motion compensation: <see cref="Image"/>'s low-resolution luma, made for this slot at its first use
+    /// (<see cref="Motion.LumaPyramid.Index"/> says which frame it was built from). Travels with the slot, so the
+    /// inference thread's pyramid of a mask's frame serves the GL thread's warp too.
+    /// </summary>
+    public Motion.LumaPyramid? Luma { get; set; }
+
     public void Dispose()
     {
         _outputArray?.Dispose();

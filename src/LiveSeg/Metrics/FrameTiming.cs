@@ -10,6 +10,9 @@ internal enum Stage
     Preprocess,
     Inference,
     Postprocess,
+
+    /// <summary>Live mode's motion compensation: motion estimated between the mask's frame and the shown one, the mask warped.</summary>
+    Motion,
     Upload,
     Refine,
     Composite,
@@ -27,11 +30,11 @@ internal struct StageTicks
 
 internal static class StageInfo
 {
-    public const int Count = 10;
+    public const int Count = 11;
 
     /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
     public static readonly string[] Names =
-        ["decode", "preprocess", "inference", "postprocess", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
+        ["decode", "preprocess", "inference", "postprocess", "motion", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
 
     public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -63,7 +63,8 @@ internal sealed class RollingStats
         Fps = n;
     }
 
-    private static double Percentile(Span<double> sorted, double p)
+    /// <summary>Percentile <paramref name="p"/> (0..100) of sorted values, interpolated between ranks.</summary>
+    internal static double Percentile(Span<double> sorted, double p)
     {
         double rank = p / 100.0 * (sorted.Length - 1);
         int lo = (int)rank;

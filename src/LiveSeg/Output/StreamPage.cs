@@ -26,7 +26,9 @@ internal static class StreamPage
             document.getElementById('figures').textContent =
               `${s.fps} fps · end to end ${ms(s.p50_ms.end_to_end)} / ${ms(s.p95_ms.end_to_end)} ms p50/p95 · ` +
               `inference ${ms(s.p50_ms.inference)} ms · ${s.model} on ${s.provider} · ${s.effect} · ` +
-              `dropped ${s.dropped} of ${s.captured}` + (s.outputs ? ` · ${s.outputs}` : '');
+              `dropped ${s.dropped} of ${s.captured}` + (s.outputs ? ` · ${s.outputs}` : '') +
+              (s.mask_age ? ` · mask age ${s.mask_age.frames_p50} / ${s.mask_age.frames_p95} frames, ${ms(s.mask_age.ms_p50)} / ${ms(s.mask_age.ms_p95)} ms p50/p95 · ${s.motion_comp}` : '') +
+              (s.steadiness ? ` · edge error ${s.steadiness.edge_error_warped} warped / ${s.steadiness.edge_error_unwarped} unwarped (1/1000)` : '');
           } catch (e) {
             document.getElementById('figures').textContent = 'LiveSeg is not answering';
           }

@@ -10,7 +10,18 @@ namespace LiveSeg.Pipeline;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
 internal sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
-    long RssAfterWarmUp, long RssAtEnd, long ManagedAfterWarmUp, long ManagedAtEnd);
+    long RssAfterWarmUp, long RssAtEnd, long ManagedAfterWarmUp, long ManagedAtEnd)
+{
+    /// <summary>The mask's age when each shown frame was drawn: frames and ms, p50 and p95.</summary>
+    public (double P50, double P95) MaskAgeFrames { get; init; }
+
+    public (double P50, double P95) MaskAgeMs { get; init; }
+
+    /// <summary>The steadiness meter's last figures (NaN when it did not run or saw fewer than two masks).</summary>
+    public double EdgeErrorWarped { get; init; } = double.NaN;
+
+    public double EdgeErrorStale { get; init; } = double.NaN;
+}
 
 /// <summary>
 /// Live mode — the window composition of the shared stages, a game loop on the GL thread:
@@ -39,6 +50,8 @@ internal sealed class LiveLoop : IDisposable
     private readonly ILiveCompositor _compositor;
     private readonly RollingStats _stats = new();
     private readonly LiveView _view;
+    private readonly MotionComp _motion;
+    private readonly Motion.SteadinessMeter? _steadiness;
     private readonly ConcurrentQueue<int> _keys = new();
     private readonly LiveSlots _slots;
     private readonly MetricsRecorder _recorder = MetricsRecorder.Bounded(SummaryFrames);
@@ -82,13 +95,15 @@ internal sealed class LiveLoop : IDisposable
             // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
                 () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed);
-            _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status));
+            _motion = new MotionComp(options.MotionComp, options.Sync, _source.Width, _source.Height, _source.Fps);
+            _steadiness = options.MotionComp == MotionCompMode.Off ? null : new Motion.SteadinessMeter(_source.Width, _source.Height);
+            _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status), _motion, _steadiness);
             _window.KeyPressed += Press;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
             // File played without --realtime: nothing is dropped (back-pressure); a live source or --realtime: latest wins.
             bool backPressure = _source.AtProcessingSpeed;
             _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
-            _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
+            _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, _steadiness, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
             _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
         }
         catch
@@ -111,6 +126,9 @@ internal sealed class LiveLoop : IDisposable
     public IReadOnlyList<IFrameSink> Outputs => _outputs.Sinks;
 
     public string RendererDescription => $"{_window.Description}; {_compositor.Description}";
+
+    /// <summary>For the header line: whether stale masks are warped to the shown frame, and why.</summary>
+    public string MotionDescription => _motion.Describe();
 
     /// <summary>For the header line: the threads inside inference and the CPU renderer, and why.</summary>
     public string ThreadsDescription { get; } = "";
@@ -144,7 +162,13 @@ internal sealed class LiveLoop : IDisposable
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(_failure).Throw();
         return new LiveResult(_recorder.Count, _source.Captured, Dropped, _source.Skipped, _recorder.ElapsedSeconds,
             LatencySummary.Compute(_recorder.Records), _rssAfterWarmUp, Environment.WorkingSet,
-            _managedAfterWarmUp, GC.GetTotalMemory(forceFullCollection: true));
+            _managedAfterWarmUp, GC.GetTotalMemory(forceFullCollection: true))
+        {
+            MaskAgeFrames = _motion.Ages.Frames(),
+            MaskAgeMs = _motion.Ages.Milliseconds(),
+            EdgeErrorWarped = _steadiness?.WarpedError ?? double.NaN,
+            EdgeErrorStale = _steadiness?.StaleError ?? double.NaN,
+        };
     }
 
     public void Start()
@@ -231,7 +255,8 @@ internal sealed class LiveLoop : IDisposable
         _lastStatus = _lastPresent;
         _stats.Compute();
         var segmenter = _segment.Segmenter;
-        _o.Status.Update(_stats, segmenter.Manifest.Name, segmenter.Provider, Controls.Describe(), _source.Captured, Dropped, _view.RefreshOutputsSummary());
+        _o.Status.Update(_stats, segmenter.Manifest.Name, segmenter.Provider, Controls.Describe(), _source.Captured, Dropped, _view.RefreshOutputsSummary(),
+            _motion, _steadiness);
     }
 
     /// <summary>Stops the threads, ends a recording, and takes the --screenshot if the input ended before --frames.</summary>

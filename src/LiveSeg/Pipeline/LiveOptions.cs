@@ -34,6 +34,9 @@ internal sealed record LiveOptions
 
     public bool VSync { get; init; } = true;
 
+    /// <summary>Warp an older mask to the newer frame it is drawn over (auto: in latest-wins mode); the steadiness meter runs unless off.</summary>
+    public MotionCompMode MotionComp { get; init; }
+
     /// <summary>No window (<c>--no-window</c>): a headless EGL context; the frames go only to the outputs.</summary>
     public bool Headless { get; init; }
 

@@ -81,7 +81,7 @@ internal sealed class LiveSlots : IDisposable
     }
 
     /// <summary>Inference thread: newest captured frame → smoothed mask → newest result.</summary>
-    public void InferenceLoop(SegmentStage segment, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
+    public void InferenceLoop(SegmentStage segment, Motion.SteadinessMeter? steadiness, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
     {
         FrameSlot slot = Inference;
         allocations.Begin(1);
@@ -95,6 +95,7 @@ internal sealed class LiveSlots : IDisposable
                 continue;
             }
             segment.Segment(slot);
+            steadiness?.Add(slot);
             // With back-pressure in sync mode, each result waits until the display took the last: nothing is dropped.
             while (_sync && backPressure && !stop.IsCancellationRequested && !Results.WaitUntilTaken(100))
             {

@@ -23,7 +23,8 @@ internal sealed class LiveStatus
     /// Writes the figures (GL thread; <paramref name="stats"/> computed just before) with System.Text.Json, so any
     /// name — a manifest's <c>name</c> with a newline, a NUL or quotes — stays a valid JSON string.
     /// </summary>
-    public void Update(RollingStats stats, string model, string provider, string effect, long captured, long dropped, string outputs)
+    public void Update(RollingStats stats, string model, string provider, string effect, long captured, long dropped, string outputs,
+        MotionComp? motion = null, Motion.SteadinessMeter? steadiness = null)
     {
         _buffer.ResetWrittenCount();
         using var w = new Utf8JsonWriter(_buffer); // a few times a second, never per frame
@@ -35,6 +36,25 @@ internal sealed class LiveStatus
         w.WriteNumber("captured", captured);
         w.WriteNumber("dropped", dropped);
         w.WriteString("outputs", outputs);
+        if (motion is not null)
+        {
+            var (f50, f95) = motion.Ages.Frames(MaskAgeStats.RecentCount);
+            var (m50, m95) = motion.Ages.Milliseconds(MaskAgeStats.RecentCount);
+            w.WriteStartObject("mask_age");
+            w.WriteNumber("frames_p50", Finite(f50));
+            w.WriteNumber("frames_p95", Finite(f95));
+            w.WriteNumber("ms_p50", Finite(Math.Round(m50, 1)));
+            w.WriteNumber("ms_p95", Finite(Math.Round(m95, 1)));
+            w.WriteEndObject();
+            w.WriteString("motion_comp", motion.Describe());
+        }
+        if (steadiness is not null)
+        {
+            w.WriteStartObject("steadiness");
+            w.WriteNumber("edge_error_warped", Finite(Math.Round(steadiness.WarpedError, 2)));
+            w.WriteNumber("edge_error_unwarped", Finite(Math.Round(steadiness.StaleError, 2)));
+            w.WriteEndObject();
+        }
         foreach (var (name, values) in new[] { ("p50_ms", stats.P50), ("p95_ms", stats.P95) })
         {
             w.WriteStartObject(name);

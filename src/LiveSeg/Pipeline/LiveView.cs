@@ -13,10 +13,11 @@ namespace LiveSeg.Pipeline;
 /// starts here and is collected after the swap (<see cref="OutputSinks"/>). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
 /// </summary>
 internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
-    Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters) : IDisposable
+    Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters, MotionComp? motion = null,
+    Motion.SteadinessMeter? steadiness = null) : IDisposable
 {
     private readonly HudStage _hud = new(window.Gl, new ShaderLibrary());
-    private readonly HudInfo _info = new() { Stats = stats };
+    private readonly HudInfo _info = new() { Stats = stats, MaskAge = motion?.Ages, Steadiness = steadiness };
 
     /// <summary>Draws <paramref name="shown"/> with <paramref name="result"/>'s mask; returns the frame's timings (upload and composite added).</summary>
     public FrameTiming Draw(FrameSlot shown, FrameSlot result, bool ready, bool recordFrame)
@@ -29,9 +30,11 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         if (ready)
         {
             // The mask's own stages come from the frame it was computed on (the newest one, in latest-wins mode).
-            for (int s = (int)Stage.Preprocess; s <= (int)Stage.Postprocess; s++)
+            // (Motion: the steadiness meter's part, on the inference thread; the warp's is added below.)
+            for (int s = (int)Stage.Preprocess; s <= (int)Stage.Motion; s++)
                 timing.Ticks[s] = result.Timing.Ticks[s];
-            target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing);
+            Motion.MotionField? field = motion?.For(shown, result, recordFrame, ref timing);
+            target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing, field);
             if (recordFrame)
                 outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();
@@ -111,6 +114,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         _info.Model = segmenter.Manifest.Name;
         _info.Effect = controls.Describe();
         _info.ShowKeys = controls.HelpVisible;
+        _info.MotionComp = motion?.Describe() ?? "";
         _info.Status = sourceStatus
             ?? (controls.Recording is { } r ? $"recording → {Path.GetFileName(r.Path)}" : null)
             ?? controls.Status;

@@ -19,6 +19,8 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
     private readonly Mat _composited = new();
     private readonly string _why;
     private int _next;
+    private float[] _warped = [];
+    private Motion.MaskWarp? _warp;
 
     public CpuLiveCompositor(GL gl, int width, int height, int maskWidth, int maskHeight, EffectSettings effect, Mat? backgroundBgr, int threads, string why)
     {
@@ -48,8 +50,18 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
 
     public void SetBackground(Mat coverBgr) => _cpu.SetBackground(coverBgr);
 
-    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing)
+    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null)
     {
+        if (motion is not null)
+        {
+            long start = Stopwatch.GetTimestamp();
+            if (_warped.Length != maskWidth * maskHeight)
+                _warped = new float[maskWidth * maskHeight]; // once, and again only for another model's mask size
+            _warp ??= new Motion.MaskWarp(image.Width, image.Height);
+            _warp.Apply(mask, maskWidth, maskHeight, motion, _warped);
+            mask = _warped;
+            timing.Add(Stage.Motion, start);
+        }
         _cpu.Render(image, mask, maskWidth, maskHeight, _composited, ref timing);
         long t = Stopwatch.GetTimestamp();
         RenderTarget target = _targets[_next++ % _targets.Length];

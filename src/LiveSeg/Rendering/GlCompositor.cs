@@ -28,6 +28,7 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
     private readonly Texture2D? _background;
     private readonly EffectStage _effect;
     private readonly RefineStage? _refine;
+    private readonly WarpStage? _warp;
     private int _maskWidth;
     private int _maskHeight;
     private int _submitted;
@@ -66,6 +67,8 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
             if (settings.Refine != RefineKind.Off)
                 _refine = new RefineStage(gl, shaders, _triangle, width, height, maskWidth, maskHeight, settings.Refine);
             _effect = new EffectStage(gl, shaders, _triangle, width, height, settings, allEffects: adjustable);
+            if (adjustable)
+                _warp = new WarpStage(gl, shaders, _triangle); // live mode: a stale mask may be warped to the shown frame
             Settings = settings;
             SetMaskSize(maskWidth, maskHeight);
             Apply(settings);
@@ -130,7 +133,7 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
     /// output target, which it returns (valid until <see cref="MaxPending"/> more renders). Adds upload and composite
     /// times to <paramref name="timing"/>.
     /// </summary>
-    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing)
+    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null)
     {
         long t = Stopwatch.GetTimestamp();
         if (maskWidth != _maskWidth || maskHeight != _maskHeight)
@@ -138,9 +141,17 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
         _upload.Upload(image, mask);
         t = timing.Add(Stage.Upload, t);
         Texture2D used = _upload.Mask;
+        if (motion is not null)
+        {
+            if (_warp is null)
+                throw new InvalidOperationException("motion compensation needs an adjustable (live) compositor");
+            _warp.Render(used, motion);
+            used = _warp.Result;
+            t = timing.Add(Stage.Motion, t);
+        }
         if (_refine is not null)
         {
-            _refine.Render(_upload.Frame, _upload.Mask);
+            _refine.Render(_upload.Frame, used);
             used = _refine.Result;
         }
         t = timing.Add(Stage.Refine, t);
@@ -222,6 +233,7 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
             o?.Dispose();
         _effect?.Dispose();
         _refine?.Dispose();
+        _warp?.Dispose();
         _background?.Dispose();
         _blur?.Dispose();
         _upload?.Dispose();

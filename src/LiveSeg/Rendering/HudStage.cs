@@ -27,6 +27,15 @@ internal sealed class HudInfo
     public string? Status { get; set; }
 
     public bool ShowKeys { get; set; }
+
+    /// <summary>The mask's age when drawn (newest shown frames): frames and ms, p50 and p95.</summary>
+    public MaskAgeStats? MaskAge { get; set; }
+
+    /// <summary>"motion comp on (auto: latest wins)" and the like.</summary>
+    public string MotionComp { get; set; } = "";
+
+    /// <summary>The live steadiness meter's figures (edge error of each new mask against the previous one warped to it), or null before any.</summary>
+    public LiveSeg.Motion.SteadinessMeter? Steadiness { get; set; }
 }
 
 /// <summary>
@@ -36,7 +45,7 @@ internal sealed class HudInfo
 internal sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
-    public const int Height = 182;
+    public const int Height = 224;
     /// <summary>The keys in one line (from the key map).</summary>
     public static string KeysHelp => LiveSeg.Pipeline.KeyMap.Summary;
 
@@ -44,7 +53,7 @@ internal sealed unsafe class HudStage : IDisposable
 
     private static readonly (Stage Stage, string Label)[] s_rows =
     [
-        (Stage.Decode, "decode"), (Stage.Inference, "inference"), (Stage.Upload, "upload"), (Stage.Composite, "composite"),
+        (Stage.Decode, "decode"), (Stage.Inference, "inference"), (Stage.Motion, "motion comp"), (Stage.Upload, "upload"), (Stage.Composite, "composite"),
         (Stage.EndToEnd, "end to end"),
     ];
 
@@ -103,6 +112,15 @@ internal sealed unsafe class HudStage : IDisposable
         Line(string.Create(inv, $"dropped {info.Dropped} of {info.Captured} frames ({rate:F1}%)"), grey);
         if (info.Outputs is not null)
             Line(info.Outputs, grey);
+        if (info.MaskAge is { } age)
+        {
+            var (f50, f95) = age.Frames(MaskAgeStats.RecentCount);
+            var (m50, m95) = age.Milliseconds(MaskAgeStats.RecentCount);
+            Line(string.Create(inv, $"mask age {f50:0.#} / {f95:0.#} fr, {m50:F0} / {m95:F0} ms p50/p95"), white);
+            Line(info.MotionComp, grey);
+        }
+        if (info.Steadiness is { } steady)
+            Line(steady.Describe(), grey);
         Line("last 1 s (ms)     p50     p95", grey);
         int rowsTop = y;
         foreach (var (stage, label) in s_rows)

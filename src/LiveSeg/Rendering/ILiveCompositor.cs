@@ -22,8 +22,12 @@ internal interface ILiveCompositor : IDisposable
     /// <summary>A new background for <c>replace</c> (BGR, frame size).</summary>
     void SetBackground(Mat coverBgr);
 
-    /// <summary>Composites; the target stays valid for the next frame's render too (two alternate). Adds upload/refine/composite times.</summary>
-    RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing);
+    /// <summary>
+    /// Composites; the target stays valid for the next frame's render too (two alternate). Adds upload/refine/composite
+    /// times. With <paramref name="motion"/> the mask is first warped by it to the shown frame (an older frame's mask:
+    /// <see cref="Motion.MaskWarp"/> on the CPU, <see cref="WarpStage"/> on the GPU), timed as <see cref="Stage.Motion"/>.
+    /// </summary>
+    RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null);
 
     /// <summary>Managed bytes allocated on helper threads of the compositor's own (the CPU renderer's bands), for the tests.</summary>
     long WorkerAllocatedBytes => 0;

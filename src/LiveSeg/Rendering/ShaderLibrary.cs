@@ -62,5 +62,6 @@ internal static class ShaderFiles
     public const string RefineBox = "refine_box.frag";
     public const string RefineCoefficients = "refine_coeff.frag";
     public const string RefineApply = "refine_apply.frag";
+    public const string MaskWarp = "mask_warp.frag";
     public const string Hud = "hud.frag";
 }

@@ -1,0 +1,87 @@
+namespace LiveSeg.Motion;
+
+/// <summary>
+/// The warp stage on the CPU (mask_warp.frag is the GL pass; tests hold them to each other within 1 LSB): an older
+/// frame's mask brought to a newer frame. Mask in and out: float 0..1, maskWidth x maskHeight, row 0 = top. Texel
+/// (x, y) stands for frame position p = ((x + ½)·W/mw, (y + ½)·H/mh); it takes the older mask sampled bilinearly
+/// (edges repeated) at p + v(p), v the <see cref="MotionField"/> there (bilinear between cell centres, clamped), i.e. at
+/// mask position (x + vx·mw/W, y + vy·mh/H). The field's sampling tables are made once per mask size; a warp allocates nothing.
+/// </summary>
+internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight)
+{
+    private int _mw, _mh, _gw, _gh;
+    private int[] _gx0 = [], _gx1 = [], _gy0 = [], _gy1 = [];
+    private float[] _wx = [], _wy = [];
+    private float[] _row = [];
+
+    public void Apply(ReadOnlySpan<float> mask, int maskWidth, int maskHeight, MotionField field, Span<float> output)
+    {
+        if (mask.Length < maskWidth * maskHeight || output.Length < maskWidth * maskHeight)
+            throw new ArgumentException($"masks must hold {maskWidth}x{maskHeight} values");
+        if (field.FrameWidth != frameWidth || field.FrameHeight != frameHeight)
+            throw new ArgumentException($"the field is for {field.FrameWidth}x{field.FrameHeight} frames, the warp for {frameWidth}x{frameHeight}");
+        if (maskWidth != _mw || maskHeight != _mh || field.GridWidth != _gw || field.GridHeight != _gh)
+            MakeTables(maskWidth, maskHeight, field.GridWidth, field.GridHeight);
+        float toMaskX = (float)maskWidth / frameWidth, toMaskY = (float)maskHeight / frameHeight;
+        int gw = _gw, mw = maskWidth, mh = maskHeight;
+        fixed (float* m = mask, o = output, v = field.Vectors, row = _row, wxs = _wx)
+        fixed (int* gx0 = _gx0, gx1 = _gx1)
+        {
+            for (int y = 0; y < mh; y++)
+            {
+                // The field at this row's height, at every cell column: its two grid rows blended.
+                float wy = _wy[y];
+                float* a = v + 2 * _gy0[y] * gw, b = v + 2 * _gy1[y] * gw;
+                for (int i = 0; i < 2 * gw; i++)
+                    row[i] = a[i] * (1 - wy) + b[i] * wy;
+                float* dst = o + y * mw;
+                for (int x = 0; x < mw; x++)
+                {
+                    float wx = wxs[x];
+                    int c0 = 2 * gx0[x], c1 = 2 * gx1[x];
+                    float vx = row[c0] * (1 - wx) + row[c1] * wx;
+                    float vy = row[c0 + 1] * (1 - wx) + row[c1 + 1] * wx;
+                    dst[x] = Sample(m, mw, mh, x + vx * toMaskX, y + vy * toMaskY);
+                }
+            }
+        }
+    }
+
+    /// <summary>Bilinear sample at texel coordinates (<paramref name="sx"/>, <paramref name="sy"/>) (texel centres at integers), edges repeated.</summary>
+    private static float Sample(float* mask, int w, int h, float sx, float sy)
+    {
+        float fx = MathF.Floor(sx), fy = MathF.Floor(sy);
+        float wx = sx - fx, wy = sy - fy;
+        int ix = (int)fx, iy = (int)fy;
+        int x0 = Math.Clamp(ix, 0, w - 1), x1 = Math.Clamp(ix + 1, 0, w - 1);
+        int y0 = Math.Clamp(iy, 0, h - 1), y1 = Math.Clamp(iy + 1, 0, h - 1);
+        float* r0 = mask + y0 * w, r1 = mask + y1 * w;
+        float top = r0[x0] * (1 - wx) + r0[x1] * wx;
+        float bottom = r1[x0] * (1 - wx) + r1[x1] * wx;
+        return top * (1 - wy) + bottom * wy;
+    }
+
+    /// <summary>Per mask column and row: the two grid cells whose centres surround it, and the weight of the second.</summary>
+    private void MakeTables(int mw, int mh, int gw, int gh)
+    {
+        (_mw, _mh, _gw, _gh) = (mw, mh, gw, gh);
+        (_gx0, _gx1, _wx) = Axis(mw, frameWidth, gw);
+        (_gy0, _gy1, _wy) = Axis(mh, frameHeight, gh);
+        _row = new float[2 * gw];
+    }
+
+    private static (int[] I0, int[] I1, float[] W) Axis(int maskSize, int frameSize, int gridSize)
+    {
+        var (i0, i1, w) = (new int[maskSize], new int[maskSize], new float[maskSize]);
+        float toFrame = (float)frameSize / maskSize;
+        for (int x = 0; x < maskSize; x++)
+        {
+            float g = ((x + 0.5f) * toFrame - MotionField.Cell * 0.5f) / MotionField.Cell;
+            float f = MathF.Floor(g);
+            w[x] = g - f;
+            i0[x] = Math.Clamp((int)f, 0, gridSize - 1);
+            i1[x] = Math.Clamp((int)f + 1, 0, gridSize - 1);
+        }
+        return (i0, i1, w);
+    }
+}
