@@ -10,6 +10,7 @@ internal enum Stage
     Preprocess,
     Inference,
     Postprocess,
+    People,
     Upload,
     Refine,
     Composite,
@@ -27,11 +28,11 @@ internal struct StageTicks
 
 internal static class StageInfo
 {
-    public const int Count = 10;
+    public const int Count = 11;
 
     /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
     public static readonly string[] Names =
-        ["decode", "preprocess", "inference", "postprocess", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
+        ["decode", "preprocess", "inference", "postprocess", "people", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
 
     public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }
