@@ -6,9 +6,10 @@ using LiveSeg.Metrics;
 namespace LiveSeg.People;
 
 /// <summary>Settings of the people stage: which people to keep, the detector, and how often it runs.</summary>
+/// <param name="DetectorPath">the converted detector (.onnx)</param>
 /// <param name="DetectEvery">run the face detector on every Nth frame (1..30); the tracker predicts in between</param>
 /// <param name="HiddenFrames">how long a person may stay hidden and keep their id (frames: a second of video)</param>
-internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detector, int DetectEvery = 5, int HiddenFrames = 30);
+internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detector, string DetectorPath, int DetectEvery = 5, int HiddenFrames = 30);
 
 /// <summary>
 /// The people stage, after segmentation on the inference thread: faces (every <see cref="PeopleSettings.DetectEvery"/>
@@ -32,11 +33,11 @@ internal sealed class PeopleStage : IDisposable
     private long _frame;
     private volatile PersonChoice _choice;
 
-    public PeopleStage(PeopleSettings settings, string detectorPath)
+    public PeopleStage(PeopleSettings settings)
     {
         _settings = settings;
         _choice = settings.Choice;
-        _detector = new FaceDetector(detectorPath, settings.Detector, DeviceChoice.Cpu, threads: 1);
+        _detector = new FaceDetector(settings.DetectorPath, settings.Detector, DeviceChoice.Cpu, threads: 1);
         _tracker = new PersonTracker(settings.HiddenFrames);
     }
 
