@@ -88,10 +88,20 @@ internal sealed class PeopleStage : IDisposable
         int seeds = 0;
         foreach (ref readonly var track in _tracker.Tracks)
         {
-            if (!track.Visible)
-                continue; // hidden behind someone: no pixels of theirs to find
-            _seeds[seeds] = track.Box;
-            _seedIds[seeds++] = track.Id;
+            if (track.Visible)
+            {
+                _seeds[seeds] = track.Box;
+                _seedIds[seeds++] = track.Id;
+            }
+        }
+        // A face missed for a step or two (turned, blurred) still seeds its person, unless it is behind a visible face.
+        foreach (ref readonly var track in _tracker.Tracks)
+        {
+            if (!track.Visible && _frame - track.LastSeen <= 2 * _settings.DetectEvery && !BehindVisibleFace(track.Box, seeds))
+            {
+                _seeds[seeds] = track.Box;
+                _seedIds[seeds++] = track.Id;
+            }
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
         _split.Run(slot.Mask, _seeds.AsSpan(0, seeds));
@@ -126,6 +136,19 @@ internal sealed class PeopleStage : IDisposable
             if (!_keep[labels[p]])
                 mask[p] = 0;
         }
+    }
+
+    /// <summary>True when a visible face's box is within a face width of <paramref name="box"/> (that person is in front).</summary>
+    private bool BehindVisibleFace(in FaceDetection box, int visible)
+    {
+        for (int k = 0; k < visible; k++)
+        {
+            var f = _seeds[k];
+            float size = MathF.Max(f.Width, box.Width);
+            if (MathF.Abs(f.CentreX - box.CentreX) < size && MathF.Abs(f.CentreY - box.CentreY) < size)
+                return true;
+        }
+        return false;
     }
 
     private bool IsTracked(int id)
