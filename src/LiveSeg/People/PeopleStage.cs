@@ -9,7 +9,9 @@ namespace LiveSeg.People;
 /// <param name="DetectorPath">the converted detector (.onnx)</param>
 /// <param name="DetectEvery">run the face detector on every Nth frame (1..30); the tracker predicts in between</param>
 /// <param name="HiddenFrames">how long a person may stay hidden and keep their id (frames: a second of video)</param>
-internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detector, string DetectorPath, int DetectEvery = 5, int HiddenFrames = 30);
+/// <param name="AutoFrame">auto-framing: the kept people's height as a share of the output (0.1..1); 0: off</param>
+internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detector, string DetectorPath, int DetectEvery = 5, int HiddenFrames = 30,
+    float AutoFrame = 0);
 
 /// <summary>
 /// The people stage, after segmentation on the inference thread: faces (every <see cref="PeopleSettings.DetectEvery"/>
@@ -28,6 +30,7 @@ internal sealed class PeopleStage : IDisposable
     private readonly int[] _seedIds = new int[PersonTracker.MaxTracks];
     private readonly int[] _area = new int[PersonTracker.MaxTracks + 1];
     private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
+    private readonly AutoFrameCamera? _camera;
     private InstanceSplit? _split;
     private int _sequence = -1;
     private long _frame;
@@ -39,6 +42,8 @@ internal sealed class PeopleStage : IDisposable
         _choice = settings.Choice;
         _detector = new FaceDetector(settings.DetectorPath, settings.Detector, DeviceChoice.Cpu, threads: 1);
         _tracker = new PersonTracker(settings.HiddenFrames);
+        if (settings.AutoFrame > 0)
+            _camera = new AutoFrameCamera(settings.AutoFrame);
     }
 
     /// <summary>Which people are kept (live mode's click and A change it; takes effect at the next frame).</summary>
@@ -72,6 +77,7 @@ internal sealed class PeopleStage : IDisposable
             _tracker.Reset();
             _frame = 0;
             LockedId = 0;
+            _camera?.Reset();
         }
         if (_frame % _settings.DetectEvery == 0)
         {
@@ -108,6 +114,8 @@ internal sealed class PeopleStage : IDisposable
         var choice = _choice;
         if (!choice.KeepsEveryone)
             Filter(slot.Mask, seeds, choice);
+        if (_camera is not null)
+            slot.Crop = _camera.Step(KeptBox(slot.Mask, slot.MaskWidth, slot.MaskHeight));
         slot.Timing.Add(Stage.People, t);
     }
 
@@ -149,6 +157,25 @@ internal sealed class PeopleStage : IDisposable
                 return true;
         }
         return false;
+    }
+
+    /// <summary>The bounding box (0..1) of the kept mask (≥ 0.5), or null when it is empty.</summary>
+    private static CropBox? KeptBox(float[] mask, int w, int h)
+    {
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                if (mask[y * w + x] < 0.5f)
+                    continue;
+                x0 = Math.Min(x0, x);
+                x1 = Math.Max(x1, x);
+                y0 = Math.Min(y0, y);
+                y1 = Math.Max(y1, y);
+            }
+        }
+        return x1 < 0 ? null : new CropBox((float)x0 / w, (float)y0 / h, (float)(x1 + 1 - x0) / w, (float)(y1 + 1 - y0) / h);
     }
 
     private bool IsTracked(int id)
