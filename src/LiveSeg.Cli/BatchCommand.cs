@@ -50,6 +50,7 @@ internal static class BatchCommand
     {
         var command = new Command("batch", Summary) { s_inputs, s_list, s_output, s_ext, s_shard, s_shardCount, s_chunkFrames, s_join };
         Commands.Shared.AddTo(command);
+        PeopleOptions.AddTo(command);
         RenderOptions.AddTo(command);
         s_encode.AddTo(command);
         command.Add(VideoCommand.Frames);

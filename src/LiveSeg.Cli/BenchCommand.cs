@@ -22,6 +22,7 @@ internal static class BenchCommand
     {
         var command = new Command("bench", Summary) { s_input, s_rounds };
         Commands.Shared.AddTo(command);
+        PeopleOptions.AddTo(command);
         RenderOptions.AddTo(command);
         command.Add(VideoCommand.Frames);
         command.Add(VideoCommand.Metrics);

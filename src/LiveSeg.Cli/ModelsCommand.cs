@@ -37,7 +37,7 @@ internal static class ModelsCommand
 
     private static Command Fetch()
     {
-        var name = Opt.OneOf("NAME", "model to fetch", "'body' (fetches body and body-landscape)", "body", "body-landscape");
+        var name = Opt.OneOf("NAME", "model to fetch", "'body' (fetches body and body-landscape) or 'face' (the face detectors face-short and face-full)", "body", "body-landscape", "face");
         var force = Opt.Flag("--force", "fetch and convert again even when installed");
         var timeout = Opt.Int("--timeout", "seconds to wait for the registry: to connect, and between any two pieces of data", 60, 1, 3600, helpName: "SECONDS");
         var registry = Opt.Text("--registry", $"the npm registry to fetch from (default: $npm_config_registry, else {FetchNetwork.DefaultRegistry})", "URL");
@@ -48,7 +48,8 @@ internal static class ModelsCommand
         command.SetAction(r =>
         {
             var network = new FetchNetwork(TimeSpan.FromSeconds(r.GetValue(timeout)), r.GetValue(registry) ?? FetchNetwork.EnvironmentRegistry(), DownloadProgress());
-            ModelFetcher.FetchBody(message => Console.WriteLine(message), r.GetValue(force), network);
+            var package = r.GetValue(name) == "face" ? People.FaceModels.Package : ModelFetcher.Body;
+            ModelFetcher.Fetch(package, message => Console.WriteLine(message), r.GetValue(force), network);
             return ExitCodes.Ok;
         });
         return command;
@@ -126,9 +127,14 @@ internal static class ModelsCommand
     {
         var videos = Opt.TextOr("--videos", "folder of videos to take frames from", "DIR", Path.Combine("..", "shared", "datasets", "videos"));
         var frames = Opt.Int("--frames", "frames to compare", 24, 1, 10_000);
-        var command = new Command("verify", "converted body models vs OpenCV DNN on the original .tflite: max |diff|, IoU at 0.5, inference ms") { videos, frames };
+        var which = Opt.OneOf("NAME", "model to verify", "'body' (default: the body models' masks) or 'face' (the face detectors' boxes and scores, on the videos' frames and the --images)", "body", "face");
+        which.Arity = ArgumentArity.ZeroOrOne;
+        var images = Opt.TextOr("--images", "folder of still images to add to the frames (face only)", "DIR", Path.Combine("..", "shared", "datasets", "person", "images"));
+        var command = new Command("verify", "converted models vs OpenCV DNN on the original .tflite: body masks (max |diff|, IoU at 0.5, inference ms) or face boxes (IoU, score difference)") { which, videos, frames, images };
         command.SetAction(r =>
         {
+            if (r.GetValue(which) == "face")
+                return VerifyFace(r.GetValue(videos)!, r.GetValue(images)!, r.GetValue(frames));
             var (loaded, from) = ParityCheck.LoadFrames(r.GetValue(videos)!, r.GetValue(frames));
             Console.WriteLine($"frames: {from}");
             string folder = Path.GetDirectoryName(ModelCatalogue.Find("body") ?? ModelFetcher.FetchBody(m => Console.WriteLine(m)) + "/")!;
@@ -143,6 +149,25 @@ internal static class ModelsCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>Each face detector against OpenCV DNN on the original, on frames of the videos plus still images.</summary>
+    private static int VerifyFace(string videos, string images, int count)
+    {
+        var (loaded, from) = ParityCheck.LoadFrames(videos, count);
+        var stills = People.FaceParity.LoadImages(images, count);
+        loaded.AddRange(stills);
+        Console.WriteLine($"frames: {from}; {stills.Count} images of {images}");
+        foreach (var spec in People.FaceModels.All)
+        {
+            string onnx = People.FaceModels.Resolve(spec, m => Console.WriteLine(m));
+            var p = People.FaceParity.Run(onnx, Path.Combine(Path.GetDirectoryName(onnx)!, spec.Tflite), spec, loaded);
+            Console.WriteLine(System.FormattableString.Invariant(
+                $"{p.Model,-10} {p.Frames} frames, {p.Faces} faces, {p.CountMismatches} frames with another count; min box IoU {p.MinIoU:F5}, max |score diff| {p.MaxScoreDiff:E2}, max |raw diff| {p.MaxRawDiff:E2}"));
+        }
+        foreach (var f in loaded)
+            f.Dispose();
+        return ExitCodes.Ok;
     }
 
     private static Command Synth()

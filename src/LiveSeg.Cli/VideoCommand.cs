@@ -50,6 +50,7 @@ internal static class VideoCommand
             s_input, s_output,
         };
         Commands.Shared.AddTo(command);
+        PeopleOptions.AddTo(command);
         RenderOptions.AddTo(command);
         s_encode.AddTo(command);
         command.Add(Metrics);
@@ -181,6 +182,7 @@ internal static class VideoCommand
             Mask = shared.Mask,
             Effect = shared.Effect,
             BackgroundPath = r.GetValue(Commands.Shared.Effect.Background),
+            People = PeopleOptions.Read(r),
             MaxFrames = r.GetValue(Frames),
             Renderer = RendererChoice.Parse(r.GetValue(RenderOptions.Renderer)!),
             RenderThreads = r.GetValue(RenderOptions.Threads),

@@ -7,7 +7,7 @@ namespace LiveSeg.Tests;
 /// Each operator the TFLite importer supports, on a tiny model written by <see cref="TinyTflite"/>: the converted ONNX
 /// model (run by ONNX Runtime) against a reference computed here, directly from TFLite's NHWC definition of the op.
 /// </summary>
-public class TfliteImporterTests
+public partial class TfliteImporterTests
 {
     private const byte Same = 0, Valid = 1;
 

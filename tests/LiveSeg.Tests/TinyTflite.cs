@@ -43,7 +43,10 @@ public sealed class TinyTflite
     public void Custom(string customCode, int[] inputs, int[] outputs, byte[] customOptions) =>
         _ops.Add((32, customCode, inputs, outputs, [], customOptions));
 
-    public byte[] Build(int input, int output)
+    public byte[] Build(int input, int output) => Build(input, [output]);
+
+    /// <summary>A model with several outputs (a detector's boxes and scores), in the order given.</summary>
+    public byte[] Build(int input, int[] graphOutputs)
     {
         var b = new FlatBufferBuilder(1024) { ForceDefaults = true };
         // Buffers: 0 is the empty sentinel; each constant tensor gets its own.
@@ -113,7 +116,7 @@ public sealed class TinyTflite
         }
         var tensors = Offsets(b, tensorOffsets);
         var sgInputs = Ints(b, [input]);
-        var sgOutputs = Ints(b, [output]);
+        var sgOutputs = Ints(b, graphOutputs);
         var operators = Offsets(b, opOffsets);
         b.StartTable(4);
         b.AddOffset(0, tensors.Value, 0);

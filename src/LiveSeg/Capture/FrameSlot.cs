@@ -72,6 +72,9 @@ internal sealed class FrameSlot : IDisposable
     /// <summary>When the frame is shown, in nanoseconds from its source's first frame (a file's own timestamps, or index / rate).</summary>
     public long TimestampNs { get; set; }
 
+    /// <summary>The part of the frame written out (auto-framing: 0..1 of the frame; the whole frame otherwise).</summary>
+    public LiveSeg.People.CropBox Crop { get; set; } = LiveSeg.People.CropBox.Full;
+
     public FrameTiming Timing;
 
     /// <summary>

@@ -11,6 +11,9 @@ internal enum Stage
     Inference,
     Postprocess,
 
+    /// <summary>The people stage: instances split, tracked and the chosen people kept (--person).</summary>
+    People,
+
     /// <summary>Live mode's motion compensation: motion estimated between the mask's frame and the shown one, the mask warped.</summary>
     Motion,
     Upload,
@@ -30,11 +33,11 @@ internal struct StageTicks
 
 internal static class StageInfo
 {
-    public const int Count = 11;
+    public const int Count = 12;
 
     /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
     public static readonly string[] Names =
-        ["decode", "preprocess", "inference", "postprocess", "motion", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
+        ["decode", "preprocess", "inference", "postprocess", "people", "motion", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
 
     public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

@@ -10,9 +10,19 @@ using LiveSeg.Models.Tflite;
 namespace LiveSeg.Models;
 
 /// <summary>
-/// Fetches the <c>body</c> models: MediaPipe selfie segmentation (Apache-2.0) from the npm package
-/// @mediapipe/selfie_segmentation (pinned version), checks each .tflite against the SHA-256 committed here, converts
-/// it to ONNX with the project's TFLite importer and writes the manifest and licence notice beside it.
+/// One npm package that catalogue models come from: the pinned tarball (path under the registry, SHA-512 as npm records
+/// it), the .tflite files taken from it (each with its committed SHA-256), the licence notice written beside them, how a
+/// converted model's manifest is written and how its recorded SHA-256 is read back.
+/// </summary>
+internal sealed record NpmModelPackage(string Spec, string TarballPath, string Integrity, ModelFetcher.Source[] Sources,
+    string LicenseFile, string LicenseNotice, string FetchName, Func<ModelFetcher.Source, string, string> Manifest,
+    Func<string, string?> RecordedSha256);
+
+/// <summary>
+/// Fetches catalogue models from npm packages: the <c>body</c> models (MediaPipe selfie segmentation, Apache-2.0, from
+/// @mediapipe/selfie_segmentation) and the <c>face</c> detectors (MediaPipe face detection, Apache-2.0, from
+/// @mediapipe/face_detection), pinned versions. Checks each .tflite against the SHA-256 committed here, converts it to
+/// ONNX with the project's TFLite importer and writes the manifest and licence notice beside it.
 /// </summary>
 internal static class ModelFetcher
 {
@@ -22,7 +32,7 @@ internal static class ModelFetcher
     public const string TarballPath = "@mediapipe/selfie_segmentation/-/selfie_segmentation-0.1.1675465747.tgz";
     public const string TarballIntegrity = "sha512-IxYxNhwE5VwOm52L1yoFWYLP7q9Pd+NJjzOC5tlepfvEGaY3o9hslhUrx9BgseqdfZtKSDtd/4NfCSMjNzQalA==";
 
-    /// <summary>A catalogue model that comes from the npm package: its .tflite, hash, ONNX name and input size.</summary>
+    /// <summary>A catalogue model that comes from an npm package: its .tflite, hash, ONNX name and input size.</summary>
     public sealed record Source(string Name, string Tflite, string Sha256, int Width, int Height);
 
     public static readonly Source[] Sources =
@@ -38,6 +48,11 @@ internal static class ModelFetcher
         The .onnx files beside this notice were converted from those .tflite files by LiveSeg's TFLite importer
         (weights dequantised from float16 to float32; graph laid out NCHW). Model card: MediaPipe Selfie Segmentation.
         """;
+
+    /// <summary>The body models' package.</summary>
+    public static readonly NpmModelPackage Body = new(NpmPackage, TarballPath, TarballIntegrity, Sources,
+        "LICENSE-mediapipe-selfie-segmentation.txt", LicenseNotice, "body", Manifest,
+        json => ModelManifest.Load(json).Sha256);
 
     /// <summary>The folder fetched models go to: the first search folder that exists or can be created and written.</summary>
     public static string TargetFolder()
@@ -66,49 +81,53 @@ internal static class ModelFetcher
     /// is there, links included. A second fetch at the same time waits for the first (a lock file in the model folder)
     /// and then finds the models installed. Returns the folder.
     /// </summary>
-    public static string FetchBody(Action<string> log, bool force = false, FetchNetwork? network = null)
+    public static string FetchBody(Action<string> log, bool force = false, FetchNetwork? network = null) => Fetch(Body, log, force, network);
+
+    /// <summary>As <see cref="FetchBody"/>, for any package's models.</summary>
+    public static string Fetch(NpmModelPackage package, Action<string> log, bool force = false, FetchNetwork? network = null)
     {
+        var (npm, sources) = (package.Spec, package.Sources);
         string folder = TargetFolder();
         using var folderLock = Lock(folder, log);
-        if (!force && Installed(folder))
+        if (!force && Installed(package, folder))
         {
-            log($"body models are installed and match their recorded SHA-256 in {folder} (use --force to fetch again)");
+            log($"{package.FetchName} models are installed and match their recorded SHA-256 in {folder} (use --force to fetch again)");
             return folder;
         }
         var temp = Directory.CreateTempSubdirectory("liveseg-fetch-");
         try
         {
-            bool haveTflite = !force && Sources.All(s => File.Exists(Path.Combine(folder, s.Tflite)) && Hash(Path.Combine(folder, s.Tflite)) == s.Sha256);
+            bool haveTflite = !force && sources.All(s => File.Exists(Path.Combine(folder, s.Tflite)) && Hash(Path.Combine(folder, s.Tflite)) == s.Sha256);
             if (haveTflite)
             {
-                foreach (var s in Sources)
+                foreach (var s in sources)
                     File.Copy(Path.Combine(folder, s.Tflite), Path.Combine(temp.FullName, s.Tflite));
             }
             else
             {
-                DownloadTflite(temp.FullName, network ?? FetchNetwork.Default(), log);
+                DownloadTflite(package, temp.FullName, network ?? FetchNetwork.Default(), log);
             }
             // Everything is checked and converted before anything is installed: a failure leaves the models as they were.
-            foreach (var s in Sources)
+            foreach (var s in sources)
             {
                 string tflite = Path.Combine(temp.FullName, s.Tflite);
                 if (!File.Exists(tflite))
-                    Throw.User($"npm package {NpmPackage} has no {s.Tflite}: the registry served something else; try again later.");
+                    Throw.User($"npm package {npm} has no {s.Tflite}: the registry served something else; try again later.");
                 string actual = Hash(tflite);
                 if (actual != s.Sha256)
-                    Throw.User($"'{s.Tflite}' from {NpmPackage} has SHA-256 {actual}, expected {s.Sha256}: the download is damaged or not the pinned version; run 'liveseg models fetch body --force' again.");
+                    Throw.User($"'{s.Tflite}' from {npm} has SHA-256 {actual}, expected {s.Sha256}: the download is damaged or not the pinned version; run 'liveseg models fetch {package.FetchName} --force' again.");
                 TfliteToOnnx.Convert(tflite, Path.Combine(temp.FullName, s.Name + ".onnx"));
             }
-            foreach (var s in Sources)
+            foreach (var s in sources)
             {
                 string tflite = Path.Combine(temp.FullName, s.Tflite), onnx = Path.Combine(temp.FullName, s.Name + ".onnx");
                 string onnxTarget = Path.Combine(folder, s.Name + ".onnx");
                 Install(tflite, Path.Combine(folder, s.Tflite));
                 Install(onnx, onnxTarget);
-                AtomicFile.WriteAllText(Path.ChangeExtension(onnxTarget, ".json"), "model manifest", Manifest(s, Hash(onnx)), followLinks: false);
+                AtomicFile.WriteAllText(Path.ChangeExtension(onnxTarget, ".json"), "model manifest", package.Manifest(s, Hash(onnx)), followLinks: false);
                 log($"{s.Name}: {s.Tflite} (SHA-256 ok) → {onnxTarget}");
             }
-            AtomicFile.WriteAllText(Path.Combine(folder, "LICENSE-mediapipe-selfie-segmentation.txt"), "licence notice", LicenseNotice, followLinks: false);
+            AtomicFile.WriteAllText(Path.Combine(folder, package.LicenseFile), "licence notice", package.LicenseNotice, followLinks: false);
         }
         finally
         {
@@ -118,14 +137,17 @@ internal static class ModelFetcher
     }
 
     /// <summary>True when every body model's .onnx is there and matches the SHA-256 its manifest records.</summary>
-    public static bool Installed(string folder) => Sources.All(s =>
+    public static bool Installed(string folder) => Installed(Body, folder);
+
+    /// <summary>True when every model of the package is there and matches the SHA-256 its manifest records.</summary>
+    public static bool Installed(NpmModelPackage package, string folder) => package.Sources.All(s =>
     {
         string onnx = Path.Combine(folder, s.Name + ".onnx"), json = Path.ChangeExtension(onnx, ".json");
         if (!File.Exists(onnx) || !File.Exists(json))
             return false;
         try
         {
-            return ModelManifest.Load(json).Sha256 is { } recorded && recorded == Hash(onnx);
+            return package.RecordedSha256(json) is { } recorded && recorded == Hash(onnx);
         }
         catch (LiveSegException)
         {
@@ -189,25 +211,26 @@ internal static class ModelFetcher
     /// between any two pieces of data), checks it against the pinned SHA-512, and unpacks its .tflite files into
     /// <paramref name="folder"/> (a private temporary folder). Every failure is one line naming the real cause.
     /// </summary>
-    private static void DownloadTflite(string folder, FetchNetwork network, Action<string> log)
+    private static void DownloadTflite(NpmModelPackage package, string folder, FetchNetwork network, Action<string> log)
     {
-        string url = network.TarballUrl;
+        var (npmPackage, sources) = (package.Spec, package.Sources);
+        string url = network.TarballUrlOf(package.TarballPath);
         string tgz = Path.Combine(folder, "package.tgz");
-        log($"fetching {NpmPackage} from {url} ...");
-        RegistryDownload.ToFile(url, tgz, network, $"{NpmPackage} ({url})");
+        log($"fetching {npmPackage} from {url} ...");
+        RegistryDownload.ToFile(url, tgz, network, $"{npmPackage} ({url})");
         string integrity = "sha512-" + Convert.ToBase64String(SHA512.HashData(File.ReadAllBytes(tgz)));
-        if (integrity != TarballIntegrity)
-            Throw.User($"the tarball of {NpmPackage} from {url} has integrity {integrity}, expected {TarballIntegrity}: the registry served something else or the download is damaged; try again (or another --registry).");
+        if (integrity != package.Integrity)
+            Throw.User($"the tarball of {npmPackage} from {url} has integrity {integrity}, expected {package.Integrity}: the registry served something else or the download is damaged; try again (or another --registry).");
         using (var gz = new GZipStream(File.OpenRead(tgz), CompressionMode.Decompress))
         using (var tar = new TarReader(gz))
         {
             while (tar.GetNextEntry() is { } entry)
             {
                 string name = Path.GetFileName(entry.Name);
-                if (!Sources.Any(s => s.Tflite == name))
+                if (!sources.Any(s => s.Tflite == name))
                     continue;
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
-                    Throw.User($"npm package {NpmPackage}: '{entry.Name}' is a {entry.EntryType} entry, not a file: refusing to unpack it (the package is not the one published); try again later.");
+                    Throw.User($"npm package {npmPackage}: '{entry.Name}' is a {entry.EntryType} entry, not a file: refusing to unpack it (the package is not the one published); try again later.");
                 using var output = new FileStream(Path.Combine(folder, name), FileMode.CreateNew, FileAccess.Write);
                 entry.DataStream.CopyTo(output);
             }

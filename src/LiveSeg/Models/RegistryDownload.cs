@@ -18,7 +18,10 @@ internal sealed record FetchNetwork(TimeSpan Timeout, string Registry, Action<lo
     public static string EnvironmentRegistry() =>
         Environment.GetEnvironmentVariable("npm_config_registry") is { Length: > 0 } r ? r : DefaultRegistry;
 
-    public string TarballUrl => Registry.TrimEnd('/') + "/" + ModelFetcher.TarballPath;
+    public string TarballUrl => TarballUrlOf(ModelFetcher.TarballPath);
+
+    /// <summary>A package tarball's URL under this registry (npm layout: PACKAGE/-/NAME-VERSION.tgz).</summary>
+    public string TarballUrlOf(string tarballPath) => Registry.TrimEnd('/') + "/" + tarballPath;
 }
 
 /// <summary>A bounded HTTP download to a file: no wait longer than the timeout, the server's real error in the message.</summary>

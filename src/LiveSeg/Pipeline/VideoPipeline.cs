@@ -29,6 +29,8 @@ internal sealed class VideoPipeline : IDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly SourceStage _source;
     private readonly SegmentStage _segment;
+    private readonly LiveSeg.People.PeopleStage? _people;
+    private readonly Action<FrameSlot> _infer;
     private readonly ICompositor _compositor;
     private readonly VideoFileSink _sink;
     private readonly VideoFileSink? _matteSink;
@@ -77,6 +79,10 @@ internal sealed class VideoPipeline : IDisposable
             bool pipelined = !job.Sequential;
             int inferenceThreads = ThreadBudget.Inference(job.Model.Threads, pipelined), renderThreads = ThreadBudget.Render(job.RenderThreads, pipelined);
             _segment = Own(new SegmentStage(job.Model with { Threads = inferenceThreads }, job.Mask));
+            // People (--person): on the inference thread, right after the mask; a person may hide for a second of video.
+            if (job.People is { } people)
+                _people = Own(new LiveSeg.People.PeopleStage(people with { HiddenFrames = Math.Max(1, (int)Math.Round(_source.Fps)) }));
+            _infer = _people is null ? _segment.Segment : Infer;
             // A video background is decoded ahead on its own thread and handed to the compositor before each frame.
             bool moving = job.Effect.Effect == EffectKind.Replace && job.BackgroundPath is { } bg && BackgroundVideo.IsVideo(bg);
             if (moving)
@@ -218,12 +224,19 @@ internal sealed class VideoPipeline : IDisposable
         {
             if (!_source.Read(slot))
                 return false;
-            _segment.Segment(slot);
+            _infer(slot);
         }
         if ((_job.MaxFrames != 0 && index >= _job.MaxFrames) || !_source.Read(slot))
             return false;
         slot.Index = index;
         return true;
+    }
+
+    /// <summary>Segment, then keep the chosen people (--person).</summary>
+    private void Infer(FrameSlot slot)
+    {
+        _segment.Segment(slot);
+        _people!.Process(slot);
     }
 
     private void Render(FrameSlot slot)
@@ -248,7 +261,7 @@ internal sealed class VideoPipeline : IDisposable
         Allocations.Begin(0);
         for (int index = 0; Capture(slot, index); index++)
         {
-            _segment.Segment(slot);
+            _infer(slot);
             Render(slot);
             Encode(slot);
             Allocations.Update(0);
@@ -272,7 +285,7 @@ internal sealed class VideoPipeline : IDisposable
             for (int index = 0; free.TryTake(out var slot) && Capture(slot, index) && toInfer.Add(slot); index++)
                 Allocations.Update(0);
         }, toInfer.Complete);
-        var infer = threads.Stage("liveseg-inference", toInfer, _segment.Segment, toRender, Allocations, 1);
+        var infer = threads.Stage("liveseg-inference", toInfer, _infer, toRender, Allocations, 1);
         var encode = threads.Stage("liveseg-encode", toEncode, Encode, free, Allocations, 2);
         // Stop: no frame enters after this, even while capture is blocked in a read. Abort: drop the frames in flight.
         using var onStop = stop.Register(toInfer.Complete);

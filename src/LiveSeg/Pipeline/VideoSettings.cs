@@ -20,6 +20,9 @@ internal sealed record VideoSettings
 
     public string? BackgroundPath { get; init; }
 
+    /// <summary>Which people the mask keeps, and how they are found (null: everyone, no detection).</summary>
+    public LiveSeg.People.PeopleSettings? People { get; init; }
+
     /// <summary>Which compositor draws the effect (auto: OpenGL on a GPU, the CPU renderer where OpenGL is software).</summary>
     public RendererKind Renderer { get; init; }
 
@@ -61,6 +64,6 @@ internal sealed record VideoSettings
     public IEnumerable<LiveSeg.IO.InputFile> Inputs =>
     [
         new(Input, "input video"), new(Model.Model.OnnxPath, "model"), new(Model.Model.ManifestPath, "model manifest"),
-        new(BackgroundPath, "background image"),
+        new(BackgroundPath, "background image"), new(People?.DetectorPath, "face detector"),
     ];
 }

@@ -25,7 +25,7 @@ internal sealed class TfliteToOnnx
     public static readonly string[] Supported =
     [
         "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEQUANTIZE", "HARD_SWISH", "LOGISTIC",
-        "MAX_POOL_2D", "MEAN", "MUL", "RELU", "RELU6", "RESIZE_BILINEAR", "SUB", "Convolution2DTransposeBias",
+        "MAX_POOL_2D", "MEAN", "MUL", "PAD", "RELU", "RELU6", "RESHAPE", "RESIZE_BILINEAR", "SUB", "Convolution2DTransposeBias",
     ];
 
     public static void Convert(string tflitePath, string onnxPath) => Import(TfliteModel.Load(tflitePath), tflitePath).Save(onnxPath);
@@ -59,8 +59,8 @@ internal sealed class TfliteToOnnx
 
     private OnnxGraphBuilder Build()
     {
-        if (_m.Inputs.Length != 1 || _m.Outputs.Length != 1)
-            throw new NotSupportedException($"a segmentation model needs one input and one output (this has {_m.Inputs.Length} and {_m.Outputs.Length})");
+        if (_m.Inputs.Length != 1 || _m.Outputs.Length < 1)
+            throw new NotSupportedException($"a model needs one input and at least one output (this has {_m.Inputs.Length} and {_m.Outputs.Length})");
         var input = _m.Tensors[_m.Inputs[0]];
         if (input.Shape.Length != 4 || input.Type != TfliteType.Float32)
             throw new NotSupportedException($"input '{input.Name}' must be a float32 NHWC image, not {input.Type} [{string.Join(",", input.Shape)}]");
@@ -68,9 +68,14 @@ internal sealed class TfliteToOnnx
         _names[input.Index] = "input";
         foreach (var op in _m.Operators)
             Convert(op);
-        var output = _m.Tensors[_m.Outputs[0]];
-        _g.AddNode("Identity", [Value(output.Index)], ["output"]);
-        _g.AddOutput("output", Nchw(output.Shape));
+        // One output (a segmentation model) is "output"; several (a detector's boxes and scores) keep their TFLite names.
+        foreach (int index in _m.Outputs)
+        {
+            var output = _m.Tensors[index];
+            string name = _m.Outputs.Length == 1 ? "output" : output.Name;
+            _g.AddNode("Identity", [Value(output.Index)], [name]);
+            _g.AddOutput(name, Nchw(output.Shape));
+        }
         return _g;
     }
 
@@ -137,6 +142,12 @@ internal sealed class TfliteToOnnx
                 break;
             case "RESIZE_BILINEAR":
                 result = Resize(op, o);
+                break;
+            case "PAD":
+                result = Pad(op);
+                break;
+            case "RESHAPE":
+                result = Reshape(op);
                 break;
             default:
                 throw new NotSupportedException($"operator {op.Name}");
@@ -238,6 +249,44 @@ internal sealed class TfliteToOnnx
         string mode = alignCorners ? "align_corners" : halfPixel ? "half_pixel" : "asymmetric";
         string sizes = _g.AddInt64Initializer(_g.Name("sizes"), [4], [x.Shape[0], x.Shape[3], hw[0], hw[1]]);
         return _g.Op("Resize", [Value(op.Inputs[0]), "", "", sizes], ("mode", "linear"), ("coordinate_transformation_mode", mode));
+    }
+
+    /// <summary>
+    /// PAD (zeros): paddings is a constant [rank, 2] of (before, after) per NHWC dimension; ONNX Pad takes every
+    /// "before" then every "after", in the graph's NCHW order. (BlazeFace pads channels this way before a residual add.)
+    /// </summary>
+    private string Pad(TfliteOperator op)
+    {
+        int rank = _m.Tensors[op.Inputs[0]].Shape.Length;
+        int[] p = Constant(op.Inputs[1]).ToInt32s();
+        if (p.Length != rank * 2)
+            throw new NotSupportedException($"PAD with {p.Length} padding values for a rank-{rank} tensor");
+        var pads = new long[rank * 2];
+        for (int d = 0; d < rank; d++)
+        {
+            int src = Axis(d, rank); // NHWC dimension d is ONNX dimension src
+            pads[src] = p[2 * d];
+            pads[rank + src] = p[2 * d + 1];
+        }
+        string padsName = _g.AddInt64Initializer(_g.Name("pads"), [rank * 2], pads);
+        return _g.Op("Pad", [Value(op.Inputs[0]), padsName], ("mode", "constant"));
+    }
+
+    /// <summary>
+    /// RESHAPE to the output tensor's static shape. TFLite reshapes NHWC memory order, so a rank-4 input is first put
+    /// back in NHWC (Transpose) and a rank-4 result is laid out NCHW again afterwards.
+    /// </summary>
+    private string Reshape(TfliteOperator op)
+    {
+        int[] inShape = _m.Tensors[op.Inputs[0]].Shape, outShape = _m.Tensors[op.Outputs[0]].Shape;
+        if (inShape.Aggregate(1L, (a, d) => a * d) != outShape.Aggregate(1L, (a, d) => a * d))
+            throw new NotSupportedException($"RESHAPE from [{string.Join(",", inShape)}] to [{string.Join(",", outShape)}] changes the element count");
+        string x = Value(op.Inputs[0]);
+        if (inShape.Length == 4)
+            x = _g.Op("Transpose", [x], ("perm", new long[] { 0, 2, 3, 1 }));
+        string shape = _g.AddInt64Initializer(_g.Name("shape"), [outShape.Length], outShape.Select(d => (long)d).ToArray());
+        x = _g.Op("Reshape", [x, shape]);
+        return outShape.Length == 4 ? _g.Op("Transpose", [x], ("perm", new long[] { 0, 3, 1, 2 })) : x;
     }
 
     /// <summary>Fused activation (ActivationFunctionType: 0 none, 1 relu, 2 relu_n1_to_1, 3 relu6, 4 tanh).</summary>

@@ -1,0 +1,151 @@
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+using LiveSeg.People;
+using OpenCvSharp;
+
+namespace LiveSeg.Evaluation;
+
+/// <summary>How well the people stage finds, keeps apart and keeps track of the people of a generated clip.</summary>
+/// <param name="MatchedIoU">mean IoU of each visible true person with the instance matched to them (Hungarian on IoU; 0 when unmatched)</param>
+/// <param name="IdSwitchesPerMinute">changes of the id matched to a true person, per minute of video</param>
+/// <param name="LockedKeptShare">share of the frames where the person --person largest locked on is visible and the kept mask is them (IoU ≥ 0.5)</param>
+/// <param name="PeopleMsP50">the people stage's time per frame, median (detection every N frames included)</param>
+internal sealed record PeopleQualityResult(int Frames, int People, double MatchedIoU, int IdSwitches, double IdSwitchesPerMinute,
+    double LockedKeptShare, double PeopleMsP50, double PeopleMsP95);
+
+/// <summary>
+/// Runs the body model and the people stage (with <c>--person largest</c>) over a <see cref="PeopleClip"/> and
+/// compares with the true instances at the mask's resolution. A person counts as visible in a frame when at least
+/// <see cref="VisibleShare"/> of their full area shows (a person hidden behind another is not scored there).
+/// </summary>
+internal static class PeopleQuality
+{
+    public const double VisibleShare = 0.3;
+    public const double MatchIoU = 0.3;
+
+    public static PeopleQualityResult Measure(PeopleClip clip, OnnxSegmenter segmenter, PeopleSettings settings, double fps)
+    {
+        int k = clip.People, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, n = mw * mh;
+        using var stage = new PeopleStage(settings with { Choice = new PersonChoice(PersonChoiceKind.Largest, []) });
+        using var slot = new FrameSlot(mw, mh);
+        using var truth = new Mat();
+        using var truthSmall = new Mat();
+        var full = new int[k + 1];
+        // Pass 1: each person's full area (the most of them ever seen), for "visible".
+        for (int t = 0; t < clip.Frames; t++)
+        {
+            clip.Render(t, slot.Image, truth);
+            Cv2.Resize(truth, truthSmall, new Size(mw, mh), 0, 0, InterpolationFlags.Nearest);
+            var area = Areas(truthSmall, k);
+            for (int p = 1; p <= k; p++)
+                full[p] = Math.Max(full[p], area[p]);
+        }
+        var mask = new float[n];
+        var ms = new double[clip.Frames];
+        var lastId = new int[k + 1];
+        var hungarian = new Hungarian(PersonTracker.MaxTracks);
+        var cost = new double[PersonTracker.MaxTracks * PersonTracker.MaxTracks];
+        var match = new int[PersonTracker.MaxTracks];
+        double iouSum = 0;
+        int iouCount = 0, switches = 0, lockedTarget = 0, lockedFrames = 0, keptFrames = 0;
+        for (int t = 0; t < clip.Frames; t++)
+        {
+            clip.Render(t, slot.Image, truth);
+            Cv2.Resize(truth, truthSmall, new Size(mw, mh), 0, 0, InterpolationFlags.Nearest);
+            byte[] gt = Bytes(truthSmall);
+            slot.Timing = default;
+            segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
+            Array.Copy(slot.Mask, mask, n);
+            stage.Process(slot);
+            ms[t] = StageInfo.TicksToMs(slot.Timing.Ticks[(int)Stage.People]);
+            byte[] labels = stage.Split!.Labels;
+            var ids = stage.LabelIds;
+            int instances = 0;
+            while (instances < ids.Length && ids[instances] != 0)
+                instances++;
+            var gtArea = Areas(truthSmall, k);
+            // IoU of every true person p (rows) with every instance j (columns), on the unfiltered mask ≥ 0.5.
+            var inter = new int[k + 1, instances + 1];
+            var predArea = new int[instances + 1];
+            for (int i = 0; i < n; i++)
+            {
+                int j = mask[i] >= 0.5f ? labels[i] : 0;
+                predArea[j]++;
+                inter[gt[i], j]++;
+            }
+            for (int p = 1; p <= k; p++)
+                for (int j = 1; j <= instances; j++)
+                    cost[(p - 1) * instances + (j - 1)] = 1 - IoU(inter[p, j], gtArea[p], predArea[j]);
+            if (instances > 0)
+                hungarian.Solve(cost.AsSpan(0, k * instances), k, instances, match);
+            for (int p = 1; p <= k; p++)
+            {
+                if (gtArea[p] < VisibleShare * full[p])
+                    continue;
+                int j = instances > 0 ? match[p - 1] + 1 : 0;
+                double iou = j > 0 ? IoU(inter[p, j], gtArea[p], predArea[j]) : 0;
+                iouSum += iou;
+                iouCount++;
+                if (j > 0 && iou >= MatchIoU)
+                {
+                    int id = ids[j - 1];
+                    switches += lastId[p] != 0 && lastId[p] != id ? 1 : 0;
+                    lastId[p] = id;
+                }
+            }
+            // The locked person: the true person the kept mask covers most when the lock is first taken.
+            if (stage.LockedId != 0 && lockedTarget == 0)
+                lockedTarget = BestCovered(slot.Mask, gt, k, gtArea);
+            if (lockedTarget != 0 && gtArea[lockedTarget] >= VisibleShare * full[lockedTarget])
+            {
+                lockedFrames++;
+                keptFrames += KeptIoU(slot.Mask, gt, lockedTarget) >= 0.5 ? 1 : 0;
+            }
+        }
+        var summary = LatencySummary.Of("people", ms);
+        double minutes = clip.Frames / fps / 60;
+        return new PeopleQualityResult(clip.Frames, k, iouCount == 0 ? 0 : iouSum / iouCount, switches, switches / minutes,
+            lockedFrames == 0 ? 0 : (double)keptFrames / lockedFrames, summary.P50, summary.P95);
+    }
+
+    private static double IoU(int inter, int a, int b) => a + b - inter == 0 ? 0 : (double)inter / (a + b - inter);
+
+    private static int BestCovered(float[] kept, byte[] gt, int k, int[] gtArea)
+    {
+        var covered = new int[k + 1];
+        for (int i = 0; i < gt.Length; i++)
+            covered[gt[i]] += kept[i] >= 0.5f ? 1 : 0;
+        int best = 0;
+        for (int p = 1; p <= k; p++)
+            if (covered[p] > 0 && (best == 0 || covered[p] > covered[best]))
+                best = p;
+        return best;
+    }
+
+    private static double KeptIoU(float[] kept, byte[] gt, int target)
+    {
+        int inter = 0, union = 0;
+        for (int i = 0; i < gt.Length; i++)
+        {
+            bool a = kept[i] >= 0.5f, b = gt[i] == target;
+            inter += a && b ? 1 : 0;
+            union += a || b ? 1 : 0;
+        }
+        return union == 0 ? 0 : (double)inter / union;
+    }
+
+    private static int[] Areas(Mat labels, int k)
+    {
+        var area = new int[k + 1];
+        foreach (byte v in Bytes(labels))
+            area[Math.Min((int)v, k)]++;
+        return area;
+    }
+
+    private static byte[] Bytes(Mat m)
+    {
+        m.GetArray(out byte[] v);
+        return v;
+    }
+}

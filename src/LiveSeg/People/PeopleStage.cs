@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using LiveSeg.Capture;
+using LiveSeg.Inference;
+using LiveSeg.Metrics;
+
+namespace LiveSeg.People;
+
+/// <summary>Settings of the people stage: which people to keep, the detector, and how often it runs.</summary>
+/// <param name="DetectorPath">the converted detector (.onnx)</param>
+/// <param name="DetectEvery">run the face detector on every Nth frame (1..30); the tracker predicts in between</param>
+/// <param name="HiddenFrames">how long a person may stay hidden and keep their id (frames: a second of video)</param>
+/// <param name="AutoFrame">auto-framing: the kept people's height as a share of the output (0.1..1); 0: off</param>
+internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detector, string DetectorPath, int DetectEvery = 5, int HiddenFrames = 30,
+    float AutoFrame = 0);
+
+/// <summary>
+/// The people stage, after segmentation on the inference thread: faces (every <see cref="PeopleSettings.DetectEvery"/>
+/// frames) → tracked people with stable ids → the person mask split into instances → the mask keeps only the chosen
+/// people (the others become background: every effect, the matte and alpha output follow). Contract: the slot's
+/// BGR image and its float mask (model size) in, the same mask filtered in place; timed as <see cref="Stage.People"/>.
+/// Buffers are made once (again only when the mask size changes, on a model swap).
+/// </summary>
+internal sealed class PeopleStage : IDisposable
+{
+    private readonly PeopleSettings _settings;
+    private readonly FaceDetector _detector;
+    private readonly PersonTracker _tracker;
+    private readonly FaceDetection[] _found = new FaceDetection[PersonTracker.MaxTracks];
+    private readonly FaceDetection[] _seeds = new FaceDetection[PersonTracker.MaxTracks];
+    private readonly int[] _seedIds = new int[PersonTracker.MaxTracks];
+    private readonly int[] _area = new int[PersonTracker.MaxTracks + 1];
+    private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
+    private readonly AutoFrameCamera? _camera;
+    private InstanceSplit? _split;
+    private int _sequence = -1;
+    private long _frame;
+    private volatile PersonChoice _choice;
+
+    public PeopleStage(PeopleSettings settings)
+    {
+        _settings = settings;
+        _choice = settings.Choice;
+        _detector = new FaceDetector(settings.DetectorPath, settings.Detector, DeviceChoice.Cpu, threads: 1);
+        _tracker = new PersonTracker(settings.HiddenFrames);
+        if (settings.AutoFrame > 0)
+            _camera = new AutoFrameCamera(settings.AutoFrame);
+    }
+
+    /// <summary>Which people are kept (live mode's click and A change it; takes effect at the next frame).</summary>
+    public PersonChoice Choice
+    {
+        get => _choice;
+        set
+        {
+            _choice = value;
+            LockedId = 0;
+        }
+    }
+
+    /// <summary>The id largest/center/left/right locked on (0: none yet).</summary>
+    public int LockedId { get; private set; }
+
+    public PersonTracker Tracker => _tracker;
+
+    /// <summary>The instance map of the last frame (labels 1..n) and the person id of each label (valid until the next frame).</summary>
+    public InstanceSplit? Split => _split;
+
+    public ReadOnlySpan<int> LabelIds => _seedIds;
+
+    /// <summary>Detects (or predicts), tracks, splits and filters the slot's mask.</summary>
+    public void Process(FrameSlot slot)
+    {
+        long t = Stopwatch.GetTimestamp();
+        if (slot.Sequence != _sequence)
+        {
+            _sequence = slot.Sequence;
+            _tracker.Reset();
+            _frame = 0;
+            LockedId = 0;
+            _camera?.Reset();
+        }
+        if (_frame % _settings.DetectEvery == 0)
+        {
+            int n = _detector.Detect(slot.Image, _found);
+            _tracker.Update(_frame, _found.AsSpan(0, n));
+        }
+        else
+        {
+            _tracker.Predict(_frame);
+        }
+        _frame++;
+        if (_split is null || _split.Width != slot.MaskWidth || _split.Height != slot.MaskHeight)
+            _split = new InstanceSplit(slot.MaskWidth, slot.MaskHeight);
+        int seeds = 0;
+        foreach (ref readonly var track in _tracker.Tracks)
+        {
+            if (track.Visible)
+            {
+                _seeds[seeds] = track.Box;
+                _seedIds[seeds++] = track.Id;
+            }
+        }
+        // A face missed for a step or two (turned, blurred) still seeds its person, unless it is behind a visible face.
+        foreach (ref readonly var track in _tracker.Tracks)
+        {
+            if (!track.Visible && _frame - track.LastSeen <= 2 * _settings.DetectEvery && !BehindVisibleFace(track.Box, seeds))
+            {
+                _seeds[seeds] = track.Box;
+                _seedIds[seeds++] = track.Id;
+            }
+        }
+        Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
+        _split.Run(slot.Mask, _seeds.AsSpan(0, seeds));
+        var choice = _choice;
+        if (!choice.KeepsEveryone)
+            Filter(slot.Mask, seeds, choice);
+        if (_camera is not null)
+            slot.Crop = _camera.Step(KeptBox(slot.Mask, slot.MaskWidth, slot.MaskHeight));
+        slot.Timing.Add(Stage.People, t);
+    }
+
+    /// <summary>Zeroes the mask wherever the pixel's person is not kept.</summary>
+    private void Filter(float[] mask, int seeds, PersonChoice choice)
+    {
+        byte[] labels = _split!.Labels;
+        Array.Clear(_area);
+        for (int p = 0; p < labels.Length; p++)
+            _area[labels[p]]++;
+        Array.Clear(_keep);
+        if (choice.Kind == PersonChoiceKind.Ids)
+        {
+            for (int k = 0; k < seeds; k++)
+                _keep[k + 1] = Array.IndexOf(choice.Ids, _seedIds[k]) >= 0;
+        }
+        else
+        {
+            if (LockedId == 0 || !IsTracked(LockedId))
+                LockedId = Pick(choice.Kind, seeds);
+            for (int k = 0; k < seeds; k++)
+                _keep[k + 1] = _seedIds[k] == LockedId;
+        }
+        for (int p = 0; p < mask.Length; p++)
+        {
+            if (!_keep[labels[p]])
+                mask[p] = 0;
+        }
+    }
+
+    /// <summary>True when a visible face's box is within a face width of <paramref name="box"/> (that person is in front).</summary>
+    private bool BehindVisibleFace(in FaceDetection box, int visible)
+    {
+        for (int k = 0; k < visible; k++)
+        {
+            var f = _seeds[k];
+            float size = MathF.Max(f.Width, box.Width);
+            if (MathF.Abs(f.CentreX - box.CentreX) < size && MathF.Abs(f.CentreY - box.CentreY) < size)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The bounding box (0..1) of the kept mask (≥ 0.5), or null when it is empty.</summary>
+    private static CropBox? KeptBox(float[] mask, int w, int h)
+    {
+        int x0 = w, y0 = h, x1 = -1, y1 = -1;
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                if (mask[y * w + x] < 0.5f)
+                    continue;
+                x0 = Math.Min(x0, x);
+                x1 = Math.Max(x1, x);
+                y0 = Math.Min(y0, y);
+                y1 = Math.Max(y1, y);
+            }
+        }
+        return x1 < 0 ? null : new CropBox((float)x0 / w, (float)y0 / h, (float)(x1 + 1 - x0) / w, (float)(y1 + 1 - y0) / h);
+    }
+
+    private bool IsTracked(int id)
+    {
+        foreach (ref readonly var track in _tracker.Tracks)
+        {
+            if (track.Id == id)
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The visible person a one-person choice means now (0: nobody visible).</summary>
+    private int Pick(PersonChoiceKind kind, int seeds)
+    {
+        int best = -1;
+        float bestValue = float.NegativeInfinity;
+        for (int k = 0; k < seeds; k++)
+        {
+            float cx = _seeds[k].CentreX;
+            float value = kind switch
+            {
+                PersonChoiceKind.Largest => _area[k + 1],
+                PersonChoiceKind.Center => -MathF.Abs(cx - 0.5f),
+                PersonChoiceKind.Left => -cx,
+                _ => cx,
+            };
+            if (value > bestValue)
+                (best, bestValue) = (k, value);
+        }
+        return best < 0 ? 0 : _seedIds[best];
+    }
+
+    public void Dispose() => _detector.Dispose();
+}

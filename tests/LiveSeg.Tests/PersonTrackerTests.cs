@@ -1,0 +1,96 @@
+using LiveSeg.People;
+
+namespace LiveSeg.Tests;
+
+/// <summary>Ids through motion, a crossing (one face hidden behind the other), disappearance, and the assignment itself.</summary>
+public class PersonTrackerTests
+{
+    private static FaceDetection Face(float cx, float cy, float size = 0.08f) => new(cx - size / 2, cy - size / 2, cx + size / 2, cy + size / 2, 0.9f);
+
+    private static int IdNear(PersonTracker t, float cx) =>
+        t.Tracks.ToArray().Where(k => k.Visible).OrderBy(k => MathF.Abs(k.Box.CentreX - cx)).First().Id;
+
+    [Fact]
+    public void Crossing_HiddenFaceComesOutOnItsPath_KeepsItsId_NoSwitch()
+    {
+        // A walks right, B walks left at the same height; while they overlap (|xA − xB| < 0.12) only the front one (A)
+        // is detected. Detection every 3rd frame, 30 fps: B is hidden for well under a second.
+        var tracker = new PersonTracker(maxHiddenFrames: 30);
+        int idA = 0, idB = 0, switches = 0;
+        for (int f = 0; f <= 60; f++)
+        {
+            float xa = 0.2f + 0.01f * f, xb = 0.8f - 0.01f * f;
+            if (f % 3 != 0)
+            {
+                tracker.Predict(f);
+                continue;
+            }
+            bool overlap = MathF.Abs(xa - xb) < 0.12f;
+            FaceDetection[] faces = overlap ? [Face(xa, 0.3f)] : [Face(xa, 0.3f), Face(xb, 0.32f)];
+            tracker.Update(f, faces);
+            int a = IdNear(tracker, xa);
+            if (f == 0)
+            {
+                (idA, idB) = (a, IdNear(tracker, xb));
+                continue;
+            }
+            switches += a != idA ? 1 : 0;
+            if (!overlap)
+                switches += IdNear(tracker, xb) != idB ? 1 : 0;
+        }
+        Assert.Equal(0, switches);
+        Assert.Equal([1, 2], tracker.Tracks.ToArray().Select(t => t.Id).Order());
+    }
+
+    [Fact]
+    public void PersonGoneLongerThanTheLimit_IsDropped_AndComesBackWithANewId()
+    {
+        var tracker = new PersonTracker(maxHiddenFrames: 10);
+        tracker.Update(0, [Face(0.5f, 0.3f)]);
+        tracker.Update(5, []);
+        Assert.Equal(1, tracker.Count);
+        Assert.False(tracker.Tracks[0].Visible);
+        tracker.Update(11, []);
+        Assert.Equal(0, tracker.Count);
+        tracker.Update(12, [Face(0.5f, 0.3f)]);
+        Assert.Equal(2, tracker.Tracks[0].Id);
+    }
+
+    [Fact]
+    public void FarAwayDetection_IsNotMatched_StartsANewTrack()
+    {
+        var tracker = new PersonTracker(30);
+        tracker.Update(0, [Face(0.2f, 0.3f)]);
+        tracker.Update(1, [Face(0.8f, 0.3f)]);
+        Assert.Equal(2, tracker.Count);
+        Assert.False(tracker.Tracks[0].Visible);
+        Assert.Equal(2, tracker.Tracks[1].Id);
+    }
+
+    [Fact]
+    public void Predict_MovesBoxesAlongTheirMotion()
+    {
+        var tracker = new PersonTracker(30);
+        tracker.Update(0, [Face(0.30f, 0.3f)]);
+        tracker.Update(2, [Face(0.34f, 0.3f)]);
+        tracker.Update(4, [Face(0.38f, 0.3f)]);
+        tracker.Predict(6);
+        Assert.InRange(tracker.Tracks[0].Box.CentreX, 0.40f, 0.43f);
+    }
+
+    [Fact]
+    public void Hungarian_FindsTheCheapestAssignment_NotTheGreedyOne()
+    {
+        // Greedy takes (0,0)=1 then (1,1)=10: 11. Optimal: (0,1)=2, (1,0)=2: 4.
+        var h = new Hungarian(4);
+        var match = new int[2];
+        h.Solve([1, 2, 2, 10], 2, 2, match);
+        Assert.Equal([1, 0], match);
+        // A forbidden pair is never returned; a third row with no column stays unmatched.
+        var m3 = new int[3];
+        h.Solve([Hungarian.Forbidden, 1, 3, Hungarian.Forbidden, 5, 5], 3, 2, m3);
+        Assert.Equal(1, m3[0]);
+        Assert.Equal(0, m3[1]);
+        Assert.Equal(-1, m3[2]);
+    }
+}
