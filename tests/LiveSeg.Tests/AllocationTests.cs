@@ -11,6 +11,7 @@ namespace LiveSeg.Tests;
 /// cancel out, what is left is N frames' worth. (Counted per thread, because the whole process also holds the test
 /// runner's timers and the JIT's background compiler, which allocate at their own pace.)
 /// </summary>
+[Slow]
 public class AllocationTests
 {
     private const int N = 40;

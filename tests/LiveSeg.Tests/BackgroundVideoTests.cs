@@ -12,6 +12,7 @@ namespace LiveSeg.Tests;
 /// its own (<see cref="BackgroundVideo"/>), in both compositors of a video run, and behind live mode's B key.
 /// The clip's frames are solid colours, so a background pixel says which clip frame is behind it.
 /// </summary>
+[Slow]
 public sealed class BackgroundVideoTests : IDisposable
 {
     private const int Width = 96, Height = 64;

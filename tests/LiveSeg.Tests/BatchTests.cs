@@ -11,6 +11,7 @@ namespace LiveSeg.Tests;
 /// once whatever the shard count, re-runs that touch nothing, chunks that join into the whole run frame for frame, and
 /// bad input refused before any work. Clips are made by Debian's ffmpeg; the model is the colour-key test model.
 /// </summary>
+[Slow]
 public sealed class BatchTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -11,6 +11,7 @@ namespace LiveSeg.Tests;
 /// proven equal to OpenCV DNN running the original .tflite on real frames (../shared/datasets/videos; generated
 /// frames when that folder is absent). Third-party reference models run from a manifest alone.
 /// </summary>
+[Slow]
 public sealed class BodyModelTests(ITestOutputHelper output)
 {
     private static readonly Lazy<string> s_folder = new(() => ModelFetcher.FetchBody(_ => { }));

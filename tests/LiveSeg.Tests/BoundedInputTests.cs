@@ -10,6 +10,7 @@ namespace LiveSeg.Tests;
 /// Issue 27, item 2: images whose header claims too many pixels, models with NaN/Inf or empty outputs, and --size
 /// out of range are one-line user errors (or, in a batch, a skipped file), never an internal error.
 /// </summary>
+[Slow]
 public sealed class BoundedInputTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -249,6 +249,7 @@ public sealed class CliParsingTests : IDisposable
     public void Dispose() => _dir.Dispose();
 }
 
+[Slow]
 public class DoctorTests
 {
     [Fact]

@@ -6,6 +6,7 @@ using Silk.NET.OpenGL;
 namespace LiveSeg.Tests;
 
 /// <summary>The public <see cref="Compositor"/>: on its own headless context, and inside a host program's context.</summary>
+[Slow]
 public sealed class CompositorApiTests : IDisposable
 {
     private const int W = 320, H = 240;

@@ -12,6 +12,7 @@ namespace LiveSeg.Tests;
 /// file and renamed when complete, and every bad input is a one-line error with exit code 2. Each test here failed on
 /// the code before the fix.
 /// </summary>
+[Slow]
 public sealed class DataSafetyTests : IDisposable
 {
     private const int Width = 160, Height = 120, Frames = 24;

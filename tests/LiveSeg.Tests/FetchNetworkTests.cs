@@ -8,6 +8,7 @@ namespace LiveSeg.Tests;
 /// <c>liveseg models fetch</c> against registries that misbehave, all on 127.0.0.1 (never the real registry): it ends
 /// with the real cause in one line (exit 2), never hangs, reports progress, and leaves installed models as they were.
 /// </summary>
+[Slow]
 public sealed class FetchNetworkTests : IDisposable
 {
     private readonly TempDir _dir = new();

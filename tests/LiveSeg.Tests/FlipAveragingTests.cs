@@ -8,6 +8,7 @@ namespace LiveSeg.Tests;
 /// <c>liveseg models flip-average</c>: the wrapped ONNX model returns the mean of the network's output over the mirrored
 /// inputs, mirrored back, computed here by hand from the original network's outputs.
 /// </summary>
+[Slow]
 public sealed class FlipAveragingTests : IDisposable
 {
     private const int H = 4, W = 6;

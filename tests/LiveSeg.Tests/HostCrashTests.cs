@@ -7,6 +7,7 @@ namespace LiveSeg.Tests;
 /// be taken down by a native crash (SIGSEGV: exit 139). Each case runs in a process of its own
 /// (tests/LiveSeg.HostCrash), so a crash fails only its own case.
 /// </summary>
+[Slow]
 public sealed class HostCrashTests
 {
     /// <summary>Case, then what its process must print: the exception caught and the parameter it names.</summary>

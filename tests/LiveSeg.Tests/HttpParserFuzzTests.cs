@@ -121,6 +121,7 @@ public sealed class HttpParserFuzzTests(ITestOutputHelper output)
         output.WriteLine($"{n} inputs: {parsed} parsed, {rejected} rejected ({string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}"))})");
     }
 
+    [Slow]
     [Fact]
     public void Server_AnswersMutantsWithAStatusOrACloses()
     {

@@ -4,6 +4,7 @@ using OpenCvSharp;
 namespace LiveSeg.Tests;
 
 /// <summary>liveseg image and liveseg eval through the real executable, on generated images with known masks.</summary>
+[Slow]
 public sealed class ImageCliTests : IDisposable
 {
     private readonly TempDir _dir = new();

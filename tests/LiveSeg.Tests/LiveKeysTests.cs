@@ -10,6 +10,7 @@ namespace LiveSeg.Tests;
 /// Every live-mode key, injected into the real loop in-process (a GLFW window under xvfb-run) and stepped by the test:
 /// each key's effect on the loop's state, the screenshot's content and the recording's frames are asserted.
 /// </summary>
+[Slow]
 public sealed class LiveKeysTests : IDisposable
 {
     private const int Width = 160, Height = 120;

@@ -65,6 +65,7 @@ public class MailboxTests
 }
 
 /// <summary>The live window, through the real executable under a virtual X display (xvfb-run).</summary>
+[Slow]
 public sealed class LiveCliTests : IDisposable
 {
     private const int Width = 640, Height = 480;

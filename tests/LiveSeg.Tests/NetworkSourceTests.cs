@@ -75,6 +75,7 @@ public sealed class LocalStream : IDisposable
 /// back (reconnected with back-off, the status saying so); and the CLI's video and live modes on a URL.
 /// Waits are on conditions, bounded generously; nothing sleeps.
 /// </summary>
+[Slow]
 public sealed class NetworkSourceTests : IDisposable
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(60);

@@ -282,6 +282,7 @@ internal sealed class MjpegClient : IDisposable
 }
 
 /// <summary>Live mode's outputs through the real executable, headless (--no-window: EGL, no display needed).</summary>
+[Slow]
 public sealed class StreamCliTests : IDisposable
 {
     private const int Width = 320, Height = 240;

@@ -8,6 +8,7 @@ namespace LiveSeg.Tests;
 /// The library as a user gets it: <c>dotnet pack</c> makes LiveSeg.Engine into a local folder feed, the console sample
 /// (samples/SegmentImage, copied out of the repository so nothing of it applies) is built against that package and run.
 /// </summary>
+[Slow]
 public sealed class PackageTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -9,6 +9,7 @@ namespace LiveSeg.Tests;
 /// the background in blocks of one colour each, the mean of the block's sample grid; the person untouched; the
 /// person's colour kept out of the blocks beside it; and the command line end to end.
 /// </summary>
+[Slow]
 public sealed class PixelateEffectTests : IDisposable
 {
     private const int W = 64, H = 48, Block = 8;

@@ -7,6 +7,7 @@ namespace LiveSeg.Tests;
 /// The library's public surface, written out and compared with docs/public-api.txt: a change to it must be deliberate
 /// (update the file in the same commit: LIVESEG_UPDATE_PUBLIC_API=1 ./test rewrites it).
 /// </summary>
+[Slow]
 public sealed class PublicApiTests
 {
     private static string Describe(Type t) => t.IsGenericType

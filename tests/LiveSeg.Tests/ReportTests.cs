@@ -7,6 +7,7 @@ namespace LiveSeg.Tests;
 /// Issue 10: 'video/bench/eval --report DIR' write PNG plots that decode, have the expected size and are not blank,
 /// and an index.html that shows them; redirected progress is plain text.
 /// </summary>
+[Slow]
 public sealed class ReportTests : IDisposable
 {
     private const int Width = 160, Height = 120, Frames = 24;

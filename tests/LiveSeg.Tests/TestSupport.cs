@@ -308,3 +308,26 @@ public static class Display
 
     public const string Missing = "needs an X display: run ./test (it runs the tests under xvfb-run)";
 }
+
+/// <summary>
+/// Marks a test class (or a single test) as slow: it starts ffmpeg, a browser, a GL window, the liveseg executable over
+/// real frames, a process per case, or measures over many frames (seconds a test). It carries the xunit trait
+/// <c>Speed=Slow</c>, so <c>./test --fast</c> (<c>--filter "Speed!=Slow"</c>) leaves it out and
+/// <c>--filter "Speed=Slow"</c> runs only these; plain <c>./test</c> runs everything.
+/// </summary>
+[Xunit.Sdk.TraitDiscoverer("LiveSeg.Tests." + nameof(SlowTraitDiscoverer), "LiveSeg.Tests")]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Method, AllowMultiple = false)]
+public sealed class SlowAttribute : Attribute, Xunit.Sdk.ITraitAttribute
+{
+    /// <summary>The trait's name and value, for <c>--filter</c>: <c>Speed!=Slow</c> or <c>Speed=Slow</c>.</summary>
+    public const string Name = "Speed", Value = "Slow";
+}
+
+/// <summary>Gives <see cref="SlowAttribute"/> its trait (xunit finds it by the name on the attribute).</summary>
+public sealed class SlowTraitDiscoverer : Xunit.Sdk.ITraitDiscoverer
+{
+    public IEnumerable<KeyValuePair<string, string>> GetTraits(Xunit.Abstractions.IAttributeInfo traitAttribute)
+    {
+        yield return new(SlowAttribute.Name, SlowAttribute.Value);
+    }
+}

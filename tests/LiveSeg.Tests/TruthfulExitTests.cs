@@ -6,6 +6,7 @@ using OpenCvSharp;
 namespace LiveSeg.Tests;
 
 /// <summary>Issue 27, item 5: exit codes and messages that say what happened.</summary>
+[Slow]
 public sealed class TruthfulExitTests : IDisposable
 {
     private readonly TempDir _dir = new();

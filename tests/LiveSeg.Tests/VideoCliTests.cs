@@ -4,6 +4,7 @@ using OpenCvSharp;
 namespace LiveSeg.Tests;
 
 /// <summary>End to end through the real executable: a video the test writes → liveseg video → the output checked.</summary>
+[Slow]
 public sealed class VideoCliTests : IDisposable
 {
     private const int Width = 160, Height = 120, Frames = 24;

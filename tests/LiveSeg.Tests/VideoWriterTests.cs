@@ -8,6 +8,7 @@ namespace LiveSeg.Tests;
 /// ffmpeg's decoders for alpha and mattes; Debian's Chromium for playback; and its failure paths.
 /// Clips are made by Debian's ffmpeg (installed by scripts/install-deps).
 /// </summary>
+[Slow]
 public sealed class VideoWriterTests : IDisposable
 {
     private readonly TempDir _dir = new();

@@ -57,6 +57,7 @@ public sealed class TrainingTests : IDisposable
         return (code, err.ToString());
     }
 
+    [Trait("Speed", "Slow")] // trains a model: left out by ./test --fast (the trait that [Slow] gives in LiveSeg.Tests)
     [Theory]
     [InlineData(nameof(Architecture.ResUNet))]
     [InlineData(nameof(Architecture.UNet))]
@@ -91,6 +92,7 @@ public sealed class TrainingTests : IDisposable
         Assert.True(diff <= 1e-4, $"ONNX Runtime and TorchSharp differ by {diff}");
     }
 
+    [Trait("Speed", "Slow")] // trains a model: left out by ./test --fast (the trait that [Slow] gives in LiveSeg.Tests)
     [Fact]
     public void TrainCommand_TwoDatasets_WritesModelManifestAndLogWithEachDatasetsValDice_AndNoTemporaryFiles()
     {
