@@ -11,6 +11,7 @@ namespace LiveSeg.Tests;
 /// ../shared/datasets/person/images; the test says so and fails when they are absent), and checked on photos with
 /// person masks: each face found lies on the person, in the upper part of the mask.
 /// </summary>
+[Slow]
 public sealed class FaceDetectorTests(ITestOutputHelper output)
 {
     private static readonly Lazy<string> s_folder = new(() => ModelFetcher.Fetch(FaceModels.Package, _ => { }));
