@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Live;
 using LiveSeg.Metrics;
 using LiveSeg.Models;
 using LiveSeg.Output;
@@ -192,7 +193,7 @@ internal static class LiveCommand
         Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}; {loop.MotionDescription}");
         Console.WriteLine($"threads: {loop.ThreadsDescription}");
         if (!headless)
-            Console.WriteLine($"keys:   {HudStage.KeysHelp}");
+            Console.WriteLine($"keys:   {KeyMap.Summary}");
         foreach (var sink in loop.Outputs)
         {
             Console.WriteLine($"output: {sink.Name}");

@@ -6,7 +6,7 @@ using LiveSeg.Cli;
 // user errors are one line on stderr, exit code 2; --verbose adds stack traces.
 bool verbose = args.Contains("--verbose") || args.Contains("-v");
 NativeLogs.Quiet(verbose);
-LiveSeg.Inference.OutputWarnings.Sink = message => Console.Error.WriteLine($"liveseg: warning: {message}");
+LiveSeg.OutputWarnings.Sink = message => Console.Error.WriteLine($"liveseg: warning: {message}");
 try
 {
     // The training program parses its own options: its arguments go to it untouched.

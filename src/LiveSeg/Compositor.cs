@@ -1,5 +1,6 @@
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
 

@@ -66,7 +66,7 @@ public sealed class CliParsingTests : IDisposable
         foreach (string action in new[] { "list", "fetch", "import", "inspect", "verify", "synth", "flip-average" })
             Assert.Contains(action, models);
         string live = Help("live");
-        foreach (var binding in LiveSeg.Pipeline.KeyMap.Bindings)
+        foreach (var binding in LiveSeg.Live.KeyMap.Bindings)
             Assert.Contains(binding.Description, live); // the key map drives the help: it cannot drift
         Assert.Contains("(1..32) [default: 12]", Help("video")); // the range and default come from the option itself
     }

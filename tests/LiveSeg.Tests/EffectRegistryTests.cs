@@ -1,4 +1,4 @@
-using LiveSeg.Pipeline;
+using LiveSeg.Live;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Tests;

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Live;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Tests;

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using LiveSeg.Capture;
 using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Tests;

@@ -1,5 +1,5 @@
 using LiveSeg.Metrics;
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Tests;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Output;
 using LiveSeg.Pipeline;
 using OpenCvSharp;
 

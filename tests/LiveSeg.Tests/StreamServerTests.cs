@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using LiveSeg.Live;
 using LiveSeg.Metrics;
 using LiveSeg.Output;
-using LiveSeg.Pipeline;
 
 namespace LiveSeg.Tests;
 

@@ -264,7 +264,7 @@ public static class Progress
 }
 
 /// <summary>A clock that never sleeps: a wait advances it at once. Counts the time waited.</summary>
-public sealed class FakeClock : LiveSeg.Pipeline.IClock
+public sealed class FakeClock : LiveSeg.Threading.IClock
 {
     private long _now = 1_000_000;
 

@@ -1,4 +1,5 @@
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Tests;
 

@@ -73,7 +73,7 @@ internal sealed class FrameSlot : IDisposable
     public long TimestampNs { get; set; }
 
     /// <summary>The part of the frame written out (auto-framing: 0..1 of the frame; the whole frame otherwise).</summary>
-    public LiveSeg.People.CropBox Crop { get; set; } = LiveSeg.People.CropBox.Full;
+    public CropBox Crop { get; set; } = CropBox.Full;
 
     public FrameTiming Timing;
 

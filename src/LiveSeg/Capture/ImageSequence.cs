@@ -89,6 +89,6 @@ internal sealed class ImageSequence
         string what = $"image sequence '{_pattern}' has a gap: '{Path.GetFileName(FileFor(gap))}' (index {gap}) is missing after {Count} frame(s) from index {First}, and {AfterGap} file(s) follow it";
         if (!allowGaps)
             Throw.User($"{what}: fill the gap, or pass --allow-gaps to process the {Count} frame(s) before it.");
-        Inference.OutputWarnings.Once("gap:" + _pattern, $"{what}: only the {Count} frame(s) before the gap are read (--allow-gaps).");
+        OutputWarnings.Once("gap:" + _pattern, $"{what}: only the {Count} frame(s) before the gap are read (--allow-gaps).");
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using LiveSeg.Inference;
 
 namespace LiveSeg.Models;
 

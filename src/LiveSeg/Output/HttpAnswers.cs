@@ -1,5 +1,5 @@
 using System.Text;
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Output;
 

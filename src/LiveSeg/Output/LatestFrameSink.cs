@@ -1,4 +1,4 @@
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Output;

@@ -1,4 +1,4 @@
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Output;
 

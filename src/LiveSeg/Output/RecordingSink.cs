@@ -1,5 +1,5 @@
 using LiveSeg.Media;
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Output;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Output;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using LiveSeg.Capture;
 using LiveSeg.Metrics;
+using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Pipeline;

@@ -5,6 +5,7 @@ using LiveSeg.Media;
 using LiveSeg.Metrics;
 using LiveSeg.Output;
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 
 namespace LiveSeg.Pipeline;
 

@@ -1,3 +1,5 @@
+using LiveSeg.Threading;
+
 namespace LiveSeg.Rendering;
 
 /// <summary>

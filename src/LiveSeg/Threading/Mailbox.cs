@@ -1,4 +1,4 @@
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// Latest-wins hand-over between two threads (live mode), by swapping buffers: the producer gives its filled item and

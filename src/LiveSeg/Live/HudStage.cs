@@ -1,9 +1,10 @@
 using System.Globalization;
 using LiveSeg.Metrics;
+using LiveSeg.Rendering;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
 
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Live;
 
 /// <summary>What the HUD shows; filled by the live loop.</summary>
 internal sealed class HudInfo
@@ -35,7 +36,7 @@ internal sealed class HudInfo
     public string MotionComp { get; set; } = "";
 
     /// <summary>The live steadiness meter's figures (edge error of each new mask against the previous one warped to it), or null before any.</summary>
-    public LiveSeg.Motion.SteadinessMeter? Steadiness { get; set; }
+    public SteadinessMeter? Steadiness { get; set; }
 }
 
 /// <summary>
@@ -46,11 +47,6 @@ internal sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
     public const int Height = 224;
-    /// <summary>The keys in one line (from the key map).</summary>
-    public static string KeysHelp => LiveSeg.Pipeline.KeyMap.Summary;
-
-    private static readonly string[] s_keyLines = LiveSeg.Pipeline.KeyMap.HudLines;
-
     private static readonly (Stage Stage, string Label)[] s_rows =
     [
         (Stage.Decode, "decode"), (Stage.Inference, "inference"), (Stage.Motion, "motion comp"), (Stage.Upload, "upload"), (Stage.Composite, "composite"),
@@ -58,6 +54,7 @@ internal sealed unsafe class HudStage : IDisposable
     ];
 
     private readonly GL _gl;
+    private readonly IReadOnlyList<string> _keyLines;
     private readonly FullScreenTriangle _triangle;
     private readonly ShaderProgram _program;
     private readonly int _uOrigin;
@@ -69,9 +66,11 @@ internal sealed unsafe class HudStage : IDisposable
 
     private long _lastUpdate;
 
-    public HudStage(GL gl, ShaderLibrary shaders)
+    /// <summary>A HUD whose help (F1) shows <paramref name="keyLines"/>, one line each (the key map's).</summary>
+    public HudStage(GL gl, ShaderLibrary shaders, IReadOnlyList<string> keyLines)
     {
         _gl = gl;
+        _keyLines = keyLines;
         _triangle = new FullScreenTriangle(gl);
         _program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.Hud);
         _program.Use();
@@ -134,7 +133,7 @@ internal sealed unsafe class HudStage : IDisposable
         DrawGraph(stats, new Rect(200, rowsTop - 11, Width - 206, y - rowsTop + 2));
         if (info.ShowKeys)
         {
-            foreach (string line in s_keyLines)
+            foreach (string line in _keyLines)
                 Line(line, new Scalar(120, 230, 255, 255));
         }
         else if (info.Status is not null)

@@ -1,4 +1,4 @@
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// Managed bytes allocated by a composition's own threads (each counts itself with

@@ -1,4 +1,4 @@
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// A fixed-capacity FIFO between two pipeline threads (a ring buffer under a lock: nothing is allocated after

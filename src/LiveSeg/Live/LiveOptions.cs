@@ -1,8 +1,10 @@
 using LiveSeg.Inference;
 using LiveSeg.Output;
+using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>Everything a live session needs, as given by the user, in small groups of settings.</summary>
 internal sealed record LiveOptions

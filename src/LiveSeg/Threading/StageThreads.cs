@@ -1,4 +1,4 @@
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// The threads of a pipelined run and what joins them: each stage runs on its own thread, and the first failure

@@ -3,7 +3,7 @@ using LiveSeg.Capture;
 using LiveSeg.Metrics;
 using LiveSeg.Motion;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>Whether live mode warps an older mask to the newer frame it is drawn over (<c>--motion-comp</c>).</summary>
 internal enum MotionCompMode

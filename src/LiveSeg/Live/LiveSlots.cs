@@ -1,6 +1,8 @@
 using LiveSeg.Capture;
+using LiveSeg.Pipeline;
+using LiveSeg.Threading;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>
 /// Live mode's scheduling between threads: the frame slots (made once: 3 held by the mailboxes, 2 by capture, 1 by
@@ -81,7 +83,7 @@ internal sealed class LiveSlots : IDisposable
     }
 
     /// <summary>Inference thread: newest captured frame → smoothed mask → newest result.</summary>
-    public void InferenceLoop(SegmentStage segment, Motion.SteadinessMeter? steadiness, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
+    public void InferenceLoop(SegmentStage segment, SteadinessMeter? steadiness, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
     {
         FrameSlot slot = Inference;
         allocations.Begin(1);

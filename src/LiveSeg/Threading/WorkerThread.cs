@@ -1,6 +1,6 @@
 using System.Runtime.ExceptionServices;
 
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// A long-lived thread that runs work handed to it: <see cref="Start"/> hands it over and returns, <see cref="Wait"/>

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using LiveSeg.Capture;
 using LiveSeg.Metrics;
+using LiveSeg.Motion;
 
-namespace LiveSeg.Motion;
+namespace LiveSeg.Live;
 
 /// <summary>
 /// Live mode's steadiness meter, the online cousin of <c>liveseg quality</c>'s flicker figure, warping-error style:

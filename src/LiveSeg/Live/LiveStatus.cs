@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using LiveSeg.Metrics;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>
 /// The HUD's figures as a small JSON object, for readers off the GL thread (the stream's web page polls it). The loop
@@ -24,7 +24,7 @@ internal sealed class LiveStatus
     /// name — a manifest's <c>name</c> with a newline, a NUL or quotes — stays a valid JSON string.
     /// </summary>
     public void Update(RollingStats stats, string model, string provider, string effect, long captured, long dropped, string outputs,
-        MotionComp? motion = null, Motion.SteadinessMeter? steadiness = null)
+        MotionComp? motion = null, SteadinessMeter? steadiness = null)
     {
         _buffer.ResetWrittenCount();
         using var w = new Utf8JsonWriter(_buffer); // a few times a second, never per frame

@@ -1,9 +1,9 @@
-using LiveSeg.Inference;
 using LiveSeg.Output;
+using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>
 /// What the live-mode keys do (<see cref="KeyMap"/> says which key means what), and the state they change: effect and

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Output;
 
 /// <summary>
 /// Turns frames that arrive at irregular times into a constant-rate stream that plays at true speed: output frame k

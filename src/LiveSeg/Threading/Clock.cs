@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Threading;
 
 /// <summary>
 /// Time for the stages that wait (pacing a file to its frame rate, retrying a lost camera once a second). Injected, so

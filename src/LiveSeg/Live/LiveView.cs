@@ -5,7 +5,7 @@ using LiveSeg.Metrics;
 using LiveSeg.Output;
 using LiveSeg.Rendering;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>
 /// What live mode draws each turn of the loop: the frame composited with its mask (black before the first pair), the
@@ -14,9 +14,9 @@ namespace LiveSeg.Pipeline;
 /// </summary>
 internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
     Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters, MotionComp? motion = null,
-    Motion.SteadinessMeter? steadiness = null) : IDisposable
+    SteadinessMeter? steadiness = null) : IDisposable
 {
-    private readonly HudStage _hud = new(window.Gl, new ShaderLibrary());
+    private readonly HudStage _hud = new(window.Gl, new ShaderLibrary(), KeyMap.HudLines);
     private readonly HudInfo _info = new() { Stats = stats, MaskAge = motion?.Ages, Steadiness = steadiness };
 
     /// <summary>Draws <paramref name="shown"/> with <paramref name="result"/>'s mask; returns the frame's timings (upload and composite added).</summary>

@@ -1,6 +1,6 @@
 using LiveSeg.Rendering;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>What a key does in live mode.</summary>
 internal enum LiveAction { Effect, NextModel, NextBackground, Stronger, Weaker, Screenshot, Record, Hud, FullScreen, Help, Quit }

@@ -3,10 +3,12 @@ using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Metrics;
 using LiveSeg.Output;
+using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
+using LiveSeg.Threading;
 using Silk.NET.OpenGL;
 
-namespace LiveSeg.Pipeline;
+namespace LiveSeg.Live;
 
 /// <summary>What a live session did, for the summary line and the tests.</summary>
 internal sealed record LiveResult(long Displayed, long Captured, long Dropped, long LateAtCapture, double Seconds, StageStats[] Stages,
@@ -51,7 +53,7 @@ internal sealed class LiveLoop : IDisposable
     private readonly RollingStats _stats = new();
     private readonly LiveView _view;
     private readonly MotionComp _motion;
-    private readonly Motion.SteadinessMeter? _steadiness;
+    private readonly SteadinessMeter? _steadiness;
     private readonly ConcurrentQueue<int> _keys = new();
     private readonly LiveSlots _slots;
     private readonly MetricsRecorder _recorder = MetricsRecorder.Bounded(SummaryFrames);
@@ -96,7 +98,7 @@ internal sealed class LiveLoop : IDisposable
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
                 () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed);
             _motion = new MotionComp(options.MotionComp, options.Sync, _source.Width, _source.Height, _source.Fps);
-            _steadiness = options.MotionComp == MotionCompMode.Off ? null : new Motion.SteadinessMeter(_source.Width, _source.Height);
+            _steadiness = options.MotionComp == MotionCompMode.Off ? null : new SteadinessMeter(_source.Width, _source.Height);
             _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status), _motion, _steadiness);
             _window.KeyPressed += Press;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
