@@ -1,4 +1,5 @@
 using LiveSeg.Capture;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
@@ -25,9 +26,9 @@ public sealed class CpuRendererTests
             img.CopyTo(a.Image);
             img.CopyTo(b.Image);
         }
-        CompositorTests.FillMask(a.Mask, maskWidth, maskHeight, frame);
-        maskOverride?.CopyTo(a.Mask, 0);
-        a.Mask.CopyTo(b.Mask, 0);
+        CompositorTests.FillMask(a.Mask.Data, maskWidth, maskHeight, frame);
+        maskOverride?.CopyTo(a.Mask.Data, 0);
+        b.Mask.CopyFrom(a.Mask);
         reference.Submit(a);
         reference.Complete(a);
         fast.Submit(b);

@@ -1,5 +1,6 @@
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 using OpenCvSharp;

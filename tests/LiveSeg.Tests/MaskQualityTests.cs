@@ -1,5 +1,6 @@
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
@@ -104,10 +105,10 @@ public class SteadinessTests
     {
         var smoother = new TemporalSmoother(2, keep: 0.8f);
         using var frame = new Mat(1, 2, MatType.CV_8UC3, new Scalar(100, 100, 100));
-        smoother.Apply([0f, 0f], 2, 1, frame);
+        smoother.Apply(new Mask([0f, 0f], 2, 1), frame);
         frame.Set(0, 1, new Vec3b(200, 200, 200)); // the right texel's picture changes, the left one's does not
         float[] mask = [1f, 1f];
-        smoother.Apply(mask, 2, 1, frame);
+        smoother.Apply(new Mask(mask, 2, 1), frame);
         Assert.Equal(0.2f, mask[0], 5); // still: 0.8 of the previous 0 kept
         Assert.Equal(1f, mask[1], 5);   // moving: no smoothing
     }
@@ -116,7 +117,7 @@ public class SteadinessTests
 public class MaskRefinerTests
 {
     /// <summary>A frame dark left of column <paramref name="edge"/>, bright from it on; the mask (model size) a soft ramp around it.</summary>
-    private static (float[] Rgb, float[] Mask) StepScene(int w, int h, int edge, int mw, int mh)
+    private static (float[] Rgb, Mask Mask) StepScene(int w, int h, int edge, int mw, int mh)
     {
         var rgb = new float[w * h * 3];
         for (int y = 0; y < h; y++)
@@ -130,7 +131,7 @@ public class MaskRefinerTests
             for (int x = 0; x < mw; x++)
                 mask[y * mw + x] = Math.Clamp(((x + 0.5f) * w / mw - edge) / (2f * w / mw) + 0.5f, 0f, 1f); // soft, centred on the edge
         }
-        return (rgb, mask);
+        return (rgb, new Mask(mask, mw, mh));
     }
 
     [Theory]
@@ -140,9 +141,9 @@ public class MaskRefinerTests
     {
         const int w = 96, h = 8, edge = 44, mw = 12, mh = 1;
         var (rgb, mask) = StepScene(w, h, edge, mw, mh);
-        var refiner = new MaskRefiner(kind);
-        float[] refined = refiner.RefineToFrame(rgb, w, h, mask, mw, mh);
-        var off = new MaskRefiner(RefineKind.Off);
+        var refiner = new MaskRefiner(RefineChoice.Method(kind));
+        float[] refined = refiner.RefineToFrame(rgb, w, h, mask).Data;
+        var off = new MaskRefiner(RefineMethod.Off);
         int row = 4 * w;
         // The refined mask (made at half resolution, then bilinear) changes side within a pixel of the frame's edge ...
         Assert.True(refined[row + edge - 2] < 0.5f, $"left of the edge: {refined[row + edge - 2]}");
@@ -152,7 +153,7 @@ public class MaskRefinerTests
         for (int x = 0; x < w; x++)
             soft += refined[row + x] is > 0.25f and < 0.75f ? 1 : 0;
         Assert.True(soft <= 4, $"{soft} pixels between 0.25 and 0.75");
-        Assert.Equal(RefineKind.Off, off.Kind);
+        Assert.Equal(RefineMethod.Off, off.Kind);
     }
 
     [Theory]

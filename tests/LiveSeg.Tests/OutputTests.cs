@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Models;
 using LiveSeg.Output;
 using LiveSeg.Pipeline;

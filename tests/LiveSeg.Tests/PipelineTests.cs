@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Pipeline;
 
@@ -88,7 +89,7 @@ public class TemporalSmootherTests
     [Fact]
     public void Apply_BlendsWithThePreviousSmoothedMask()
     {
-        var s = new LiveSeg.Inference.TemporalSmoother(2, keep: 0.25f);
+        var s = new TemporalSmoother(2, keep: 0.25f);
         float[] a = [1f, 0f];
         s.Apply(a);
         Assert.Equal([1f, 0f], a); // first mask passes unchanged
@@ -103,7 +104,7 @@ public class TemporalSmootherTests
     [Fact]
     public void Apply_KeepZero_IsOff()
     {
-        var s = new LiveSeg.Inference.TemporalSmoother(1, keep: 0f);
+        var s = new TemporalSmoother(1, keep: 0f);
         float[] a = [1f];
         s.Apply(a);
         float[] b = [0.3f];
@@ -150,7 +151,7 @@ public class MaskCleanupTests
         OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(5, 5, 30, 30), OpenCvSharp.Scalar.White, -1);   // the lesion
         OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(15, 15, 6, 6), OpenCvSharp.Scalar.Black, -1);   // a hole in it
         OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(45, 10, 5, 5), OpenCvSharp.Scalar.White, -1);   // a speck
-        LiveSeg.Evaluation.ImageSegmenter.KeepLargestFilled(mask);
+        BinaryMask.KeepLargestFilled(mask);
         Assert.Equal(30 * 30, OpenCvSharp.Cv2.CountNonZero(mask));
         Assert.Equal(255, mask.At<byte>(17, 17));
         Assert.Equal(0, mask.At<byte>(12, 47));
@@ -161,7 +162,7 @@ public class MaskCleanupTests
     {
         var m = LiveSeg.Inference.ModelManifest.Parse(System.Text.Json.JsonDocument.Parse(
             """{ "input": { "width": 2, "height": 2 }, "output": { "cleanup": "largest-component" } }""").RootElement, "m.json");
-        Assert.Equal(LiveSeg.Inference.MaskCleanup.LargestComponent, m.Cleanup);
+        Assert.Equal(LiveSeg.Masks.MaskCleanup.LargestComponent, m.Cleanup);
         var e = Assert.Throws<LiveSegException>(() => LiveSeg.Inference.ModelManifest.Parse(System.Text.Json.JsonDocument.Parse(
             """{ "input": { "width": 2, "height": 2 }, "output": { "cleanup": "erode" } }""").RootElement, "m.json"));
         Assert.Contains("must be one of: none, largest-component", e.Message);
