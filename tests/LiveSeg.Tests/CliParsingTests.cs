@@ -1,6 +1,5 @@
 using System.CommandLine;
 using LiveSeg.Cli;
-using LiveSeg.Masks;
 
 namespace LiveSeg.Tests;
 

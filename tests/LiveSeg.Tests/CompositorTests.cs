@@ -1,5 +1,4 @@
 using LiveSeg.Capture;
-using LiveSeg.Masks;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
