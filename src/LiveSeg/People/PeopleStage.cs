@@ -111,7 +111,7 @@ internal sealed class PeopleStage : IDisposable
             }
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
-        _split.Run(slot.Mask.Data, _seeds.AsSpan(0, seeds));
+        _split.Run(slot.Mask, _seeds.AsSpan(0, seeds));
         var choice = _choice;
         if (!choice.KeepsEveryone)
             Filter(slot.Mask, seeds, choice);
