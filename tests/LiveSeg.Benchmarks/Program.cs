@@ -48,7 +48,7 @@ internal static class Quick
         using ICompositor c = a[0] switch
         {
             "gl" => new GlCompositor(egl!.Gl, new ShaderLibrary(), bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
-            "ref" => new CpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
+            "ref" => new CpuCompositor(bench.W, bench.H, effect),
             _ => new FastCpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect, null, threads),
         };
         var times = new List<double>();

@@ -37,7 +37,7 @@ public sealed class CompositorTests : IDisposable
         var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2, BlockSize = 7 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
-        using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
+        using var cpu = new CpuCompositor(width, height, settings, background);
         using var fast = new FastCpuCompositor(width, height, maskWidth, maskHeight, settings, background, threads: 3);
         using var a = new FrameSlot(maskWidth, maskHeight);
         using var b = new FrameSlot(maskWidth, maskHeight);

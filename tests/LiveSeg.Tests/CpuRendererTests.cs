@@ -17,7 +17,7 @@ public sealed class CpuRendererTests
     /// <summary>Composites frame <paramref name="frame"/> with the reference and with <paramref name="fast"/>; the largest difference.</summary>
     private static double Compare(FastCpuCompositor fast, EffectSettings settings, int width, int height, int maskWidth, int maskHeight, int frame, Mat background, float[]? maskOverride = null)
     {
-        using var reference = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
+        using var reference = new CpuCompositor(width, height, settings, background);
         using var a = new FrameSlot(maskWidth, maskHeight);
         using var b = new FrameSlot(maskWidth, maskHeight);
         using (var img = CompositorTests.Pattern(width, height, seed: frame))

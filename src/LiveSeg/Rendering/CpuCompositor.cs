@@ -24,7 +24,8 @@ internal sealed unsafe class CpuCompositor : ICompositor
     private readonly ReferencePass _effect;
     private int _pending;
 
-    public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
+    /// <summary>A compositor of <paramref name="width"/> x <paramref name="height"/> frames; each slot's mask brings its own size.</summary>
+    public CpuCompositor(int width, int height, EffectSettings settings, Mat? backgroundBgr = null)
     {
         (_w, _h, _s) = (width, height, settings);
         _frame = new float[width * height * 3];
