@@ -50,8 +50,8 @@ internal static class ParityCommand
         using var source = new VideoFileSource(input);
         using var asked = new OnnxSegmenter(spec, s_device.Read(cl));
         using var cpu = new OnnxSegmenter(spec, DeviceChoice.Cpu);
-        var a = new float[asked.MaskWidth * asked.MaskHeight];
-        var b = new float[cpu.MaskWidth * cpu.MaskHeight];
+        var a = new LiveSeg.Masks.Mask(asked.MaskWidth, asked.MaskHeight);
+        var b = new LiveSeg.Masks.Mask(cpu.MaskWidth, cpu.MaskHeight);
         using var frame = new Mat();
         double maxDiff = 0, worstIou = 1, iouSum = 0;
         int n = 0;
@@ -60,7 +60,7 @@ internal static class ParityCommand
             var timing = new FrameTiming();
             asked.Segment(frame, a, ref timing);
             cpu.Segment(frame, b, ref timing);
-            var (diff, iou) = LiveSeg.Models.ParityCheck.Compare(a, b);
+            var (diff, iou) = LiveSeg.Models.ParityCheck.Compare(a.Data, b.Data);
             maxDiff = Math.Max(maxDiff, diff);
             worstIou = Math.Min(worstIou, iou);
             iouSum += iou;

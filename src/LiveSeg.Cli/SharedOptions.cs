@@ -1,5 +1,6 @@
 using System.CommandLine;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Models;
 using LiveSeg.Rendering;
 

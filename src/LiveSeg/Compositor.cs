@@ -217,7 +217,7 @@ public sealed class Compositor : IDisposable
         if (mask.FrameWidth != Width || mask.FrameHeight != Height)
             throw new ArgumentException($"the mask was made for a {mask.FrameWidth}x{mask.FrameHeight} frame, this compositor composites {Width}x{Height} frames: segment the frame being composited", nameof(mask));
         var timing = new FrameTiming();
-        _last = _inner.Render(frameBgr, mask.Array, mask.Width, mask.Height, ref timing);
+        _last = _inner.Render(frameBgr, mask.Mask, ref timing);
         return _last;
     }
 

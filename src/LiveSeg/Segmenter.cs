@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Models;
 using OpenCvSharp;
@@ -82,7 +83,7 @@ public sealed class Segmenter : IDisposable
     private bool _disposed;
     private readonly OnnxSegmenter _onnx;
     private readonly TemporalSmoother _smoother;
-    private readonly float[] _mask;
+    private readonly Mask _mask;
     private readonly MaskView _view;
     private readonly Mat _converted = new();
     private readonly Mat _scaled = new();
@@ -92,9 +93,9 @@ public sealed class Segmenter : IDisposable
     private Segmenter(OnnxSegmenter onnx, float smoothing)
     {
         _onnx = onnx;
-        _mask = new float[onnx.MaskWidth * onnx.MaskHeight];
+        _mask = new Mask(onnx.MaskWidth, onnx.MaskHeight);
         _smoother = new TemporalSmoother(_mask.Length, smoothing);
-        _view = new MaskView(this, _mask, onnx.MaskWidth, onnx.MaskHeight, _scaled);
+        _view = new MaskView(this, _mask, _scaled);
     }
 
     /// <summary>An undisposed segmenter's native session is released here (its Mats have finalizers of their own).</summary>
@@ -160,7 +161,7 @@ public sealed class Segmenter : IDisposable
             (_array, _arrayOf) = (InputArray.Create(frameBgr), frameBgr);
         }
         _onnx.Segment(frameBgr, _array!, _mask, ref timing);
-        _smoother.Apply(_mask, _onnx.MaskWidth, _onnx.MaskHeight, frameBgr);
+        _smoother.Apply(_mask, frameBgr);
         _view.FrameWidth = frameBgr.Width;
         _view.FrameHeight = frameBgr.Height;
         return _view;
@@ -251,16 +252,16 @@ public sealed class Segmenter : IDisposable
 public sealed class MaskView
 {
     private readonly Segmenter? _owner;
-    private readonly float[] _values;
+    private readonly Mask _mask;
     private readonly Mat _scaled; // the segmenter's, disposed with it
 
-    internal MaskView(Segmenter? owner, float[] values, int width, int height, Mat scratch) => (_owner, _values, Width, Height, _scaled) = (owner, values, width, height, scratch);
+    internal MaskView(Segmenter? owner, Mask mask, Mat scratch) => (_owner, _mask, _scaled) = (owner, mask, scratch);
 
     /// <summary>Mask width (the model's).</summary>
-    public int Width { get; }
+    public int Width => _mask.Width;
 
     /// <summary>Mask height (the model's).</summary>
-    public int Height { get; }
+    public int Height => _mask.Height;
 
     /// <summary>Width of the frame the mask covers.</summary>
     public int FrameWidth { get; internal set; }
@@ -274,17 +275,17 @@ public sealed class MaskView
         get
         {
             _owner?.ThrowIfDisposed();
-            return _values;
+            return _mask.Data;
         }
     }
 
-    /// <summary>The buffer itself, for the compositor's upload.</summary>
-    internal float[] Array
+    /// <summary>The mask itself, for the compositor.</summary>
+    internal Mask Mask
     {
         get
         {
             _owner?.ThrowIfDisposed();
-            return _values;
+            return _mask;
         }
     }
 
@@ -323,7 +324,7 @@ public sealed class MaskView
 
     private unsafe void ScaleInto(Mat destination)
     {
-        fixed (float* p = _values)
+        fixed (float* p = _mask.Data)
         {
             using var small = Mat.FromPixelData(Height, Width, MatType.CV_32FC1, (nint)p);
             Cv2.Resize(small, _scaled, new Size(FrameWidth, FrameHeight), 0, 0, InterpolationFlags.Linear);

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Models;
 using LiveSeg.Pipeline;
 using System.Runtime.ExceptionServices;

@@ -4,6 +4,7 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 
@@ -47,7 +48,7 @@ internal static class Quick
         using ICompositor c = a[0] switch
         {
             "gl" => new GlCompositor(egl!.Gl, new ShaderLibrary(), bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
-            "ref" => new CpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect),
+            "ref" => new CpuCompositor(bench.W, bench.H, effect),
             _ => new FastCpuCompositor(bench.W, bench.H, FrameBenchmark.MaskSize, FrameBenchmark.MaskSize, effect, null, threads),
         };
         var times = new List<double>();
@@ -104,7 +105,7 @@ public abstract class FrameBenchmark
             for (int x = 0; x < MaskSize; x++)
             {
                 float dx = (x - MaskSize / 2f) / (MaskSize / 5f), dy = (y - MaskSize * 2 / 3f) / (MaskSize / 2f);
-                Slot.Mask[y * MaskSize + x] = Math.Clamp((1 - MathF.Sqrt(dx * dx + dy * dy)) * 8, 0, 1);
+                Slot.Mask.Data[y * MaskSize + x] = Math.Clamp((1 - MathF.Sqrt(dx * dx + dy * dy)) * 8, 0, 1);
             }
         }
         Rgb = new float[Width * Height * 3];
@@ -161,7 +162,7 @@ public class CpuStageBenchmarks : FrameBenchmark
     private Preprocessor _pre = null!;
     private Postprocessor _post = null!;
     private InputArray _frameArray = null!;
-    private readonly float[] _mask = new float[MaskSize * MaskSize];
+    private readonly Mask _mask = new(MaskSize, MaskSize);
     private readonly float[] _tensor = new float[3 * MaskSize * MaskSize];
     private readonly float[] _logits = new float[MaskSize * MaskSize];
 
@@ -169,7 +170,7 @@ public class CpuStageBenchmarks : FrameBenchmark
     public void Setup()
     {
         MakeFrame();
-        _bilateral = new MaskRefiner(RefineKind.Bilateral);
+        _bilateral = new MaskRefiner(RefineMethod.Bilateral);
         _smoother = new TemporalSmoother(MaskSize * MaskSize, 0.95f);
         var manifest = new ModelManifest { Width = MaskSize, Height = MaskSize, Activation = OutputActivation.Sigmoid };
         _pre = new Preprocessor(manifest);
@@ -186,13 +187,13 @@ public class CpuStageBenchmarks : FrameBenchmark
     public void Postprocess() => _post.Run(_logits, _mask);
 
     [Benchmark]
-    public float[] RefineBilateralCpu() => _bilateral.Refine(Rgb, Width, Height, Slot.Mask, MaskSize, MaskSize);
+    public float[] RefineBilateralCpu() => _bilateral.Refine(Rgb, Width, Height, Slot.Mask).Data;
 
     [Benchmark]
     public void MotionAwareSmoothing()
     {
-        Slot.Mask.CopyTo(_mask, 0);
-        _smoother.Apply(_mask, MaskSize, MaskSize, Slot.Image);
+        _mask.CopyFrom(Slot.Mask);
+        _smoother.Apply(_mask, Slot.Image);
     }
 }
 

@@ -1,6 +1,7 @@
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Live;
+using LiveSeg.Masks;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 using OpenCvSharp;

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Models;
 using OpenCvSharp;
@@ -110,10 +111,10 @@ public sealed class BodyModelTests(ITestOutputHelper output)
     private static float[] MaskAt(ModelSpec spec, Mat frame, int width, int height)
     {
         using var seg = new OnnxSegmenter(spec, DeviceChoice.Cpu);
-        var mask = new float[seg.MaskWidth * seg.MaskHeight];
+        var mask = new Mask(seg.MaskWidth, seg.MaskHeight);
         var timing = new FrameTiming();
         seg.Segment(frame, mask, ref timing);
-        using var small = Mat.FromPixelData(seg.MaskHeight, seg.MaskWidth, MatType.CV_32FC1, mask);
+        using var small = Mat.FromPixelData(mask.Height, mask.Width, MatType.CV_32FC1, mask.Data);
         using var big = new Mat();
         Cv2.Resize(small, big, new Size(width, height));
         big.GetArray(out float[] result);

@@ -113,7 +113,7 @@ public sealed class CliParsingTests : IDisposable
         var effect = Commands.Shared.Effect.Read(r);
         Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.95f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
         Assert.Equal((LiveSeg.Rendering.RefineKind.Auto, 0.3f, 0f), (effect.Refine, effect.LightWrap, effect.Feather));
-        Assert.Equal(new LiveSeg.Inference.MaskSettings().Smoothing, Commands.Shared.Effect.ReadMask(r).Smoothing);
+        Assert.Equal(new LiveSeg.Masks.MaskSettings().Smoothing, Commands.Shared.Effect.ReadMask(r).Smoothing);
         Assert.Equal(new LiveSeg.Rendering.EffectSettings().Refine, effect.Refine);
         Assert.Equal("body", r.GetValue(Commands.Shared.Model.Model));
         Assert.Equal("nevus", Parse("eval", "--data", "d").GetValue<string>("--model"));

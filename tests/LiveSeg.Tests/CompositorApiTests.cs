@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
@@ -333,7 +334,7 @@ public sealed class CompositorApiTests : IDisposable
             using var compositor = new GlCompositor(context.Gl, new ShaderLibrary(), W, H, mask.Width, mask.Height,
                 new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off });
             var timing = new LiveSeg.Metrics.FrameTiming();
-            compositor.ReadBack(compositor.Render(frame, mask.Values.ToArray(), mask.Width, mask.Height, ref timing), output);
+            compositor.ReadBack(compositor.Render(frame, new Mask(mask.Values.ToArray(), mask.Width, mask.Height), ref timing), output);
             var sq = Synthetic.SquareAt(0, W, H);
             Assert.True(output.At<Vec3b>(sq.Y + sq.Height / 2, sq.X + sq.Width / 2).Item0 > 240);
             Assert.True(output.At<Vec3b>(3, 3).Item0 < 15);

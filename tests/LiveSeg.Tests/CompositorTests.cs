@@ -37,7 +37,7 @@ public sealed class CompositorTests : IDisposable
         var settings = new EffectSettings { Effect = effect, Refine = refine, Feather = feather, LightWrap = 0.6f, BlurRadius = 9, OutlineWidth = 2, BlockSize = 7 };
         using var background = Pattern(97, 61, seed: 7);
         using var gl = new GlCompositor(_egl.Gl, _shaders, width, height, maskWidth, maskHeight, settings, background);
-        using var cpu = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
+        using var cpu = new CpuCompositor(width, height, settings, background);
         using var fast = new FastCpuCompositor(width, height, maskWidth, maskHeight, settings, background, threads: 3);
         using var a = new FrameSlot(maskWidth, maskHeight);
         using var b = new FrameSlot(maskWidth, maskHeight);
@@ -51,9 +51,9 @@ public sealed class CompositorTests : IDisposable
                 img.CopyTo(b.Image);
                 img.CopyTo(c.Image);
             }
-            FillMask(a.Mask, maskWidth, maskHeight, frame);
-            a.Mask.CopyTo(b.Mask, 0);
-            a.Mask.CopyTo(c.Mask, 0);
+            FillMask(a.Mask.Data, maskWidth, maskHeight, frame);
+            b.Mask.CopyFrom(a.Mask);
+            c.Mask.CopyFrom(a.Mask);
             gl.Submit(a);
             gl.Complete(a);
             cpu.Submit(b);
@@ -97,8 +97,8 @@ public sealed class CompositorTests : IDisposable
         using var gl = new GlCompositor(_egl.Gl, _shaders, 8, 4, 2, 1, settings);
         using var slot = new FrameSlot(2, 1);
         slot.Image.Create(4, 8, MatType.CV_8UC3);
-        slot.Mask[0] = 0f;
-        slot.Mask[1] = 1f;
+        slot.Mask.Data[0] = 0f;
+        slot.Mask.Data[1] = 1f;
         gl.Submit(slot);
         gl.Complete(slot);
         // Left quarter is pure background, right quarter pure foreground (bilinear ramps only in the middle).
@@ -115,8 +115,8 @@ public sealed class CompositorTests : IDisposable
         using var second = new FrameSlot(1, 1);
         first.Image.Create(4, 4, MatType.CV_8UC3);
         second.Image.Create(4, 4, MatType.CV_8UC3);
-        first.Mask[0] = 0.2f;
-        second.Mask[0] = 0.8f;
+        first.Mask.Data[0] = 0.2f;
+        second.Mask.Data[0] = 0.8f;
         gl.Submit(first);
         gl.Submit(second);
         gl.Complete(first);

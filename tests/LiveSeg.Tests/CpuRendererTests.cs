@@ -17,7 +17,7 @@ public sealed class CpuRendererTests
     /// <summary>Composites frame <paramref name="frame"/> with the reference and with <paramref name="fast"/>; the largest difference.</summary>
     private static double Compare(FastCpuCompositor fast, EffectSettings settings, int width, int height, int maskWidth, int maskHeight, int frame, Mat background, float[]? maskOverride = null)
     {
-        using var reference = new CpuCompositor(width, height, maskWidth, maskHeight, settings, background);
+        using var reference = new CpuCompositor(width, height, settings, background);
         using var a = new FrameSlot(maskWidth, maskHeight);
         using var b = new FrameSlot(maskWidth, maskHeight);
         using (var img = CompositorTests.Pattern(width, height, seed: frame))
@@ -25,9 +25,9 @@ public sealed class CpuRendererTests
             img.CopyTo(a.Image);
             img.CopyTo(b.Image);
         }
-        CompositorTests.FillMask(a.Mask, maskWidth, maskHeight, frame);
-        maskOverride?.CopyTo(a.Mask, 0);
-        a.Mask.CopyTo(b.Mask, 0);
+        CompositorTests.FillMask(a.Mask.Data, maskWidth, maskHeight, frame);
+        maskOverride?.CopyTo(a.Mask.Data, 0);
+        b.Mask.CopyFrom(a.Mask);
         reference.Submit(a);
         reference.Complete(a);
         fast.Submit(b);

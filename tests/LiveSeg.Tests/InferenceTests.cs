@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
@@ -14,8 +15,9 @@ public class PostprocessorTests
     [Fact]
     public void Postprocess_Sigmoid_MatchesFormula()
     {
-        var mask = new float[2];
-        new Postprocessor(M(OutputActivation.Sigmoid), 1, 1, 2).Run([0f, 2f], mask);
+        var target = new Mask(2, 1);
+        float[] mask = target.Data;
+        new Postprocessor(M(OutputActivation.Sigmoid), 1, 1, 2).Run([0f, 2f], target);
         Assert.Equal(0.5f, mask[0], 6);
         Assert.Equal(1f / (1f + MathF.Exp(-2f)), mask[1], 6);
     }
@@ -24,8 +26,9 @@ public class PostprocessorTests
     public void Postprocess_SoftmaxChannel1Nchw_MatchesFormula()
     {
         // 2 channels x 2 pixels, NCHW: channel 0 = [1, 0], channel 1 = [1, 3]
-        var mask = new float[2];
-        new Postprocessor(M(OutputActivation.Softmax, channel: 1), 2, 1, 2).Run([1f, 0f, 1f, 3f], mask);
+        var target = new Mask(2, 1);
+        float[] mask = target.Data;
+        new Postprocessor(M(OutputActivation.Softmax, channel: 1), 2, 1, 2).Run([1f, 0f, 1f, 3f], target);
         Assert.Equal(0.5f, mask[0], 6);
         Assert.Equal(MathF.Exp(3) / (MathF.Exp(3) + 1), mask[1], 6);
     }
@@ -34,8 +37,9 @@ public class PostprocessorTests
     public void Postprocess_SoftmaxNhwc_ReadsInterleavedChannels()
     {
         // NHWC: pixel 0 = (c0 1, c1 1), pixel 1 = (c0 0, c1 3)
-        var mask = new float[2];
-        new Postprocessor(M(OutputActivation.Softmax, 1, TensorLayout.Nhwc), 2, 1, 2).Run([1f, 1f, 0f, 3f], mask);
+        var target = new Mask(2, 1);
+        float[] mask = target.Data;
+        new Postprocessor(M(OutputActivation.Softmax, 1, TensorLayout.Nhwc), 2, 1, 2).Run([1f, 1f, 0f, 3f], target);
         Assert.Equal(0.5f, mask[0], 6);
         Assert.Equal(MathF.Exp(3) / (MathF.Exp(3) + 1), mask[1], 6);
     }
@@ -43,10 +47,11 @@ public class PostprocessorTests
     [Fact]
     public void Postprocess_NoneClampsAndArgmaxPicksLargest()
     {
-        var mask = new float[2];
-        new Postprocessor(M(OutputActivation.None), 1, 1, 2).Run([-0.5f, 1.5f], mask);
+        var target = new Mask(2, 1);
+        float[] mask = target.Data;
+        new Postprocessor(M(OutputActivation.None), 1, 1, 2).Run([-0.5f, 1.5f], target);
         Assert.Equal([0f, 1f], mask);
-        new Postprocessor(M(OutputActivation.Argmax, channel: 1), 2, 1, 2).Run([0.2f, 0.9f, 0.8f, 0.1f], mask);
+        new Postprocessor(M(OutputActivation.Argmax, channel: 1), 2, 1, 2).Run([0.2f, 0.9f, 0.8f, 0.1f], target);
         Assert.Equal([1f, 0f], mask);
     }
 }
@@ -144,9 +149,10 @@ public class OnnxSegmenterTests
         using var seg = new OnnxSegmenter(spec, DeviceChoice.Cpu);
         Assert.Equal((64, 64), (seg.MaskWidth, seg.MaskHeight));
         using var frame = Synthetic.Frame(0, 256, 256);
-        var mask = new float[64 * 64];
+        var target = new Mask(64, 64);
+        float[] mask = target.Data;
         var timing = new FrameTiming();
-        seg.Segment(frame, mask, ref timing);
+        seg.Segment(frame, target, ref timing);
         Rect sq = Synthetic.SquareAt(0, 256, 256);
         int cx = (sq.X + sq.Width / 2) / 4, cy = (sq.Y + sq.Height / 2) / 4;
         Assert.True(mask[cy * 64 + cx] > 0.99f, $"square centre {mask[cy * 64 + cx]}");

@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.People;
 
 namespace LiveSeg.Tests;
@@ -8,13 +9,13 @@ public class InstanceSplitTests
     private const int W = 40, H = 30;
 
     /// <summary>A mask with 1 inside the given rectangles (x0, y0, x1, y1 exclusive), 0 elsewhere.</summary>
-    private static float[] Mask(params (int X0, int Y0, int X1, int Y1)[] rects)
+    private static Mask Mask(params (int X0, int Y0, int X1, int Y1)[] rects)
     {
-        var m = new float[W * H];
+        var m = new Mask(W, H);
         foreach (var (x0, y0, x1, y1) in rects)
             for (int y = y0; y < y1; y++)
                 for (int x = x0; x < x1; x++)
-                    m[y * W + x] = 1;
+                    m[x, y] = 1;
         return m;
     }
 
@@ -26,14 +27,14 @@ public class InstanceSplitTests
     public void TwoTouchingBlobs_TwoSeeds_EachBlobGoesToItsFace()
     {
         // Two people side by side, bodies touching along x = 20 (columns 8..19 and 20..31), faces on top.
-        float[] mask = Mask((8, 6, 20, 30), (20, 6, 32, 30), (10, 0, 16, 6), (24, 0, 30, 6));
+        Mask mask = Mask((8, 6, 20, 30), (20, 6, 32, 30), (10, 0, 16, 6), (24, 0, 30, 6));
         var split = new InstanceSplit(W, H);
         split.Run(mask, [Face(10, 0, 16, 6), Face(24, 0, 30, 6)]);
         for (int y = 0; y < H; y++)
         {
             for (int x = 0; x < W; x++)
             {
-                byte expected = mask[y * W + x] == 0 ? (byte)0 : x < 20 ? (byte)1 : (byte)2;
+                byte expected = mask[x, y] == 0 ? (byte)0 : x < 20 ? (byte)1 : (byte)2;
                 Assert.True(expected == At(split, x, y), $"pixel ({x}, {y}) is {At(split, x, y)}, expected {expected}");
             }
         }
@@ -45,7 +46,7 @@ public class InstanceSplitTests
         // Person 1 (body columns 6..15) reaches out with an arm (rows 10..11, columns 16..26) to person 2 (27..36).
         // Body columns: face width 6 px x 1.6 either side: person 1 [1, 21), person 2 [22, 42). Steps outside a
         // person's column cost 4, so the arm belongs to person 1 up to about column 21 and to person 2 after it.
-        float[] mask = Mask((6, 10, 16, 30), (16, 10, 27, 12), (27, 8, 37, 30), (8, 4, 14, 10), (29, 2, 35, 8));
+        Mask mask = Mask((6, 10, 16, 30), (16, 10, 27, 12), (27, 8, 37, 30), (8, 4, 14, 10), (29, 2, 35, 8));
         var split = new InstanceSplit(W, H);
         split.Run(mask, [Face(8, 4, 14, 10), Face(29, 2, 35, 8)]);
         Assert.Equal(1, At(split, 10, 20));
@@ -59,7 +60,7 @@ public class InstanceSplitTests
     public void PartCutOffFromItsFace_GoesToTheFaceWhoseBodyColumnHoldsIt()
     {
         // A separate blob (a hand) below person 2's face, not connected to anyone.
-        float[] mask = Mask((4, 0, 12, 30), (30, 0, 36, 8), (31, 20, 35, 24));
+        Mask mask = Mask((4, 0, 12, 30), (30, 0, 36, 8), (31, 20, 35, 24));
         var split = new InstanceSplit(W, H);
         split.Run(mask, [Face(5, 0, 11, 6), Face(30, 0, 36, 6)]);
         Assert.Equal(2, At(split, 33, 22));

@@ -1,6 +1,7 @@
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Live;
+using LiveSeg.Masks;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -225,7 +226,7 @@ public sealed class LiveKeysTests : IDisposable
         var timing = new LiveSeg.Metrics.FrameTiming();
         seg.Segment(slot.Image, slot.Mask, ref timing);
         using var bg = Cv2.ImRead(_background);
-        using var cpu = new CpuCompositor(Width, Height, seg.MaskWidth, seg.MaskHeight, effect, bg);
+        using var cpu = new CpuCompositor(Width, Height, effect, bg);
         cpu.Submit(slot);
         cpu.Complete(slot);
         return slot.Output.Clone();

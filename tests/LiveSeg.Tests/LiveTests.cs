@@ -230,7 +230,7 @@ public sealed class LiveCliTests : IDisposable
         var timing = new LiveSeg.Metrics.FrameTiming();
         seg.Segment(slot.Image, slot.Mask, ref timing);
         using var bg = Cv2.ImRead(background);
-        using var cpu = new CpuCompositor(Width, Height, seg.MaskWidth, seg.MaskHeight, new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off }, bg);
+        using var cpu = new CpuCompositor(Width, Height, new EffectSettings { Effect = EffectKind.Replace, Refine = RefineKind.Off }, bg);
         cpu.Submit(slot);
         cpu.Complete(slot);
         return slot.Output.Clone();

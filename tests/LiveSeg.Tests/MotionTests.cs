@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Motion;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -60,7 +61,7 @@ public class BlockMatcherTests
         var field = new MotionField(W, H);
         new BlockMatcher(field.GridWidth, field.GridHeight).Estimate(pNew, pOld, field);
         float[] stale = SquareMask(before, size), truth = SquareMask(after, size), warped = new float[W * H];
-        new MaskWarp(W, H).Apply(stale, W, H, field, warped);
+        new MaskWarp(W, H).Apply(new Mask(stale, W, H), field, new Mask(warped, W, H));
 
         // Wrong pixels farther than one pixel from the true square's edges: none once warped, except within
         // CornerZone of a corner (the field is one vector per 32-pixel cell, blended between cells: at a corner, cells
@@ -100,7 +101,7 @@ public class BlockMatcherTests
         new BlockMatcher(field.GridWidth, field.GridHeight).Estimate(p, p, field);
         Assert.All(field.Vectors, v => Assert.Equal(0f, v));
         float[] mask = SquareMask(new Point(50, 40), new Size(60, 60)), warped = new float[W * H];
-        new MaskWarp(W, H).Apply(mask, W, H, field, warped);
+        new MaskWarp(W, H).Apply(new Mask(mask, W, H), field, new Mask(warped, W, H));
         Assert.Equal(mask, warped);
     }
 
@@ -138,7 +139,7 @@ public sealed class WarpStageTests : IDisposable
         for (int i = 0; i < field.Vectors.Length; i++)
             field.Vectors[i] = (float)(rng.NextDouble() * 80 - 40); // up to ±40 frame pixels: samples fall off the edges too
         var cpu = new float[mask.Length];
-        new MaskWarp(frameWidth, frameHeight).Apply(mask, maskWidth, maskHeight, field, cpu);
+        new MaskWarp(frameWidth, frameHeight).Apply(new Mask(mask, maskWidth, maskHeight), field, new Mask(cpu, maskWidth, maskHeight));
 
         GL gl = _egl.Gl;
         var shaders = new ShaderLibrary();

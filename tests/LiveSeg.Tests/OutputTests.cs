@@ -5,6 +5,7 @@ using System.Text;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Live;
+using LiveSeg.Masks;
 using LiveSeg.Models;
 using LiveSeg.Output;
 using LiveSeg.Pipeline;

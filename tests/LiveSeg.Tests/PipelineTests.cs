@@ -83,35 +83,6 @@ public class LatencySummaryTests
     }
 }
 
-public class TemporalSmootherTests
-{
-    [Fact]
-    public void Apply_BlendsWithThePreviousSmoothedMask()
-    {
-        var s = new LiveSeg.Inference.TemporalSmoother(2, keep: 0.25f);
-        float[] a = [1f, 0f];
-        s.Apply(a);
-        Assert.Equal([1f, 0f], a); // first mask passes unchanged
-        float[] b = [0f, 1f];
-        s.Apply(b);
-        Assert.Equal([0.25f, 0.75f], b);
-        float[] c = [0f, 1f];
-        s.Apply(c);
-        Assert.Equal(0.0625f, c[0], 6); // blends with the smoothed 0.25, not the raw 0
-    }
-
-    [Fact]
-    public void Apply_KeepZero_IsOff()
-    {
-        var s = new LiveSeg.Inference.TemporalSmoother(1, keep: 0f);
-        float[] a = [1f];
-        s.Apply(a);
-        float[] b = [0.3f];
-        s.Apply(b);
-        Assert.Equal(0.3f, b[0]);
-    }
-}
-
 public class MaskScoresTests
 {
     private static byte[] Mask(string rows) => rows.Where(c => c is '#' or '.').Select(c => c == '#' ? (byte)255 : (byte)0).ToArray();
@@ -138,32 +109,5 @@ public class MaskScoresTests
         Assert.Equal((1.0, 1.0, 1.0), (e.Dice, e.Jaccard, e.Accuracy));
         var d = LiveSeg.Evaluation.MaskScores.Of(a, Mask("..## ..##"));
         Assert.Equal((0.0, 0.0, 0.0), (d.Dice, d.Jaccard, d.Accuracy));
-    }
-}
-
-public class MaskCleanupTests
-{
-    [Fact]
-    public void KeepLargestFilled_DropsSmallRegionsAndFillsHoles()
-    {
-        using var mask = new OpenCvSharp.Mat(40, 60, OpenCvSharp.MatType.CV_8UC1, OpenCvSharp.Scalar.Black);
-        OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(5, 5, 30, 30), OpenCvSharp.Scalar.White, -1);   // the lesion
-        OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(15, 15, 6, 6), OpenCvSharp.Scalar.Black, -1);   // a hole in it
-        OpenCvSharp.Cv2.Rectangle(mask, new OpenCvSharp.Rect(45, 10, 5, 5), OpenCvSharp.Scalar.White, -1);   // a speck
-        LiveSeg.Evaluation.ImageSegmenter.KeepLargestFilled(mask);
-        Assert.Equal(30 * 30, OpenCvSharp.Cv2.CountNonZero(mask));
-        Assert.Equal(255, mask.At<byte>(17, 17));
-        Assert.Equal(0, mask.At<byte>(12, 47));
-    }
-
-    [Fact]
-    public void Manifest_ReadsKebabCaseCleanup()
-    {
-        var m = LiveSeg.Inference.ModelManifest.Parse(System.Text.Json.JsonDocument.Parse(
-            """{ "input": { "width": 2, "height": 2 }, "output": { "cleanup": "largest-component" } }""").RootElement, "m.json");
-        Assert.Equal(LiveSeg.Inference.MaskCleanup.LargestComponent, m.Cleanup);
-        var e = Assert.Throws<LiveSegException>(() => LiveSeg.Inference.ModelManifest.Parse(System.Text.Json.JsonDocument.Parse(
-            """{ "input": { "width": 2, "height": 2 }, "output": { "cleanup": "erode" } }""").RootElement, "m.json"));
-        Assert.Contains("must be one of: none, largest-component", e.Message);
     }
 }

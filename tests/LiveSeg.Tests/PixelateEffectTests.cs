@@ -26,7 +26,7 @@ public sealed class PixelateEffectTests : IDisposable
         for (int y = 0; y < H; y++)
         {
             for (int x = 0; x < W; x++)
-                slot.Mask[y * W + x] = x >= 32 ? 1 : 0;
+                slot.Mask.Data[y * W + x] = x >= 32 ? 1 : 0;
         }
         fast.Submit(slot);
         fast.Complete(slot);

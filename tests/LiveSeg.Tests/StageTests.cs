@@ -2,6 +2,7 @@ using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Output;
+using LiveSeg.Masks;
 using LiveSeg.Pipeline;
 using OpenCvSharp;
 
@@ -175,7 +176,7 @@ public sealed class StageTests : IDisposable
             slot.Image.SetTo(colour);
             slot.Sequence += startsSequence ? 1 : 0;
             stage.Segment(slot);
-            return slot.Mask[centre];
+            return slot.Mask.Data[centre];
         }
         // Blue with red's luma: background to the colour-key model, but a still picture to the motion-aware smoother.
         var stillBlue = new Scalar(255, 81, 0);

@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
@@ -9,26 +10,16 @@ namespace LiveSeg.Capture;
 /// </summary>
 internal sealed class FrameSlot : IDisposable
 {
-    public FrameSlot(int maskWidth, int maskHeight) => EnsureMask(maskWidth, maskHeight);
+    public FrameSlot(int maskWidth, int maskHeight) => Mask = new Mask(maskWidth, maskHeight);
 
     /// <summary>Captured frame: BGR, 8 bits per channel, source size, top-left origin. Written by the source.</summary>
     public Mat Image { get; } = new();
 
-    /// <summary>Mask: float 0..1 (1 = foreground), row-major, model output size, top-left origin. Written by the segmenter.</summary>
-    public float[] Mask { get; private set; } = [];
-
-    public int MaskWidth { get; private set; }
-
-    public int MaskHeight { get; private set; }
-
-    /// <summary>Sizes the mask buffer (reallocates only when the size changes: another model in live mode).</summary>
-    public void EnsureMask(int maskWidth, int maskHeight)
-    {
-        if (maskWidth == MaskWidth && maskHeight == MaskHeight)
-            return;
-        (MaskWidth, MaskHeight) = (maskWidth, maskHeight);
-        Mask = new float[maskWidth * maskHeight];
-    }
+    /// <summary>
+    /// Mask: a probability 0..1 (1 = foreground), model output size, top-left origin. Written by the segmenter, which
+    /// sizes it (<see cref="Masks.Mask.Resize"/> reallocates only when the size changes: another model in live mode).
+    /// </summary>
+    public Mask Mask { get; }
 
     /// <summary>Composited frame: BGR, 8 bits per channel, source size. Written by the compositor's read-back.</summary>
     public Mat Output { get; } = new();

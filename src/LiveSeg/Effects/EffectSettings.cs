@@ -18,7 +18,7 @@ public readonly record struct Rgb(float R, float G, float B)
 
 /// <summary>
 /// How a frame is composited. Defaults: blur, tint 50% green, blur radius 12 px, outline 3 px green. (Temporal
-/// smoothing is a mask setting: <see cref="LiveSeg.Inference.MaskSettings"/>.) The settings of one effect are
+/// smoothing is a mask setting: <see cref="LiveSeg.Masks.MaskSettings"/>.) The settings of one effect are
 /// declared in its file (Effects/NAME.cs, a part of this struct); here are those several effects share.
 /// </summary>
 /// <remarks>The fields' order in memory is left to the runtime (auto layout): the parts are declared in several files.</remarks>

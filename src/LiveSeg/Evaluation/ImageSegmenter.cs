@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -13,8 +14,8 @@ namespace LiveSeg.Evaluation;
 /// </summary>
 internal sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine = RefineKind.Off)
 {
-    private readonly float[] _mask = new float[segmenter.MaskWidth * segmenter.MaskHeight];
-    private readonly MaskRefiner _refiner = new(refine);
+    private readonly Mask _mask = new(segmenter.MaskWidth, segmenter.MaskHeight);
+    private readonly MaskRefiner _refiner = new(RefineChoice.Method(refine));
 
     public OnnxSegmenter Segmenter => segmenter;
 
@@ -25,12 +26,7 @@ internal sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine 
         segmenter.Segment(imageBgr, _mask, ref timing);
         inferenceMs = StageInfo.TicksToMs(timing.Ticks[(int)Stage.Inference]);
         using var full = Upsample(imageBgr);
-        var binary = new Mat();
-        Cv2.Threshold(full, full, 0.5, 255, ThresholdTypes.Binary);
-        full.ConvertTo(binary, MatType.CV_8UC1);
-        if (segmenter.Manifest.Cleanup == MaskCleanup.LargestComponent)
-            KeepLargestFilled(binary);
-        return binary;
+        return BinaryMask.From(full, segmenter.Manifest.Cleanup);
     }
 
     /// <summary>
@@ -53,35 +49,19 @@ internal sealed class ImageSegmenter(OnnxSegmenter segmenter, RefineKind refine 
     private Mat Upsample(Mat imageBgr)
     {
         int w = imageBgr.Width, h = imageBgr.Height;
-        if (_refiner.Kind == RefineKind.Off)
+        if (_refiner.Kind == RefineMethod.Off)
         {
-            using var small = Mat.FromPixelData(segmenter.MaskHeight, segmenter.MaskWidth, MatType.CV_32FC1, _mask);
+            using var small = Mat.FromPixelData(_mask.Height, _mask.Width, MatType.CV_32FC1, _mask.Data);
             var bilinear = new Mat();
             Cv2.Resize(small, bilinear, imageBgr.Size(), 0, 0, InterpolationFlags.Linear);
             return bilinear;
         }
         var rgb = new float[w * h * 3];
         CpuCompositor.ToRgbFloat(imageBgr, rgb);
-        float[] refined = _refiner.RefineToFrame(rgb, w, h, _mask, segmenter.MaskWidth, segmenter.MaskHeight);
+        Mask refined = _refiner.RefineToFrame(rgb, w, h, _mask);
         var full = new Mat(h, w, MatType.CV_32FC1);
-        Marshal.Copy(refined, 0, full.Data, w * h);
+        Marshal.Copy(refined.Data, 0, full.Data, w * h);
         return full;
-    }
-
-    /// <summary>Keeps only the largest region of <paramref name="mask"/> (by outer contour area), with its holes filled.</summary>
-    public static void KeepLargestFilled(Mat mask)
-    {
-        Cv2.FindContours(mask, out Point[][] contours, out _, RetrievalModes.External, ContourApproximationModes.ApproxNone);
-        mask.SetTo(Scalar.Black);
-        if (contours.Length == 0)
-            return;
-        int largest = 0;
-        for (int i = 1; i < contours.Length; i++)
-        {
-            if (Cv2.ContourArea(contours[i]) > Cv2.ContourArea(contours[largest]))
-                largest = i;
-        }
-        Cv2.DrawContours(mask, contours, largest, Scalar.White, -1);
     }
 
     /// <summary>The image with the mask's outline (and, when given, the true mask's outline in white) and a caption.</summary>

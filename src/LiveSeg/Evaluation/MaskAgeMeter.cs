@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Motion;
 using OpenCvSharp;
 
@@ -15,10 +16,9 @@ internal sealed class MaskAgeMeter
 {
     public const int MaxAge = 3;
 
-    private readonly int _mw, _mh;
     private readonly LumaPyramid[] _pyramids = new LumaPyramid[MaxAge + 1];
-    private readonly float[][] _masks = new float[MaxAge + 1][];
-    private readonly float[] _warped;
+    private readonly Mask[] _masks = new Mask[MaxAge + 1];
+    private readonly Mask _warped;
     private readonly MotionField _field;
     private readonly BlockMatcher _matcher;
     private readonly MaskWarp _warp;
@@ -28,13 +28,12 @@ internal sealed class MaskAgeMeter
 
     public MaskAgeMeter(int frameWidth, int frameHeight, int maskWidth, int maskHeight)
     {
-        (_mw, _mh) = (maskWidth, maskHeight);
         for (int i = 0; i <= MaxAge; i++)
         {
             _pyramids[i] = new LumaPyramid(frameWidth, frameHeight);
-            _masks[i] = new float[maskWidth * maskHeight];
+            _masks[i] = new Mask(maskWidth, maskHeight);
         }
-        _warped = new float[maskWidth * maskHeight];
+        _warped = new Mask(maskWidth, maskHeight);
         _field = new MotionField(frameWidth, frameHeight);
         _matcher = new BlockMatcher(_field.GridWidth, _field.GridHeight);
         _warp = new MaskWarp(frameWidth, frameHeight);
@@ -44,21 +43,21 @@ internal sealed class MaskAgeMeter
     public (long Ticks, int Count) WarpCost { get; private set; }
 
     /// <summary>Adds frame <paramref name="frame"/> (BGR) and its own mask (model size, 0..1).</summary>
-    public void Add(Mat frame, ReadOnlySpan<float> mask)
+    public void Add(Mat frame, Mask mask)
     {
         int slot = _frames % (MaxAge + 1);
         _pyramids[slot].Build(frame, _frames);
-        mask.CopyTo(_masks[slot]);
+        _masks[slot].CopyFrom(mask);
         for (int k = 1; k <= Math.Min(MaxAge, _frames); k++)
         {
             int old = (_frames - k) % (MaxAge + 1);
-            var (i, u) = Overlap(_masks[old], mask);
+            var (i, u) = Overlap(_masks[old].Data, mask.Data);
             (_staleI[k], _staleU[k]) = (_staleI[k] + i, _staleU[k] + u);
             long t = System.Diagnostics.Stopwatch.GetTimestamp();
             _matcher.Estimate(_pyramids[slot], _pyramids[old], _field);
-            _warp.Apply(_masks[old], _mw, _mh, _field, _warped);
+            _warp.Apply(_masks[old], _field, _warped);
             WarpCost = (WarpCost.Ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t, WarpCost.Count + 1);
-            (i, u) = Overlap(_warped, mask);
+            (i, u) = Overlap(_warped.Data, mask.Data);
             (_warpedI[k], _warpedU[k]) = (_warpedI[k] + i, _warpedU[k] + u);
             _pairs[k]++;
         }

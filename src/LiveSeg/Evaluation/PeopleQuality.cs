@@ -56,7 +56,7 @@ internal static class PeopleQuality
             byte[] gt = Bytes(truthSmall);
             slot.Timing = default;
             segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
-            Array.Copy(slot.Mask, mask, n);
+            Array.Copy(slot.Mask.Data, mask, n);
             stage.Process(slot);
             ms[t] = StageInfo.TicksToMs(slot.Timing.Ticks[(int)Stage.People]);
             byte[] labels = stage.Split!.Labels;
@@ -96,11 +96,11 @@ internal static class PeopleQuality
             }
             // The locked person: the true person the kept mask covers most when the lock is first taken.
             if (stage.LockedId != 0 && lockedTarget == 0)
-                lockedTarget = BestCovered(slot.Mask, gt, k, gtArea);
+                lockedTarget = BestCovered(slot.Mask.Data, gt, k, gtArea);
             if (lockedTarget != 0 && gtArea[lockedTarget] >= VisibleShare * full[lockedTarget])
             {
                 lockedFrames++;
-                keptFrames += KeptIoU(slot.Mask, gt, lockedTarget) >= 0.5 ? 1 : 0;
+                keptFrames += KeptIoU(slot.Mask.Data, gt, lockedTarget) >= 0.5 ? 1 : 0;
             }
         }
         var summary = LatencySummary.Of("people", ms);

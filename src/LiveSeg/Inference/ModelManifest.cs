@@ -1,13 +1,11 @@
 using System.Text.Json;
+using LiveSeg.Masks;
 
 namespace LiveSeg.Inference;
 
 internal enum TensorLayout { Nchw, Nhwc }
 
 internal enum ColorOrder { Rgb, Bgr }
-
-/// <summary>Clean-up of a thresholded still-image mask: none, or keep the largest region with its holes filled (one lesion per image).</summary>
-internal enum MaskCleanup { None, LargestComponent }
 
 /// <summary>How frames are resized to the model input: bilinear (default) or area averaging (what a model trained on area-downscaled images expects).</summary>
 internal enum ResizeMode { Linear, Area }

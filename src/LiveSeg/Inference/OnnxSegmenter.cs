@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -84,17 +85,17 @@ internal sealed class OnnxSegmenter : IDisposable
     public int MaskHeight => _post.Height;
 
     /// <summary>
-    /// Segments one frame into <paramref name="mask"/> (MaskWidth x MaskHeight, float 0..1, top-left origin) and adds
-    /// preprocess, inference and postprocess times to <paramref name="timing"/>.
+    /// Segments one frame into <paramref name="mask"/> (sized to MaskWidth x MaskHeight if it is not: a probability
+    /// mask, float 0..1, top-left origin) and adds preprocess, inference and postprocess times to <paramref name="timing"/>.
     /// </summary>
-    public void Segment(Mat frameBgr, Span<float> mask, ref FrameTiming timing)
+    public void Segment(Mat frameBgr, Mask mask, ref FrameTiming timing)
     {
         using var array = InputArray.Create(frameBgr);
         Segment(frameBgr, array, mask, ref timing);
     }
 
     /// <summary>The per-frame path: <paramref name="frameArray"/> is an InputArray over the frame made once (FrameSlot.ImageArray).</summary>
-    public void Segment(Mat frameBgr, InputArray frameArray, Span<float> mask, ref FrameTiming timing)
+    public void Segment(Mat frameBgr, InputArray frameArray, Mask mask, ref FrameTiming timing)
     {
         long t = System.Diagnostics.Stopwatch.GetTimestamp();
         _pre.Run(frameBgr, frameArray, _input);

@@ -1,3 +1,5 @@
+using LiveSeg.Masks;
+
 namespace LiveSeg.Inference;
 
 /// <summary>
@@ -17,8 +19,12 @@ internal sealed class Postprocessor(ModelManifest manifest, int channels, int he
     /// <summary>Pixels so far whose model output was NaN or infinite (each set to 0).</summary>
     public long NonFinitePixels { get; private set; }
 
-    public void Run(ReadOnlySpan<float> output, Span<float> mask)
+    /// <summary>The mask of <paramref name="output"/> into <paramref name="target"/>, sized to the output first if it is not (a probability mask).</summary>
+    public void Run(ReadOnlySpan<float> output, Mask target)
     {
+        target.Resize(width, height);
+        target.SetKind(MaskKind.Probability);
+        Span<float> mask = target.Data;
         int plane = width * height;
         int fg = manifest.Channel;
         // Element (pixel i, channel c) sits at c*plane+i (NCHW) or i*channels+c (NHWC).

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Output;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;

@@ -34,7 +34,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
             for (int s = (int)Stage.Preprocess; s <= (int)Stage.Motion; s++)
                 timing.Ticks[s] = result.Timing.Ticks[s];
             Motion.MotionField? field = motion?.For(shown, result, recordFrame, ref timing);
-            target = compositor.Render(shown.Image, result.Mask, result.MaskWidth, result.MaskHeight, ref timing, field);
+            target = compositor.Render(shown.Image, result.Mask, ref timing, field);
             if (recordFrame)
                 outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();

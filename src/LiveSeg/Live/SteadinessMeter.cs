@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using LiveSeg.Capture;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Motion;
 
@@ -30,8 +31,8 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
     private readonly MotionField _field = new(frameWidth, frameHeight);
     private readonly BlockMatcher _matcher = new(MotionField.GridWidthFor(frameWidth), MotionField.GridHeightFor(frameHeight));
     private readonly MaskWarp _warp = new(frameWidth, frameHeight);
-    private float[] _previous = [];
-    private float[] _warped = [];
+    private readonly Mask _previous = new(0, 0);
+    private readonly Mask _warped = new(0, 0);
     private bool _primed;
     private long _masks;
     private double _warpedError = double.NaN, _staleError = double.NaN;
@@ -53,10 +54,10 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
     public void Add(FrameSlot slot)
     {
         long t = Stopwatch.GetTimestamp();
-        int n = slot.MaskWidth * slot.MaskHeight;
-        if (_previous.Length != n)
+        if (!slot.Mask.IsSize(_previous.Width, _previous.Height))
         {
-            (_previous, _warped, _primed) = (new float[n], new float[n], false); // first mask, or another model's size
+            _previous.Resize(slot.Mask.Width, slot.Mask.Height); // first mask, or another model's size
+            _primed = false;
         }
         // Built into the slot (made once per slot), where the GL thread's warp finds it with the mask.
         LumaPyramid now = slot.Luma ??= new LumaPyramid(frameWidth, frameHeight);
@@ -64,15 +65,15 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
         if (_primed && _before.Sequence == slot.Sequence && ++_masks % Every == 0)
         {
             _matcher.Estimate(now, _before, _field);
-            _warp.Apply(_previous, slot.MaskWidth, slot.MaskHeight, _field, _warped);
-            var (warped, stale) = EdgeErrors(slot.Mask, _warped, _previous, slot.MaskWidth, slot.MaskHeight);
+            _warp.Apply(_previous, _field, _warped);
+            var (warped, stale) = EdgeErrors(slot.Mask, _warped, _previous);
             if (!double.IsNaN(warped))
             {
                 Volatile.Write(ref _warpedError, Mean(_warpedError, warped * 1000));
                 Volatile.Write(ref _staleError, Mean(_staleError, stale * 1000));
             }
         }
-        slot.Mask.AsSpan(0, n).CopyTo(_previous);
+        _previous.CopyFrom(slot.Mask);
         _before.CopyFrom(now);
         _primed = true;
         slot.Timing.Add(Stage.Motion, t);
@@ -82,10 +83,15 @@ internal sealed class SteadinessMeter(int frameWidth, int frameHeight)
 
     /// <summary>
     /// Mean |mask − warped| and |mask − stale| over the texels within <see cref="Band"/> (along a row or column) of a
-    /// change of side of ½ in <paramref name="mask"/> or <paramref name="warped"/>; NaN when there is no edge.
+    /// change of side of ½ in <paramref name="current"/> or <paramref name="warpedMask"/>; NaN when there is no edge.
+    /// The three masks are the same size.
     /// </summary>
-    public static (double Warped, double Stale) EdgeErrors(ReadOnlySpan<float> mask, ReadOnlySpan<float> warped, ReadOnlySpan<float> stale, int w, int h)
+    public static (double Warped, double Stale) EdgeErrors(Mask current, Mask warpedMask, Mask staleMask)
     {
+        if (!warpedMask.IsSize(current.Width, current.Height) || !staleMask.IsSize(current.Width, current.Height))
+            throw new ArgumentException($"masks of {current.Width}x{current.Height}, {warpedMask.Width}x{warpedMask.Height} and {staleMask.Width}x{staleMask.Height}: they must be the same size");
+        ReadOnlySpan<float> mask = current.Data, warped = warpedMask.Data, stale = staleMask.Data;
+        int w = current.Width, h = current.Height;
         double sumWarped = 0, sumStale = 0;
         long count = 0;
         for (int y = 0; y < h; y++)

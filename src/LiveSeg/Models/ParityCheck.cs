@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 using OpenCvSharp.Dnn;
@@ -25,7 +26,8 @@ internal static class ParityCheck
         using var net = CvDnn.ReadNet(tflitePath);
         if (net.Empty())
             Throw.User($"OpenCV DNN cannot load '{tflitePath}'.");
-        var ort = new float[segmenter.MaskWidth * segmenter.MaskHeight];
+        var ortMask = new Mask(segmenter.MaskWidth, segmenter.MaskHeight);
+        float[] ort = ortMask.Data;
         var ortMs = new double[frames.Count];
         var cvMs = new double[frames.Count];
         double maxDiff = 0, minIoU = 1;
@@ -35,7 +37,7 @@ internal static class ParityCheck
         {
             Cv2.Resize(frames[i], resized, new Size(w, h), 0, 0, InterpolationFlags.Linear);
             var timing = new FrameTiming();
-            segmenter.Segment(resized, ort, ref timing);
+            segmenter.Segment(resized, ortMask, ref timing);
             ortMs[i] = StageInfo.TicksToMs(timing.Ticks[(int)Stage.Inference]);
 
             long t = Stopwatch.GetTimestamp();

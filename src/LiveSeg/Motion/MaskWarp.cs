@@ -1,3 +1,5 @@
+using LiveSeg.Masks;
+
 namespace LiveSeg.Motion;
 
 /// <summary>
@@ -14,10 +16,15 @@ internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight)
     private float[] _wx = [], _wy = [];
     private float[] _row = [];
 
-    public void Apply(ReadOnlySpan<float> mask, int maskWidth, int maskHeight, MotionField field, Span<float> output)
+    /// <summary><paramref name="source"/> warped by <paramref name="field"/> into <paramref name="target"/> (sized to the source if it is not).</summary>
+    public void Apply(Mask source, MotionField field, Mask target)
     {
-        if (mask.Length < maskWidth * maskHeight || output.Length < maskWidth * maskHeight)
-            throw new ArgumentException($"masks must hold {maskWidth}x{maskHeight} values");
+        if (ReferenceEquals(source, target))
+            throw new ArgumentException("the warp cannot work in place", nameof(target));
+        target.Resize(source.Width, source.Height);
+        target.SetKind(source.Kind, source.ClassCount);
+        float[] mask = source.Data, output = target.Data;
+        int maskWidth = source.Width, maskHeight = source.Height;
         if (field.FrameWidth != frameWidth || field.FrameHeight != frameHeight)
             throw new ArgumentException($"the field is for {field.FrameWidth}x{field.FrameHeight} frames, the warp for {frameWidth}x{frameHeight}");
         if (maskWidth != _mw || maskHeight != _mh || field.GridWidth != _gw || field.GridHeight != _gh)

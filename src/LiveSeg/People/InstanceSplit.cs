@@ -1,3 +1,5 @@
+using LiveSeg.Masks;
+
 namespace LiveSeg.People;
 
 /// <summary>
@@ -38,9 +40,12 @@ internal sealed class InstanceSplit
 
     public int Height => _h;
 
-    /// <summary>Splits <paramref name="mask"/> among <paramref name="faces"/> (at most <see cref="PersonTracker.MaxTracks"/>) into <see cref="Labels"/>.</summary>
-    public void Run(ReadOnlySpan<float> mask, ReadOnlySpan<FaceDetection> faces)
+    /// <summary>Splits <paramref name="people"/> among <paramref name="faces"/> (at most <see cref="PersonTracker.MaxTracks"/>) into <see cref="Labels"/>.</summary>
+    public void Run(Mask people, ReadOnlySpan<FaceDetection> faces)
     {
+        if (!people.IsSize(_w, _h))
+            throw new ArgumentException($"a {people.Width}x{people.Height} mask for a {_w}x{_h} split", nameof(people));
+        ReadOnlySpan<float> mask = people.Data;
         int n = _w * _h, count = Math.Min(faces.Length, PersonTracker.MaxTracks);
         Array.Clear(Labels);
         if (count == 0)

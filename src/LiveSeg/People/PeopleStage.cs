@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 
 namespace LiveSeg.People;
@@ -89,8 +90,8 @@ internal sealed class PeopleStage : IDisposable
             _tracker.Predict(_frame);
         }
         _frame++;
-        if (_split is null || _split.Width != slot.MaskWidth || _split.Height != slot.MaskHeight)
-            _split = new InstanceSplit(slot.MaskWidth, slot.MaskHeight);
+        if (_split is null || !slot.Mask.IsSize(_split.Width, _split.Height))
+            _split = new InstanceSplit(slot.Mask.Width, slot.Mask.Height);
         int seeds = 0;
         foreach (ref readonly var track in _tracker.Tracks)
         {
@@ -115,13 +116,14 @@ internal sealed class PeopleStage : IDisposable
         if (!choice.KeepsEveryone)
             Filter(slot.Mask, seeds, choice);
         if (_camera is not null)
-            slot.Crop = _camera.Step(KeptBox(slot.Mask, slot.MaskWidth, slot.MaskHeight));
+            slot.Crop = _camera.Step(KeptBox(slot.Mask));
         slot.Timing.Add(Stage.People, t);
     }
 
     /// <summary>Zeroes the mask wherever the pixel's person is not kept.</summary>
-    private void Filter(float[] mask, int seeds, PersonChoice choice)
+    private void Filter(Mask kept, int seeds, PersonChoice choice)
     {
+        float[] mask = kept.Data;
         byte[] labels = _split!.Labels;
         Array.Clear(_area);
         for (int p = 0; p < labels.Length; p++)
@@ -160,8 +162,10 @@ internal sealed class PeopleStage : IDisposable
     }
 
     /// <summary>The bounding box (0..1) of the kept mask (≥ 0.5), or null when it is empty.</summary>
-    private static CropBox? KeptBox(float[] mask, int w, int h)
+    private static CropBox? KeptBox(Mask kept)
     {
+        float[] mask = kept.Data;
+        int w = kept.Width, h = kept.Height;
         int x0 = w, y0 = h, x1 = -1, y1 = -1;
         for (int y = 0; y < h; y++)
         {

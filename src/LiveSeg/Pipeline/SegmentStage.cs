@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 
 namespace LiveSeg.Pipeline;
@@ -65,11 +66,10 @@ internal sealed class SegmentStage : IDisposable
             Resets++;
         }
         OnnxSegmenter segmenter = _segmenter;
-        slot.EnsureMask(segmenter.MaskWidth, segmenter.MaskHeight);
-        segmenter.Segment(slot.Image, slot.ImageArray, slot.Mask, ref slot.Timing);
+        segmenter.Segment(slot.Image, slot.ImageArray, slot.Mask, ref slot.Timing); // sizes the mask to the model
         long t = Stopwatch.GetTimestamp();
         _smoother.Keep = _smoothing;
-        _smoother.Apply(slot.Mask, segmenter.MaskWidth, segmenter.MaskHeight, slot.Image);
+        _smoother.Apply(slot.Mask, slot.Image);
         slot.Timing.Add(Stage.Postprocess, t);
     }
 

@@ -1,4 +1,5 @@
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Pipeline;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
@@ -15,23 +16,20 @@ internal sealed unsafe class CpuCompositor : ICompositor
 {
     private readonly int _w;
     private readonly int _h;
-    private int _mw;                     // the mask in use: the model's, or the refined one (half the frame's size)
-    private int _mh;
-    private readonly int _modelMaskWidth;
-    private readonly int _modelMaskHeight;
     private readonly EffectSettings _s;
-    private float[] _mask = [];           // the slot's mask (model size) while compositing it
+    private Mask _mask = new(0, 0);       // the mask in use while compositing: the slot's (model size) or the refined one
     private readonly float[] _frame;      // frame size x 3, RGB 0..1
     private float[] _background; // frame size x 3, RGB 0..1
     private readonly MaskRefiner _refiner;
     private readonly ReferencePass _effect;
     private int _pending;
 
-    public CpuCompositor(int width, int height, int maskWidth, int maskHeight, EffectSettings settings, Mat? backgroundBgr = null)
+    /// <summary>A compositor of <paramref name="width"/> x <paramref name="height"/> frames; each slot's mask brings its own size.</summary>
+    public CpuCompositor(int width, int height, EffectSettings settings, Mat? backgroundBgr = null)
     {
-        (_w, _h, _modelMaskWidth, _modelMaskHeight, _s) = (width, height, maskWidth, maskHeight, settings);
+        (_w, _h, _s) = (width, height, settings);
         _frame = new float[width * height * 3];
-        _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
+        _refiner = new MaskRefiner(RefineChoice.Method(RefineChoice.ForCpuRenderer(settings.Refine)));
         Effect effect = EffectRegistry.Of(settings.Effect);
         _background = [];
         if (effect.Input == EffectInput.Background)
@@ -69,12 +67,7 @@ internal sealed unsafe class CpuCompositor : ICompositor
         long t = Stopwatch.GetTimestamp();
         ToRgbFloat(slot.Image, _frame);
         t = slot.Timing.Add(Stage.Upload, t);
-        (_mask, _mw, _mh) = (slot.Mask, _modelMaskWidth, _modelMaskHeight);
-        if (_refiner.Kind != RefineKind.Off)
-        {
-            _mask = _refiner.Refine(_frame, _w, _h, slot.Mask, _mw, _mh);
-            (_mw, _mh) = MaskRefiner.RefinedSize(_w, _h);
-        }
+        _mask = _refiner.Kind != RefineMethod.Off ? _refiner.Refine(_frame, _w, _h, slot.Mask) : slot.Mask;
         t = slot.Timing.Add(Stage.Refine, t);
         _effect.Prepare();
         if (slot.Output.Width != _w || slot.Output.Height != _h || slot.Output.Type() != MatType.CV_8UC3)
@@ -103,7 +96,7 @@ internal sealed unsafe class CpuCompositor : ICompositor
     }
 
     /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a.</summary>
-    public static float Mix(float x, float y, float a) => x * (1 - a) + y * a;
+    public static float Mix(float x, float y, float a) => Mask.Mix(x, y, a);
 
     /// <summary>Screen blend of <paramref name="light"/> over <paramref name="c"/>: 1 − (1 − c)(1 − light) (effect_replace.frag's light wrap).</summary>
     public static float Screen(float c, float light) => 1 - (1 - c) * (1 - light);
@@ -122,30 +115,15 @@ internal sealed unsafe class CpuCompositor : ICompositor
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);
 
     /// <summary>mask.glsl maskAt: the mask in use (model or refined), bilinear, pixel centres aligned, edges repeated; pos in frame pixel-centre coordinates.</summary>
-    public float MaskAt(float px, float py) => SampleBilinear(_mask, _mw, _mh, _w, _h, px, py);
-
-    /// <summary>
-    /// mask.glsl's bilinear sample of a <paramref name="mw"/> x <paramref name="mh"/> mask at frame position (px, py) of a
-    /// <paramref name="w"/> x <paramref name="h"/> frame: pixel centres aligned (as OpenCV INTER_LINEAR), edges repeated.
-    /// </summary>
-    public static float SampleBilinear(float[] mask, int mw, int mh, int w, int h, float px, float py)
-    {
-        float srcX = px * ((float)mw / w) - 0.5f, srcY = py * ((float)mh / h) - 0.5f;
-        float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
-        float wx = srcX - fx, wy = srcY - fy;
-        int x0 = Math.Clamp((int)fx, 0, mw - 1), x1 = Math.Clamp((int)fx + 1, 0, mw - 1);
-        int y0 = Math.Clamp((int)fy, 0, mh - 1), y1 = Math.Clamp((int)fy + 1, 0, mh - 1);
-        float top = Mix(mask[y0 * mw + x0], mask[y0 * mw + x1], wx);
-        float bottom = Mix(mask[y1 * mw + x0], mask[y1 * mw + x1], wx);
-        return Mix(top, bottom, wy);
-    }
+    public float MaskAt(float px, float py) => _mask.SampleBilinear(_w, _h, px, py);
 
     /// <summary>mask.glsl maskNearest: the mask texel covering frame pixel (x, y).</summary>
     public float MaskNearest(int x, int y)
     {
-        int mx = Math.Clamp((int)MathF.Floor((x + 0.5f) * ((float)_mw / _w)), 0, _mw - 1);
-        int my = Math.Clamp((int)MathF.Floor((y + 0.5f) * ((float)_mh / _h)), 0, _mh - 1);
-        return _mask[my * _mw + mx];
+        int mw = _mask.Width, mh = _mask.Height;
+        int mx = Math.Clamp((int)MathF.Floor((x + 0.5f) * ((float)mw / _w)), 0, mw - 1);
+        int my = Math.Clamp((int)MathF.Floor((y + 0.5f) * ((float)mh / _h)), 0, mh - 1);
+        return _mask.Data[my * mw + mx];
     }
 
     /// <summary>The background image (replace) at pixel (x, y), RGB 0..1.</summary>

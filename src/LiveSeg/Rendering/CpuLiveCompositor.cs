@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
@@ -19,7 +20,7 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
     private readonly Mat _composited = new();
     private readonly string _why;
     private int _next;
-    private float[] _warped = [];
+    private readonly Mask _warped = new(0, 0);
     private Motion.MaskWarp? _warp;
 
     public CpuLiveCompositor(GL gl, int width, int height, int maskWidth, int maskHeight, EffectSettings effect, Mat? backgroundBgr, int threads, string why)
@@ -50,19 +51,17 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
 
     public void SetBackground(Mat coverBgr) => _cpu.SetBackground(coverBgr);
 
-    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null)
+    public RenderTarget Render(Mat image, Mask mask, ref FrameTiming timing, Motion.MotionField? motion = null)
     {
         if (motion is not null)
         {
             long start = Stopwatch.GetTimestamp();
-            if (_warped.Length != maskWidth * maskHeight)
-                _warped = new float[maskWidth * maskHeight]; // once, and again only for another model's mask size
             _warp ??= new Motion.MaskWarp(image.Width, image.Height);
-            _warp.Apply(mask, maskWidth, maskHeight, motion, _warped);
+            _warp.Apply(mask, motion, _warped); // sizes _warped once, and again only for another model's mask size
             mask = _warped;
             timing.Add(Stage.Motion, start);
         }
-        _cpu.Render(image, mask, maskWidth, maskHeight, _composited, ref timing);
+        _cpu.Render(image, mask, _composited, ref timing);
         long t = Stopwatch.GetTimestamp();
         RenderTarget target = _targets[_next++ % _targets.Length];
         target.Texture.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)_composited.Data, (int)(_composited.Step() / 3));

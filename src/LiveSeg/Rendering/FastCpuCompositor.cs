@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using LiveSeg.Capture;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
@@ -33,6 +34,7 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
     private readonly RowBands _bands;
     private readonly Action<int, int, int> _maskRows, _composeRows;
     private readonly MaskRefiner _refiner;
+    private readonly RefineKind _refineUsed;
     private readonly float[] _rgb;             // refine only: the frame as RGB floats
     private byte[] _background = [];           // replace: the cover image, BGR bytes, frame size
     private readonly float[] _colour = new float[24]; // tint/outline colour repeated as B, G, R over 24 channel values
@@ -62,9 +64,10 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
         (_maskRows, _composeRows) = (MaskRows, ComposeRows);
         try
         {
-            _refiner = new MaskRefiner(RefineChoice.ForCpuRenderer(settings.Refine));
-            _rgb = _refiner.Kind != RefineKind.Off ? new float[width * height * 3] : [];
-            var (mw, mh) = _refiner.Kind != RefineKind.Off ? MaskRefiner.RefinedSize(width, height) : (maskWidth, maskHeight);
+            _refineUsed = RefineChoice.ForCpuRenderer(settings.Refine);
+            _refiner = new MaskRefiner(RefineChoice.Method(_refineUsed));
+            _rgb = _refiner.Kind != RefineMethod.Off ? new float[width * height * 3] : [];
+            var (mw, mh) = _refiner.Kind != RefineMethod.Off ? MaskRefiner.RefinedSize(width, height) : (maskWidth, maskHeight);
             SetMaskSize(mw, mh);
             _m = Rows(_bands.Count, width);
             if (backgroundBgr is not null || EffectRegistry.Of(settings.Effect).Input == EffectInput.Background)
@@ -86,7 +89,7 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
     public EffectSettings Settings => _s;
 
     /// <summary>The refine mode asked for (maybe auto) and the one in use, for the header line.</summary>
-    public string RefineDescription => RefineChoice.Describe(_s.Refine, _refiner.Kind);
+    public string RefineDescription => RefineChoice.Describe(_s.Refine, _refineUsed);
 
     /// <summary>For the header line: "CPU renderer, 2 threads (why); edges …".</summary>
     public string Describe(string why)
@@ -144,15 +147,15 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
 
     public void Submit(FrameSlot slot)
     {
-        Render(slot.Image, slot.Mask, slot.MaskWidth, slot.MaskHeight, slot.Output, ref slot.Timing);
+        Render(slot.Image, slot.Mask, slot.Output, ref slot.Timing);
         _pending++;
     }
 
     /// <summary>
-    /// Composites <paramref name="image"/> (8-bit BGR, frame size) with <paramref name="mask"/> (maskWidth x maskHeight
-    /// probabilities) into <paramref name="output"/> (made or resized as needed). Adds refine and composite times.
+    /// Composites <paramref name="image"/> (8-bit BGR, frame size) with <paramref name="mask"/> (probabilities, any
+    /// size) into <paramref name="output"/> (made or resized as needed). Adds refine and composite times.
     /// </summary>
-    public void Render(Mat image, float[] mask, int maskWidth, int maskHeight, Mat output, ref FrameTiming timing)
+    public void Render(Mat image, Mask mask, Mat output, ref FrameTiming timing)
     {
         long t = Stopwatch.GetTimestamp();
         if (image.Width != _w || image.Height != _h || image.Type() != MatType.CV_8UC3)
@@ -160,16 +163,14 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
         if (output.Width != _w || output.Height != _h || output.Type() != MatType.CV_8UC3)
             output.Create(_h, _w, MatType.CV_8UC3);
         (_image, _output) = (image, output);
-        int mw = maskWidth, mh = maskHeight;
-        if (_refiner.Kind != RefineKind.Off)
+        if (_refiner.Kind != RefineMethod.Off)
         {
             CpuCompositor.ToRgbFloat(image, _rgb);
-            mask = _refiner.Refine(_rgb, _w, _h, mask, mw, mh);
-            (mw, mh) = MaskRefiner.RefinedSize(_w, _h);
+            mask = _refiner.Refine(_rgb, _w, _h, mask);
         }
-        if (mw != _mw || mh != _mh)
-            SetMaskSize(mw, mh);
-        _mask = mask;
+        if (mask.Width != _mw || mask.Height != _mh)
+            SetMaskSize(mask.Width, mask.Height);
+        _mask = mask.Data;
         t = timing.Add(Stage.Refine, t);
         _bands.Run(_mh, _maskRows);
         _kernel.Prepare();
@@ -198,7 +199,7 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
 
     /// <summary>
     /// mask.glsl's bilinear lookup along one axis, per frame pixel: source texels and weight, as
-    /// <see cref="CpuCompositor.SampleBilinear"/> computes them (pixel centres aligned, edges repeated).
+    /// <see cref="Mask.SampleBilinear"/> computes them (pixel centres aligned, edges repeated).
     /// </summary>
     private static (int[] I0, int[] I1, float[] W) Axis(int source, int frame)
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
@@ -129,15 +130,15 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
     }
 
     /// <summary>
-    /// Uploads the frame (BGR, frame size) and mask (maskWidth x maskHeight floats) and runs the passes into the next
+    /// Uploads the frame (BGR, frame size) and mask (any size) and runs the passes into the next
     /// output target, which it returns (valid until <see cref="MaxPending"/> more renders). Adds upload and composite
     /// times to <paramref name="timing"/>.
     /// </summary>
-    public RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null)
+    public RenderTarget Render(Mat image, Mask mask, ref FrameTiming timing, Motion.MotionField? motion = null)
     {
         long t = Stopwatch.GetTimestamp();
-        if (maskWidth != _maskWidth || maskHeight != _maskHeight)
-            SetMaskSize(maskWidth, maskHeight);
+        if (!mask.IsSize(_maskWidth, _maskHeight))
+            SetMaskSize(mask.Width, mask.Height);
         _upload.Upload(image, mask);
         t = timing.Add(Stage.Upload, t);
         Texture2D used = _upload.Mask;
@@ -171,7 +172,7 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
 
     public void Submit(FrameSlot slot)
     {
-        RenderTarget output = Render(slot.Image, slot.Mask, slot.MaskWidth, slot.MaskHeight, ref slot.Timing);
+        RenderTarget output = Render(slot.Image, slot.Mask, ref slot.Timing);
         long t = Stopwatch.GetTimestamp();
         _readback.Start(output);
         slot.Timing.Add(Stage.Composite, t);

@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
@@ -27,7 +28,7 @@ internal interface ILiveCompositor : IDisposable
     /// times. With <paramref name="motion"/> the mask is first warped by it to the shown frame (an older frame's mask:
     /// <see cref="Motion.MaskWarp"/> on the CPU, <see cref="WarpStage"/> on the GPU), timed as <see cref="Stage.Motion"/>.
     /// </summary>
-    RenderTarget Render(Mat image, float[] mask, int maskWidth, int maskHeight, ref FrameTiming timing, Motion.MotionField? motion = null);
+    RenderTarget Render(Mat image, Mask mask, ref FrameTiming timing, Motion.MotionField? motion = null);
 
     /// <summary>Managed bytes allocated on helper threads of the compositor's own (the CPU renderer's bands), for the tests.</summary>
     long WorkerAllocatedBytes => 0;

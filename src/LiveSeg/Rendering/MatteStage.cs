@@ -44,7 +44,7 @@ internal sealed class MatteStage : IDisposable
         if (_maskRenderer is not null)
         {
             var timing = default(FrameTiming);
-            _maskRenderer.Render(slot.Image, slot.Mask, slot.MaskWidth, slot.MaskHeight, _maskBgr, ref timing);
+            _maskRenderer.Render(slot.Image, slot.Mask, _maskBgr, ref timing);
             source = _maskBgr;
         }
         for (int y = 0; y < _h; y++)

@@ -1,3 +1,4 @@
+using LiveSeg.Masks;
 using Silk.NET.OpenGL;
 
 namespace LiveSeg.Rendering;

@@ -22,12 +22,12 @@ internal sealed unsafe class UploadStage(GL gl, int width, int height) : IDispos
         Mask = new Texture2D(gl, maskWidth, maskHeight, InternalFormat.R32f, linear: true);
     }
 
-    public void Upload(Mat image, float[] mask)
+    public void Upload(Mat image, Masks.Mask mask)
     {
         // Row pitch in pixels: OpenCV rows may be padded (step > width * 3).
         int rowLength = (int)(image.Step() / 3);
         Frame.Upload(PixelFormat.Bgr, PixelType.UnsignedByte, (void*)image.Data, rowLength == image.Width ? 0 : rowLength);
-        fixed (float* m = mask)
+        fixed (float* m = mask.Data)
             Mask.Upload(PixelFormat.Red, PixelType.Float, m);
     }
 

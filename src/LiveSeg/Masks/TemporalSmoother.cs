@@ -1,6 +1,6 @@
 using OpenCvSharp;
 
-namespace LiveSeg.Inference;
+namespace LiveSeg.Masks;
 
 /// <summary>
 /// Temporal smoothing of successive masks of one stream, at model resolution: mask = mix(new, previous, keep), the
@@ -48,11 +48,12 @@ internal sealed class TemporalSmoother(int length, float keep)
     }
 
     /// <summary>
-    /// Smooths <paramref name="mask"/> (<paramref name="maskWidth"/> x <paramref name="maskHeight"/>) in place, less
-    /// where <paramref name="frameBgr"/> changed since the last frame.
+    /// Smooths <paramref name="source"/> in place, less where <paramref name="frameBgr"/> changed since the last frame.
     /// </summary>
-    public unsafe void Apply(Span<float> mask, int maskWidth, int maskHeight, Mat frameBgr)
+    public unsafe void Apply(Mask source, Mat frameBgr)
     {
+        Span<float> mask = source.Data;
+        int maskWidth = source.Width, maskHeight = source.Height;
         if (maskWidth * maskHeight != _previous.Length)
             throw new ArgumentException($"mask of {maskWidth}x{maskHeight} for a smoother of {_previous.Length} texels");
         if (Keep <= 0f)
@@ -67,7 +68,7 @@ internal sealed class TemporalSmoother(int length, float keep)
             _columns = new int[2 * maskWidth]; // only when the frame or mask size changes
             for (int tx = 0; tx < maskWidth; tx++)
             {
-                var (x0, x1) = LiveSeg.Rendering.MaskRefiner.Centre(tx, w, maskWidth);
+                var (x0, x1) = MaskRefiner.Centre(tx, w, maskWidth);
                 (_columns[2 * tx], _columns[2 * tx + 1]) = (x0 * 3, x1 * 3);
             }
             _columnsForWidth = w;
@@ -77,7 +78,7 @@ internal sealed class TemporalSmoother(int length, float keep)
         const float scale = 1f / (4 * 256 * 255); // four pixels, luma weights in 1/256, bytes
         for (int ty = 0; ty < maskHeight; ty++)
         {
-            var (y0, y1) = LiveSeg.Rendering.MaskRefiner.Centre(ty, h, maskHeight);
+            var (y0, y1) = MaskRefiner.Centre(ty, h, maskHeight);
             byte* a = data + y0 * step, b = data + y1 * step;
             int row = ty * maskWidth;
             for (int tx = 0; tx < maskWidth; tx++)

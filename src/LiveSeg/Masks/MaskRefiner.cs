@@ -1,50 +1,16 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Masks;
 
-/// <summary>How the model's low-resolution mask is brought to the frame's resolution.</summary>
-public enum RefineKind
+/// <summary>How <see cref="MaskRefiner"/> brings a mask to the frame's resolution (Rendering's RefineKind, once chosen).</summary>
+internal enum RefineMethod
 {
-    /// <summary>Bilinear only: edges follow the model's grid.</summary>
+    /// <summary>No refinement: bilinear upsampling only.</summary>
     Off,
 
-    /// <summary>Fast guided filter (He et al.), the frame's luma as guide: edges follow the frame's.</summary>
+    /// <summary>Fast guided filter, the frame's luma as guide.</summary>
     Guided,
 
-    /// <summary>Joint bilateral upsampling: each mask texel near the pixel weighted by distance and by how alike its luma is.</summary>
+    /// <summary>Joint bilateral upsampling.</summary>
     Bilateral,
-
-    /// <summary>
-    /// Bilateral where OpenGL runs on a GPU; off on a software renderer (Mesa llvmpipe/softpipe, SwiftShader), where the
-    /// per-pixel work costs ~15 ms a 720p frame. Still images (image, eval: no OpenGL) use bilateral.
-    /// </summary>
-    Auto,
-}
-
-/// <summary>What <see cref="RefineKind.Auto"/> becomes.</summary>
-internal static class RefineChoice
-{
-    /// <summary>True for OpenGL renderers that run shaders on the CPU.</summary>
-    public static bool IsSoftware(string renderer) =>
-        renderer.Contains("llvmpipe", StringComparison.OrdinalIgnoreCase) || renderer.Contains("softpipe", StringComparison.OrdinalIgnoreCase)
-        || renderer.Contains("SwiftShader", StringComparison.OrdinalIgnoreCase) || renderer.Contains("swrast", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The mode a compositor on <paramref name="renderer"/> uses for <paramref name="asked"/>.</summary>
-    public static RefineKind For(RefineKind asked, string renderer) =>
-        asked != RefineKind.Auto ? asked : IsSoftware(renderer) ? RefineKind.Off : RefineKind.Bilateral;
-
-    /// <summary>The CPU renderer renders in software, like llvmpipe: auto is off.</summary>
-    public static RefineKind ForCpuRenderer(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Off : asked;
-
-    /// <summary>Still images (image, eval, quality: no per-frame budget): auto is bilateral.</summary>
-    public static RefineKind ForStill(RefineKind asked) => asked == RefineKind.Auto ? RefineKind.Bilateral : asked;
-
-    /// <summary>How the header line names the mode a run uses.</summary>
-    public static string Describe(RefineKind asked, RefineKind used) => used switch
-    {
-        RefineKind.Off when asked == RefineKind.Auto => "edges bilinear (software rendering; --refine bilateral to force)",
-        RefineKind.Off => "edges bilinear",
-        RefineKind.Guided => "edges guided by the frame (fast guided filter)",
-        _ => "edges guided by the frame (joint bilateral)",
-    };
 }
 
 /// <summary>
@@ -81,16 +47,16 @@ internal sealed class MaskRefiner
     private float[] _moments = [];      // mask size x 4: I', p', I'², I'p'
     private float[] _scratch = [];      // mask size x 4
     private float[] _coefficients = []; // mask size x 4: A, B (guided)
-    private float[] _refined = [];      // refined size
-    private float[] _full = [];         // frame size (still images)
+    private readonly Mask _refined = new(0, 0, MaskKind.Alpha); // refined size
+    private readonly Mask _full = new(0, 0, MaskKind.Alpha);    // frame size (still images)
     private int _mw;
     private int _mh;
     private int _w;
     private int _h;
 
-    public MaskRefiner(RefineKind kind) => Kind = RefineChoice.ForStill(kind);
+    public MaskRefiner(RefineMethod kind) => Kind = kind;
 
-    public RefineKind Kind { get; }
+    public RefineMethod Kind { get; }
 
     /// <summary>GLSL's luma weights, on 0..1 channels.</summary>
     public static float Luma(float r, float g, float b) => 0.299f * r + 0.587f * g + 0.114f * b;
@@ -100,16 +66,16 @@ internal sealed class MaskRefiner
 
     /// <summary>
     /// The refined mask of one frame at <see cref="RefinedSize"/> (valid until the next call): <paramref name="rgb"/>
-    /// is the frame, RGB 0..1, frame size x 3; <paramref name="mask"/> the model's mask, <paramref name="mw"/> x <paramref name="mh"/>.
+    /// is the frame, RGB 0..1, frame size x 3; <paramref name="mask"/> the model's mask.
     /// </summary>
-    public float[] Refine(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    public Mask Refine(ReadOnlySpan<float> rgb, int width, int height, Mask mask)
     {
-        if (Kind == RefineKind.Off)
+        if (Kind == RefineMethod.Off)
             throw new InvalidOperationException("refinement is off");
-        Prepare(rgb, width, height, mask, mw, mh);
+        Prepare(rgb, width, height, mask);
         var (rw, rh) = RefinedSize(width, height);
-        if (_refined.Length < rw * rh)
-            _refined = new float[rw * rh];
+        _refined.Resize(rw, rh);
+        float[] refined = _refined.Data;
         for (int ty = 0; ty < rh; ty++)
         {
             int y0 = Math.Min(2 * ty, height - 1), y1 = Math.Min(2 * ty + 1, height - 1);
@@ -117,29 +83,30 @@ internal sealed class MaskRefiner
             {
                 int x0 = Math.Min(2 * tx, width - 1), x1 = Math.Min(2 * tx + 1, width - 1);
                 float y = (LumaAt(rgb, width, x0, y0) + LumaAt(rgb, width, x1, y0) + LumaAt(rgb, width, x0, y1) + LumaAt(rgb, width, x1, y1)) * 0.25f;
-                _refined[ty * rw + tx] = At(2 * tx + 1, 2 * ty + 1, y);
+                refined[ty * rw + tx] = At(2 * tx + 1, 2 * ty + 1, y);
             }
         }
         return _refined;
     }
 
     /// <summary>Still images: the refined mask upsampled bilinearly to the frame's size (valid until the next call).</summary>
-    public float[] RefineToFrame(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    public Mask RefineToFrame(ReadOnlySpan<float> rgb, int width, int height, Mask mask)
     {
-        float[] refined = Refine(rgb, width, height, mask, mw, mh);
-        var (rw, rh) = RefinedSize(width, height);
-        if (_full.Length < width * height)
-            _full = new float[width * height];
+        Mask refined = Refine(rgb, width, height, mask);
+        _full.Resize(width, height);
+        float[] full = _full.Data;
         for (int y = 0; y < height; y++)
         {
             for (int x = 0; x < width; x++)
-                _full[y * width + x] = CpuCompositor.SampleBilinear(refined, rw, rh, width, height, x + 0.5f, y + 0.5f);
+                full[y * width + x] = refined.SampleBilinear(width, height, x + 0.5f, y + 0.5f);
         }
         return _full;
     }
 
-    private void Prepare(ReadOnlySpan<float> rgb, int width, int height, ReadOnlySpan<float> mask, int mw, int mh)
+    private void Prepare(ReadOnlySpan<float> rgb, int width, int height, Mask source)
     {
+        float[] mask = source.Data;
+        int mw = source.Width, mh = source.Height;
         (_w, _h) = (width, height);
         if (mw * mh * 4 > _moments.Length)
         {
@@ -160,7 +127,7 @@ internal sealed class MaskRefiner
                 (_moments[o], _moments[o + 1], _moments[o + 2], _moments[o + 3]) = (guide, p, guide * guide, guide * p);
             }
         }
-        if (Kind != RefineKind.Guided)
+        if (Kind != RefineMethod.Guided)
             return;
         BoxMean(_moments, _scratch, 1, 0);
         BoxMean(_scratch, _coefficients, 0, 1);
@@ -225,7 +192,7 @@ internal sealed class MaskRefiner
     {
         float srcX = px * ((float)_mw / _w) - 0.5f, srcY = py * ((float)_mh / _h) - 0.5f;
         float fx = MathF.Floor(srcX), fy = MathF.Floor(srcY);
-        if (Kind == RefineKind.Guided)
+        if (Kind == RefineMethod.Guided)
         {
             float wx = srcX - fx, wy = srcY - fy;
             int x0 = Math.Clamp((int)fx, 0, _mw - 1), x1 = Math.Clamp((int)fx + 1, 0, _mw - 1);
@@ -251,8 +218,8 @@ internal sealed class MaskRefiner
 
     private float Bilinear(int c, int x0, int x1, int y0, int y1, float wx, float wy)
     {
-        float top = CpuCompositor.Mix(_coefficients[(y0 * _mw + x0) * 4 + c], _coefficients[(y0 * _mw + x1) * 4 + c], wx);
-        float bottom = CpuCompositor.Mix(_coefficients[(y1 * _mw + x0) * 4 + c], _coefficients[(y1 * _mw + x1) * 4 + c], wx);
-        return CpuCompositor.Mix(top, bottom, wy);
+        float top = Mask.Mix(_coefficients[(y0 * _mw + x0) * 4 + c], _coefficients[(y0 * _mw + x1) * 4 + c], wx);
+        float bottom = Mask.Mix(_coefficients[(y1 * _mw + x0) * 4 + c], _coefficients[(y1 * _mw + x1) * 4 + c], wx);
+        return Mask.Mix(top, bottom, wy);
     }
 }
