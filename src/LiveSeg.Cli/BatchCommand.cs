@@ -98,7 +98,7 @@ internal static class BatchCommand
             Throw.User("--join runs once, after every shard: drop --shard/--shard-count from the join's command line.");
         var spec = join ? ShardSpec.Whole : ShardSpec.Resolve(r.GetValue(s_shard), r.GetValue(s_shardCount), Environment.GetEnvironmentVariable);
         Directory.CreateDirectory(outDir);
-        var runner = new BatchRunner(plan, template);
+        var runner = new BatchRunner(plan, template) { Describe = SettingFlags.Describe };
         return join ? Join(plan, runner, outDir, []) : RunShard(spec, plan, runner, outDir);
     }
 

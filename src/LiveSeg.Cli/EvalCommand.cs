@@ -6,7 +6,6 @@ using LiveSeg.Evaluation;
 using LiveSeg.Inference;
 using LiveSeg.Models;
 using LiveSeg.Rendering;
-using OpenCvSharp;
 
 namespace LiveSeg.Cli;
 
@@ -60,7 +59,7 @@ internal static class EvalCommand
         string split = cl.GetValue(s_split)!;
         string? report = cl.GetValue(s_report);
         bool json = cl.GetValue(s_jsonOutput);
-        var items = Ph2Dataset.Load(data, split);
+        var set = EvalSet.Load(data, split);
         if (report is not null)
         {
             LiveSeg.IO.OutputCheck.Folder(report, "report folder", [new(data, "dataset folder"), new(Path.Combine(data, "images"), "dataset images"), new(Path.Combine(data, "masks"), "dataset masks")]);
@@ -71,30 +70,10 @@ internal static class EvalCommand
         var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         var images = new ImageSegmenter(segmenter, refine);
         if (!json)
-            Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {items.Count} images of split '{split}' in {data}; mask upsampling: {RefineName(refine)}");
-        var rows = new List<(LabeledImage Item, MaskScores Scores, BoundaryScore Boundary, double Ms)>();
-        int zeroOneMasks = 0, skipped = 0;
-        foreach (var item in items)
+            Console.WriteLine($"model {spec.Manifest.Name} on {segmenter.Provider}; {set.Items.Count} images of split '{split}' in {data}; mask upsampling: {RefineName(refine)}");
+        var result = DatasetEvaluation.Run(set, images, (row, image, predicted, truth) =>
         {
-            using var image = LiveSeg.IO.ImageFiles.TryRead(item.Image, ImreadModes.Color, out string why);
-            if (image is null)
-            {
-                // Reported and skipped, as 'image' does in a batch: the figures are over the images that could be read.
-                Console.Error.WriteLine($"liveseg: skipped '{item.Image}': {why}");
-                skipped++;
-                continue;
-            }
-            using var truth = Ph2Dataset.ReadMask(item.Mask, out bool zeroOne);
-            if (zeroOne && zeroOneMasks++ == 0)
-                Console.Error.WriteLine($"liveseg: note: masks such as '{item.Mask}' hold 0/1 values: read as background/lesion (0/255).");
-            if (truth.Empty() || image.Size() != truth.Size())
-                throw new LiveSegException($"'{item.Image}' / '{item.Mask}': unreadable mask, or image and mask differ in size.");
-            using var predicted = images.Segment(image, out double inferenceMs);
-            predicted.GetArray(out byte[] p);
-            truth.GetArray(out byte[] t);
-            var scores = MaskScores.Of(p, t);
-            var boundary = BoundaryScore.Of(predicted, truth);
-            rows.Add((item, scores, boundary, inferenceMs));
+            var (item, scores, boundary, inferenceMs) = row;
             if (!json)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{item.Id,-10} Dice {scores.Dice:F4}  Jaccard {scores.Jaccard:F4}  boundary F {boundary.F:F4}  accuracy {scores.Accuracy:F4}  {inferenceMs:F1} ms"));
             if (report is not null)
@@ -102,13 +81,12 @@ internal static class EvalCommand
                 using var overlay = ImageSegmenter.Overlay(image, predicted, truth, string.Create(CultureInfo.InvariantCulture, $"{item.Id}  Dice {scores.Dice:F3}"));
                 LiveSeg.IO.AtomicFile.WriteImage(Path.Combine(report, item.Id + ".png"), "report image", overlay);
             }
-        }
-        if (rows.Count == 0)
-            throw new LiveSegException($"none of the {items.Count} images of split '{split}' in {data} could be read ({skipped} skipped): check the dataset.");
-        double dice = rows.Average(r => r.Scores.Dice), jaccard = rows.Average(r => r.Scores.Jaccard), accuracy = rows.Average(r => r.Scores.Accuracy);
-        double boundaryF = rows.Average(r => r.Boundary.F);
-        double thresholdedJaccard = ChallengeMetrics.ThresholdedJaccard(rows.Select(r => r.Scores.Jaccard));
-        double[] ms = rows.Select(r => r.Ms).Order().ToArray();
+        }, warning => Console.Error.WriteLine($"liveseg: {warning}"));
+        var rows = result.Images;
+        double dice = result.Dice, jaccard = result.Jaccard, accuracy = result.Accuracy;
+        double boundaryF = result.BoundaryF;
+        double thresholdedJaccard = result.ThresholdedJaccard;
+        double p50 = result.InferenceMsP50;
         if (report is not null)
         {
             WriteCsv(Path.Combine(report, "report.csv"), rows);
@@ -116,22 +94,23 @@ internal static class EvalCommand
                 ("data", $"{data}, split '{split}'"), ("images", rows.Count.ToString(CultureInfo.InvariantCulture)),
                 ("mask upsampling", RefineName(refine)),
                 ("mean", string.Create(CultureInfo.InvariantCulture, $"Dice {dice:F4}, Jaccard {jaccard:F4}, thresholded Jaccard {thresholdedJaccard:F4}, boundary F {boundaryF:F4}, pixel accuracy {accuracy:F4}"))],
-                [.. rows.Select(r => new Reports.EvalRow(r.Item.Id, r.Item.Id + ".png", r.Scores.Dice, r.Scores.Jaccard, r.Scores.Accuracy, r.Ms))]);
+                [.. rows.Select(r => new Reports.EvalRow(r.Item.Id, r.Item.Id + ".png", r.Scores.Dice, r.Scores.Jaccard, r.Scores.Accuracy, r.InferenceMs))]);
         }
         if (json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 model = spec.Manifest.Name, split, refine = refine.ToString().ToLowerInvariant(), dice, jaccard, thresholded_jaccard = thresholdedJaccard,
-                boundary_f = boundaryF, accuracy, images = rows.Count, skipped,
-                inference_ms_p50 = LiveSeg.Metrics.LatencySummary.Percentile(ms, 50),
+                boundary_f = boundaryF, accuracy, images = rows.Count, skipped = result.Skipped,
+                inference_ms_p50 = p50,
                 per_image = rows.Select(r => new { id = r.Item.Id, dice = r.Scores.Dice, jaccard = r.Scores.Jaccard, boundary_f = r.Boundary.F, accuracy = r.Scores.Accuracy }),
             }, Json.Indented));
         }
         else
         {
+            int skipped = result.Skipped;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mean over {rows.Count} images{(skipped > 0 ? $" ({skipped} skipped)" : "")}: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  boundary F {boundaryF:F4}  pixel accuracy {accuracy:F4}  (inference p50 {LiveSeg.Metrics.LatencySummary.Percentile(ms, 50):F1} ms)"));
+                $"mean over {rows.Count} images{(skipped > 0 ? $" ({skipped} skipped)" : "")}: Dice {dice:F4}  Jaccard {jaccard:F4}  thresholded Jaccard {thresholdedJaccard:F4}  boundary F {boundaryF:F4}  pixel accuracy {accuracy:F4}  (inference p50 {p50:F1} ms)"));
             if (report is not null)
                 Console.WriteLine($"report: {Path.Combine(report, "index.html")} (report.csv, dice-histogram.png, one overlay PNG per image)");
         }
@@ -146,7 +125,7 @@ internal static class EvalCommand
         _ => "bilinear",
     };
 
-    private static void WriteCsv(string path, List<(LabeledImage Item, MaskScores Scores, BoundaryScore Boundary, double Ms)> rows)
+    private static void WriteCsv(string path, IReadOnlyList<EvalImage> rows)
     {
         var sb = new StringBuilder("id,dice,jaccard,boundary_f,accuracy,predicted_px,truth_px,inference_ms\n");
         foreach (var (item, s, b, ms) in rows)

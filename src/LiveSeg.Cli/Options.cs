@@ -67,7 +67,7 @@ internal static class Opt
             }
             catch (LiveSegException e)
             {
-                r.AddError(e.Message);
+                r.AddError(SettingFlags.Describe(e));
             }
         });
         option.CompletionSources.Add(completions);

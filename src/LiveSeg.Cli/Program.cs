@@ -32,7 +32,7 @@ try
 }
 catch (LiveSegException e)
 {
-    Console.Error.WriteLine($"liveseg: error: {e.Message}");
+    Console.Error.WriteLine($"liveseg: error: {SettingFlags.Describe(e)}");
     if (verbose)
         Console.Error.WriteLine(e.InnerException?.ToString() ?? e.StackTrace);
     return e.ExitCode;

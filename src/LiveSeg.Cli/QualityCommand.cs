@@ -4,10 +4,7 @@ using System.Text.Json;
 using LiveSeg.Capture;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
-using LiveSeg.Masks;
-using LiveSeg.Metrics;
 using LiveSeg.Rendering;
-using OpenCvSharp;
 
 namespace LiveSeg.Cli;
 
@@ -57,12 +54,6 @@ internal static class QualityCommand
             """);
     }
 
-    private sealed record ClipQuality(string Clip, int Frames, int Width, int Height, double Raw, double Smoothed, double Refined,
-        double RefinedSmoothed, double StaticShare, double LagFrames, MaskAge[] Ages, double WarpMs);
-
-    /// <summary>IoU of masks <c>Frames</c> old against the frame's own, as they are and motion-compensated (<see cref="MaskAgeMeter"/>).</summary>
-    private sealed record MaskAge(int Frames, double Stale, double Warped);
-
     private static int Run(ParseResult cl)
     {
         string[] clips = cl.GetValue(s_inputs)!;
@@ -84,7 +75,7 @@ internal static class QualityCommand
         var ageRows = new List<string>();
         foreach (string clip in clips)
         {
-            var q = Measure(clip, segmenter, mask.Smoothing, refine, maxFrames);
+            var q = ClipQuality.Measure(clip, segmenter, mask.Smoothing, refine, maxFrames, (done, expected) => new ProgressBar(done, expected));
             if (json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -122,69 +113,4 @@ internal static class QualityCommand
     private static string Cell(double v) => double.IsFinite(v) ? v.ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
     private static string Cell3(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "  n/a";
-
-    private static ClipQuality Measure(string clip, OnnxSegmenter segmenter, float smoothing, RefineKind refine, int maxFrames)
-    {
-        using var source = new VideoFileSource(clip);
-        int w = source.Width, h = source.Height, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, pixels = w * h;
-        var smoother = new TemporalSmoother(mw * mh, smoothing);
-        var refiner = new MaskRefiner(RefineChoice.Method(refine));
-        var meters = new[] { new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels) };
-        var lag = new LagMeter(mw * mh);
-        var ages = new MaskAgeMeter(w, h, mw, mh);
-        var raw = new Mask(mw, mh);
-        var smoothed = new Mask(mw, mh);
-        var rgb = new float[pixels * 3];
-        var luma = new float[pixels];
-        var full = new float[pixels];
-        using var frame = new Mat();
-        using var upsampled = new Mat();
-        int frames = 0;
-        using var progress = new ProgressBar(() => Volatile.Read(ref frames), Math.Min(maxFrames, source.FrameCount > 0 ? source.FrameCount : maxFrames));
-        while (frames < maxFrames && source.Read(frame))
-        {
-            var timing = new FrameTiming();
-            segmenter.Segment(frame, raw, ref timing);
-            smoothed.CopyFrom(raw);
-            smoother.Apply(smoothed, frame);
-            lag.Add(raw.Data, smoothed.Data);
-            ages.Add(frame, raw);
-            CpuCompositor.ToRgbFloat(frame, rgb);
-            for (int i = 0; i < pixels; i++)
-                luma[i] = MaskRefiner.Luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
-            Bilinear(raw, upsampled, w, h, full);
-            meters[0].Add(luma, full);
-            Bilinear(smoothed, upsampled, w, h, full);
-            meters[1].Add(luma, full);
-            Refined(refiner, rgb, w, h, raw, upsampled, full);
-            meters[2].Add(luma, full);
-            Refined(refiner, rgb, w, h, smoothed, upsampled, full);
-            meters[3].Add(luma, full);
-            Interlocked.Increment(ref frames);
-        }
-        return new ClipQuality(clip, frames, w, h, meters[0].Flicker, meters[1].Flicker, meters[2].Flicker, meters[3].Flicker,
-            meters[0].StaticShare, lag.Frames,
-            [.. Enumerable.Range(1, MaskAgeMeter.MaxAge).Select(k => new MaskAge(k, ages.At(k).Stale, ages.At(k).Warped))],
-            ages.WarpCost.Count == 0 ? double.NaN : StageInfo.TicksToMs(ages.WarpCost.Ticks) / ages.WarpCost.Count);
-    }
-
-    /// <summary>The mask at frame size as the compositor shows it: refined, or bilinear when refinement is off.</summary>
-    private static void Refined(MaskRefiner refiner, float[] rgb, int w, int h, Mask mask, Mat upsampled, float[] output)
-    {
-        if (refiner.Kind == RefineMethod.Off)
-        {
-            Bilinear(mask, upsampled, w, h, output);
-            return;
-        }
-        refiner.RefineToFrame(rgb, w, h, mask).Data.AsSpan(0, w * h).CopyTo(output);
-    }
-
-    /// <summary>mask.glsl's bilinear upsampling (OpenCV INTER_LINEAR: pixel centres aligned) into <paramref name="output"/>.</summary>
-    private static void Bilinear(Mask mask, Mat upsampled, int w, int h, float[] output)
-    {
-        using var small = Mat.FromPixelData(mask.Height, mask.Width, MatType.CV_32FC1, mask.Data);
-        Cv2.Resize(small, upsampled, new Size(w, h), 0, 0, InterpolationFlags.Linear);
-        upsampled.GetArray(out float[] values);
-        values.CopyTo(output, 0);
-    }
 }

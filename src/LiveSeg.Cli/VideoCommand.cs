@@ -166,7 +166,7 @@ internal static class VideoCommand
         }
         catch (LiveSegException e) when (pipeline.OutputWritten)
         {
-            throw new LiveSegException($"{e.Message} The video '{output}' was written and kept.", e.ExitCode, e);
+            throw new LiveSegException($"{SettingFlags.Describe(e)} The video '{output}' was written and kept.", e.ExitCode, e);
         }
     }
 

@@ -12,8 +12,24 @@ public sealed class LiveSegException : Exception
     public LiveSegException(string message, int exitCode = ExitCodes.BadInput, Exception? inner = null)
         : base(message, inner) => ExitCode = exitCode;
 
+    /// <summary>
+    /// An error about settings: <paramref name="message"/> writes the message given how to name a setting (from its
+    /// property name, such as "Crf"). <see cref="Exception.Message"/> names the settings by their property names; a
+    /// front end renders it in its own terms with <see cref="Rephrase"/> (the CLI: its flags, "--crf").
+    /// </summary>
+    internal LiveSegException(Func<Func<string, string>, string> message, int exitCode = ExitCodes.BadInput, Exception? inner = null)
+        : base(message(static setting => setting), inner) => (ExitCode, _rephrase) = (exitCode, message);
+
+    private readonly Func<Func<string, string>, string>? _rephrase;
+
     /// <summary>The exit code the liveseg command ends with: 2 for bad input.</summary>
     public int ExitCode { get; }
+
+    /// <summary>Whether the message names settings that <see cref="Rephrase"/> can name otherwise.</summary>
+    internal bool NamesSettings => _rephrase is not null;
+
+    /// <summary>The message with each setting named by <paramref name="name"/> (given its property name); <see cref="Exception.Message"/> when it names none.</summary>
+    internal string Rephrase(Func<string, string> name) => _rephrase is null ? Message : _rephrase(name);
 }
 
 /// <summary>Process exit codes of the liveseg command.</summary>
@@ -36,6 +52,10 @@ internal static class Throw
 
     [DoesNotReturn]
     public static T User<T>(string message, Exception? inner = null) => throw new LiveSegException(message, ExitCodes.BadInput, inner);
+
+    /// <summary>A user error about settings, named through <paramref name="message"/>'s argument (see <see cref="LiveSegException.Rephrase"/>).</summary>
+    [DoesNotReturn]
+    public static void Setting(Func<Func<string, string>, string> message, Exception? inner = null) => throw new LiveSegException(message, ExitCodes.BadInput, inner);
 
     /// <summary>The file must exist and be readable; the message names it and the role it plays ("input video").</summary>
     public static void IfFileUnreadable(string path, string role)

@@ -32,6 +32,9 @@ internal sealed class BatchRunner(BatchPlan plan, VideoSettings template)
     /// <summary>Items finished so far (any status).</summary>
     public int ItemsDone { get; private set; }
 
+    /// <summary>How a failed item's user error is recorded: its message, or a front end's wording of it (the CLI names settings by their flags).</summary>
+    public Func<LiveSegException, string> Describe { get; init; } = static e => e.Message;
+
     /// <summary>
     /// Runs <paramref name="items"/>; <paramref name="finished"/> hears each result as it comes. Cancelling
     /// <paramref name="stop"/> ends the current item as a stopped video run does (its output playable, not recorded as
@@ -74,7 +77,7 @@ internal sealed class BatchRunner(BatchPlan plan, VideoSettings template)
         }
         catch (LiveSegException e)
         {
-            return ItemResult.For(item, plan.OutDir, ItemResult.Failed, e.Message, 0, clock.Elapsed.TotalSeconds);
+            return ItemResult.For(item, plan.OutDir, ItemResult.Failed, Describe(e), 0, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or OpenCVException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {

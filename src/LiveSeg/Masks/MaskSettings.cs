@@ -13,8 +13,9 @@ internal readonly record struct MaskSettings()
 
     public MaskSettings Validated()
     {
-        if (Smoothing is < 0f or > MaxSmoothing || float.IsNaN(Smoothing))
-            Throw.User($"--smooth {Smoothing} is out of range: use 0 (off) to {MaxSmoothing}.");
+        float smoothing = Smoothing;
+        if (smoothing is < 0f or > MaxSmoothing || float.IsNaN(smoothing))
+            Throw.Setting(n => $"{n("Smoothing")} {smoothing} is out of range: use 0 (off) to {MaxSmoothing}.");
         return this;
     }
 }

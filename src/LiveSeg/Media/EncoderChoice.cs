@@ -62,7 +62,7 @@ internal static class EncoderChoice
             if (!spec.HardwareEncoders.TryGetValue(kind, out string? hw))
             {
                 if (s.Encoder == kind)
-                    Throw.User($"output '{outputForMessages}': --encoder {kind.ToString().ToLowerInvariant()} has no {spec.Name} encoder: use --encoder cpu, or --codec h264/hevc.");
+                    Throw.Setting(n => $"output '{outputForMessages}': {n("Encoder")} {kind.ToString().ToLowerInvariant()} has no {spec.Name} encoder: use {n("Encoder")} cpu, or {n("Codec")} h264/hevc.");
                 continue;
             }
             string? missing = DeviceMissing(kind);
@@ -75,7 +75,7 @@ internal static class EncoderChoice
             if (!built.Contains(hw))
             {
                 if (s.Encoder == kind)
-                    Throw.User($"output '{outputForMessages}': this ffmpeg has no {hw} encoder: use --encoder cpu or auto.");
+                    Throw.Setting(n => $"output '{outputForMessages}': this ffmpeg has no {hw} encoder: use {n("Encoder")} cpu or auto.");
                 tried.Add($"ffmpeg has no {hw}");
                 continue;
             }
@@ -84,7 +84,7 @@ internal static class EncoderChoice
             if (failure is null)
                 return candidate with { Why = s.Encoder == VideoEncoder.Auto ? $"{hw} (auto: it encoded a first frame)" : hw };
             if (s.Encoder == kind)
-                Throw.User($"output '{outputForMessages}': the {hw} encoder did not open ({failure}): use --encoder cpu or auto.");
+                Throw.Setting(n => $"output '{outputForMessages}': the {hw} encoder did not open ({failure}): use {n("Encoder")} cpu or auto.");
             tried.Add($"{hw} did not open ({failure})");
         }
         var cpu = Make(spec, spec.CpuEncoder, s.Crf, preset, pixels, matte, VideoEncoder.Cpu);

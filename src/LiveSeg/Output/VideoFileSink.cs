@@ -201,13 +201,13 @@ internal sealed class VideoFileSink : IDisposable
         if (e.Crf is { } crf)
         {
             if (spec.CrfRange is not { } r)
-                Throw.User($"{o.Role} '{path}': --crf does not apply to {spec.Name} (it has no constant-quality scale): leave it out.");
+                Throw.Setting(n => $"{o.Role} '{path}': {n("Crf")} does not apply to {spec.Name} (it has no constant-quality scale): leave it out.");
             else if (crf < r.Min || crf > r.Max)
-                Throw.User($"{o.Role} '{path}': --crf {crf} is out of range for {spec.Name}: {r.Min}..{r.Max} (lower is better; default {r.Default}).");
+                Throw.Setting(n => $"{o.Role} '{path}': {n("Crf")} {crf} is out of range for {spec.Name}: {r.Min}..{r.Max} (lower is better; default {r.Default}).");
         }
         VideoCodecs.CheckPreset(e.Preset);
         if ((o.Width | o.Height) % 2 != 0 && o.Width > 0 && !spec.KeepsOddSizes)
-            Throw.User($"{o.Role} '{path}': {spec.Name} needs an even frame size, and {o.Width}x{o.Height} is odd: use --codec vp9 (.webm), ffv1 (.mkv) or prores (.mov), which keep any size.");
+            Throw.Setting(n => $"{o.Role} '{path}': {spec.Name} needs an even frame size, and {o.Width}x{o.Height} is odd: use {n("Codec")} vp9 (.webm), ffv1 (.mkv) or prores (.mov), which keep any size.");
         return new(false, container, spec);
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LiveSeg;
+namespace LiveSeg.Training;
 
 /// <summary>
 /// A small, strict argument parser: positionals plus --long/-s options, each declared with whether it takes a value.
