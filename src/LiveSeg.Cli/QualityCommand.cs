@@ -4,6 +4,7 @@ using System.Text.Json;
 using LiveSeg.Capture;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Cli;

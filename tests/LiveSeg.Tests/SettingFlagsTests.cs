@@ -1,5 +1,6 @@
 using LiveSeg.Cli;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using Xunit;
 
 namespace LiveSeg.Tests;

@@ -1,5 +1,6 @@
 using LiveSeg.Capture;
 using LiveSeg.Inference;
+using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -40,12 +41,12 @@ internal static class ClipQuality
         using var source = new VideoFileSource(clip);
         int w = source.Width, h = source.Height, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, pixels = w * h;
         var smoother = new TemporalSmoother(mw * mh, smoothing);
-        var refiner = new MaskRefiner(refine);
+        var refiner = new MaskRefiner(RefineChoice.Method(refine));
         var meters = new[] { new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels), new FlickerMeter(pixels) };
         var lag = new LagMeter(mw * mh);
         var ages = new MaskAgeMeter(w, h, mw, mh);
-        var raw = new float[mw * mh];
-        var smoothed = new float[mw * mh];
+        var raw = new Mask(mw, mh);
+        var smoothed = new Mask(mw, mh);
         var rgb = new float[pixels * 3];
         var luma = new float[pixels];
         var full = new float[pixels];
@@ -57,20 +58,20 @@ internal static class ClipQuality
         {
             var timing = new FrameTiming();
             segmenter.Segment(frame, raw, ref timing);
-            raw.CopyTo(smoothed, 0);
-            smoother.Apply(smoothed, mw, mh, frame);
-            lag.Add(raw, smoothed);
+            smoothed.CopyFrom(raw);
+            smoother.Apply(smoothed, frame);
+            lag.Add(raw.Data, smoothed.Data);
             ages.Add(frame, raw);
             CpuCompositor.ToRgbFloat(frame, rgb);
             for (int i = 0; i < pixels; i++)
                 luma[i] = MaskRefiner.Luma(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]);
-            Bilinear(raw, mw, mh, upsampled, w, h, full);
+            Bilinear(raw, upsampled, w, h, full);
             meters[0].Add(luma, full);
-            Bilinear(smoothed, mw, mh, upsampled, w, h, full);
+            Bilinear(smoothed, upsampled, w, h, full);
             meters[1].Add(luma, full);
-            Refined(refiner, rgb, w, h, raw, mw, mh, upsampled, full);
+            Refined(refiner, rgb, w, h, raw, upsampled, full);
             meters[2].Add(luma, full);
-            Refined(refiner, rgb, w, h, smoothed, mw, mh, upsampled, full);
+            Refined(refiner, rgb, w, h, smoothed, upsampled, full);
             meters[3].Add(luma, full);
             Interlocked.Increment(ref frames);
         }
@@ -81,20 +82,20 @@ internal static class ClipQuality
     }
 
     /// <summary>The mask at frame size as the compositor shows it: refined, or bilinear when refinement is off.</summary>
-    private static void Refined(MaskRefiner refiner, float[] rgb, int w, int h, float[] mask, int mw, int mh, Mat upsampled, float[] output)
+    private static void Refined(MaskRefiner refiner, float[] rgb, int w, int h, Mask mask, Mat upsampled, float[] output)
     {
-        if (refiner.Kind == RefineKind.Off)
+        if (refiner.Kind == RefineMethod.Off)
         {
-            Bilinear(mask, mw, mh, upsampled, w, h, output);
+            Bilinear(mask, upsampled, w, h, output);
             return;
         }
-        refiner.RefineToFrame(rgb, w, h, mask, mw, mh).AsSpan(0, w * h).CopyTo(output);
+        refiner.RefineToFrame(rgb, w, h, mask).Data.AsSpan(0, w * h).CopyTo(output);
     }
 
     /// <summary>mask.glsl's bilinear upsampling (OpenCV INTER_LINEAR: pixel centres aligned) into <paramref name="output"/>.</summary>
-    private static void Bilinear(float[] mask, int mw, int mh, Mat upsampled, int w, int h, float[] output)
+    private static void Bilinear(Mask mask, Mat upsampled, int w, int h, float[] output)
     {
-        using var small = Mat.FromPixelData(mh, mw, MatType.CV_32FC1, mask);
+        using var small = Mat.FromPixelData(mask.Height, mask.Width, MatType.CV_32FC1, mask.Data);
         Cv2.Resize(small, upsampled, new Size(w, h), 0, 0, InterpolationFlags.Linear);
         upsampled.GetArray(out float[] values);
         values.CopyTo(output, 0);
