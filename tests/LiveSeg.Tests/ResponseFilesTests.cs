@@ -1,7 +1,7 @@
 namespace LiveSeg.Tests;
 
 /// <summary>Issue 27, item 2: response files are bounded and their errors are one line (exit 2), as docs/cli.md says.</summary>
-public sealed class ResponseFileTests : IDisposable
+public sealed class ResponseFilesTests : IDisposable
 {
     private readonly TempDir _dir = new();
 

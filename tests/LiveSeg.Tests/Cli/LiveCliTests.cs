@@ -2,69 +2,10 @@ using System.Diagnostics;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Live;
-using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
-using LiveSeg.Threading;
 using OpenCvSharp;
 
 namespace LiveSeg.Tests;
-
-/// <summary>Latest-wins scheduling (the mailboxes between live mode's threads) with a slow consumer.</summary>
-public class MailboxTests
-{
-    private sealed class Item
-    {
-        public int Index;
-    }
-
-    [Fact]
-    public void SlowConsumer_GetsTheNewestItem_LatencyStaysBounded_DropsAreCounted()
-    {
-        // The producer publishes 6 items for every one the consumer takes (a source 6x faster than the segmenter).
-        var box = new Mailbox<Item>(new Item());
-        Item mine = new(), taken = new();
-        int published = 0;
-        for (int round = 0; round < 30; round++)
-        {
-            for (int k = 0; k < 6; k++)
-            {
-                mine.Index = published++;
-                mine = box.Publish(mine);
-            }
-            Assert.True(box.TryTake(ref taken));
-            // Latest wins: the consumer is never more than the newest item behind (a FIFO would fall 5 further behind each round).
-            Assert.Equal(published - 1, taken.Index);
-        }
-        Assert.Equal(180, box.Published);
-        Assert.Equal(150, box.Dropped);
-    }
-
-    [Fact]
-    public void SourceThatStopsAndResumes_IsSurvived()
-    {
-        var box = new Mailbox<Item>(new Item());
-        Item mine = new(), taken = new();
-        for (int i = 0; i < 20; i++)
-        {
-            mine.Index = i;
-            mine = box.Publish(mine);
-        }
-        Assert.True(box.TryTake(ref taken));
-        Assert.Equal(19, taken.Index);
-        // The source stops delivering: the consumer finds nothing new and goes on (no wait is needed to see it).
-        Assert.False(box.WaitTake(ref taken, 0));
-        Assert.False(box.TryTake(ref taken));
-        for (int i = 20; i < 60; i++)
-        {
-            mine.Index = i;
-            mine = box.Publish(mine);
-        }
-        box.Close();
-        Assert.True(box.TryTake(ref taken));
-        Assert.Equal(59, taken.Index);
-        Assert.True(box.IsClosed && !box.HasFresh);
-    }
-}
 
 /// <summary>The live window, through the real executable under a virtual X display (xvfb-run).</summary>
 [Slow]
@@ -241,67 +182,6 @@ public sealed class LiveCliTests : IDisposable
     {
         Assert.True(File.Exists("/usr/bin/xvfb-run"), "xvfb-run is missing: run scripts/install-deps (apt package xvfb)");
         return ["-a", "-s", "-screen 0 1024x768x24", Cli.Executable, .. args];
-    }
-
-    public void Dispose() => _dir.Dispose();
-}
-
-/// <summary>The live loop in-process with a fake camera that stops delivering and comes back (needs a display: ./test runs under xvfb-run).</summary>
-public sealed class LiveLoopTests : IDisposable
-{
-    private readonly TempDir _dir = new();
-
-    /// <summary>A camera; the first one "unplugs" after <paramref name="framesBeforeUnplug"/> frames.</summary>
-    private sealed class FakeCamera(int framesBeforeUnplug) : IFrameSource
-    {
-        private readonly Mat _frame = Synthetic.Frame(5, 320, 240);
-        private int _reads;
-
-        public int Width => 320;
-
-        public int Height => 240;
-
-        public double FrameRate => 100;
-
-        public int FrameCount => 0;
-
-        public bool IsLive => true;
-
-        public bool Reconnects => true;
-
-        public bool Read(Mat destination)
-        {
-            if (++_reads > framesBeforeUnplug)
-                return false;
-            _frame.CopyTo(destination);
-            return true;
-        }
-
-        public void Dispose() => _frame.Dispose();
-    }
-
-    [DisplayFact]
-    public void CameraThatStopsAndResumes_IsSurvived()
-    {
-        int opened = 0;
-        var clock = new FakeClock();
-        var options = new LiveOptions
-        {
-            Source = new SourceOptions { Open = () => ++opened == 1 ? new FakeCamera(15) : new FakeCamera(int.MaxValue), Name = "fake camera", Reconnect = true },
-            Model = new ModelSettings(ModelSpec.FromFile(Synthetic.ColorKeyModel(_dir), null), DeviceChoice.Cpu),
-            Effect = new EffectSettings { Effect = EffectKind.Tint },
-            VSync = false,
-            MaxFrames = 40,
-            Clock = clock,
-        };
-        LiveResult result;
-        using (var loop = new LiveLoop(options))
-        {
-            result = loop.Run(CancellationToken.None);
-        }
-        Assert.Equal(40, result.Displayed);
-        Assert.True(opened >= 2, "the camera was never reopened");
-        Assert.True(clock.Waited >= SourceStage.RetryDelay(0), "the loop waits before retrying the camera");
     }
 
     public void Dispose() => _dir.Dispose();
