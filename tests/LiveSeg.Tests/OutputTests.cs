@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Live;
 using LiveSeg.Masks;
 using LiveSeg.Models;
 using LiveSeg.Output;
 using LiveSeg.Pipeline;
-using LiveSeg.Rendering;
 using OpenCvSharp;
 
 namespace LiveSeg.Tests;
