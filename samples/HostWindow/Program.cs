@@ -3,7 +3,7 @@
 //   dotnet run --project samples/HostWindow -- VIDEO [--frames N] [--screenshot out.png] [--model body]
 using System.Runtime.InteropServices;
 using LiveSeg;
-using LiveSeg.Rendering;
+using LiveSeg.Effects;
 using OpenCvSharp;
 using Silk.NET.OpenGL;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using LiveSeg.Effects;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
 using LiveSeg.Models;

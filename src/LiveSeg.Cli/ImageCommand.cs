@@ -79,7 +79,7 @@ internal static class ImageCommand
         }
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
-        var images = new ImageSegmenter(segmenter, Rendering.EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
+        var images = new ImageSegmenter(segmenter, Effects.EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
         int done = 0, skipped = 0;
         foreach (string file in names.Keys)
         {

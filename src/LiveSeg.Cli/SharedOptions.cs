@@ -1,4 +1,5 @@
 using System.CommandLine;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
 using LiveSeg.Models;

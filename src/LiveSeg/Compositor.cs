@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using LiveSeg.Threading;

@@ -3,6 +3,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
 using LiveSeg.Rendering;

@@ -184,10 +184,10 @@ internal static class HostCases
         ["video-null-input"] = new(typeof(ArgumentNullException), dir => VideoJob.Run(Video(dir) with { Input = null! })),
         ["video-max-frames-negative"] = new(typeof(ArgumentOutOfRangeException), dir => VideoJob.Run(Video(dir) with { MaxFrames = -5 })),
         ["video-renderer-42"] = new(typeof(ArgumentOutOfRangeException), dir => VideoJob.Run(Video(dir) with { Renderer = (LiveSeg.Rendering.RendererKind)42 })),
-        ["video-effect-42"] = new(typeof(ArgumentOutOfRangeException), dir => VideoJob.Run(Video(dir) with { Effect = new() { Effect = (LiveSeg.Rendering.EffectKind)42 } })),
+        ["video-effect-42"] = new(typeof(ArgumentOutOfRangeException), dir => VideoJob.Run(Video(dir) with { Effect = new() { Effect = (LiveSeg.Effects.EffectKind)42 } })),
         ["video-threads-100000"] = new(typeof(ArgumentOutOfRangeException), dir => VideoJob.Run(Video(dir) with { Segmenter = new() { Threads = 100000 } })),
         ["compositor-headless-0x0"] = new(typeof(ArgumentOutOfRangeException), _ => Compositor.CreateHeadless(0, 0, new()).Dispose()),
-        ["compositor-effect-42"] = new(typeof(ArgumentOutOfRangeException), _ => Compositor.CreateHeadless(64, 64, new() { Effect = (LiveSeg.Rendering.EffectKind)42 }).Dispose()),
+        ["compositor-effect-42"] = new(typeof(ArgumentOutOfRangeException), _ => Compositor.CreateHeadless(64, 64, new() { Effect = (LiveSeg.Effects.EffectKind)42 }).Dispose()),
     };
 
     /// <summary>Opens segmenters and drops them undisposed (in a method of its own, so nothing on this frame keeps them).</summary>

@@ -116,7 +116,7 @@ internal sealed class BatchRunner(BatchPlan plan, VideoSettings template)
         using var image = ImageFiles.TryRead(item.Input.Path, ImreadModes.Color, out string why)
             ?? Throw.User<Mat>($"input image '{item.Input.Path}': {why}.");
         using var segmenter = new OnnxSegmenter(template.Model.Model, template.Model.Device, template.Model.Threads);
-        var refine = template.Effect.Refine == Rendering.RefineKind.Auto ? Rendering.RefineKind.Off : template.Effect.Refine;
+        var refine = template.Effect.Refine == Effects.RefineKind.Auto ? Effects.RefineKind.Off : template.Effect.Refine;
         new ImageSegmenter(segmenter, refine).WriteOutputs(image, item.Input.Output, Path.GetFileNameWithoutExtension(item.Input.Name));
         return 1;
     }

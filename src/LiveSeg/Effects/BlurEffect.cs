@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>
 /// Effect "blur": the background blurred, the person sharp, without a halo: the blur stage (BlurStage.cs:
@@ -17,30 +17,29 @@ internal sealed class BlurEffect() : Effect(EffectKind.Blur, "blur", "background
 
     public override string Label(in EffectSettings s, float smoothing) => $"blur r{s.BlurRadius}";
 
-    public override void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    public override void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
         u.Set("u_feather", s.Feather);
-        if (u.Blur is { } blur)
+        if (u.BlurredSize is (int bw, int bh))
         {
-            u.Set("u_scale", (float)blur.ReducedWidth / u.Width, (float)blur.ReducedHeight / u.Height);
-            u.Set("u_reducedSize", blur.ReducedWidth, blur.ReducedHeight);
+            u.Set("u_scale", (float)bw / u.Width, (float)bh / u.Height);
+            u.Set("u_reducedSize", bw, bh);
         }
     }
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference(c);
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference(c);
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.BlurKernel(c);
 
     /// <summary>blur_downsample.frag, blur_gaussian.frag twice, effect_blur.frag: one pixel at a time, in float.</summary>
     private sealed class Reference : ReferencePass
     {
-        private readonly CpuCompositor _c;
+        private readonly IReferenceInputs _c;
         private readonly float[] _sums1;      // reduced size x 4
         private readonly float[] _sums2;      // reduced size x 4 (result)
         private readonly float[] _weights;
         private readonly int _f, _r, _bw, _bh;
 
-        public Reference(CpuCompositor c)
+        public Reference(IReferenceInputs c)
         {
             _c = c;
             EffectSettings s = c.Settings;
@@ -112,9 +111,9 @@ internal sealed class BlurEffect() : Effect(EffectKind.Blur, "blur", "background
             float wx = srcX - fx, wy = srcY - fy;
             int x0 = Math.Clamp((int)fx, 0, _bw - 1), x1 = Math.Clamp((int)fx + 1, 0, _bw - 1);
             int y0 = Math.Clamp((int)fy, 0, _bh - 1), y1 = Math.Clamp((int)fy + 1, 0, _bh - 1);
-            float top = CpuCompositor.Mix(_sums2[(y0 * _bw + x0) * 4 + c], _sums2[(y0 * _bw + x1) * 4 + c], wx);
-            float bottom = CpuCompositor.Mix(_sums2[(y1 * _bw + x0) * 4 + c], _sums2[(y1 * _bw + x1) * 4 + c], wx);
-            return CpuCompositor.Mix(top, bottom, wy);
+            float top = Glsl.Mix(_sums2[(y0 * _bw + x0) * 4 + c], _sums2[(y0 * _bw + x1) * 4 + c], wx);
+            float bottom = Glsl.Mix(_sums2[(y1 * _bw + x0) * 4 + c], _sums2[(y1 * _bw + x1) * 4 + c], wx);
+            return Glsl.Mix(top, bottom, wy);
         }
 
         public override Rgb Pixel(int x, int y, float m, Rgb frame)
@@ -124,7 +123,7 @@ internal sealed class BlurEffect() : Effect(EffectKind.Blur, "blur", "background
             float bg = (BlurredAt(x, y, 1) + frame.G * Prior) / wsum;
             float bb = (BlurredAt(x, y, 2) + frame.B * Prior) / wsum;
             float alpha = _c.Matte(m);
-            return new(CpuCompositor.Mix(br, frame.R, alpha), CpuCompositor.Mix(bg, frame.G, alpha), CpuCompositor.Mix(bb, frame.B, alpha));
+            return new(Glsl.Mix(br, frame.R, alpha), Glsl.Mix(bg, frame.G, alpha), Glsl.Mix(bb, frame.B, alpha));
         }
     }
 }

@@ -1,10 +1,6 @@
 using System.Globalization;
 
-namespace LiveSeg.Rendering;
-
-// The effects live in Effects/, one file each, but in namespace LiveSeg.Rendering: the public EffectKind and
-// EffectSettings have always been there, and an effect's file holds its part of EffectSettings (its settings, as a
-// partial declaration), which must share that namespace.
+namespace LiveSeg.Effects;
 
 /// <summary>What an effect's shader reads besides the frame and the mask (texture unit 2).</summary>
 internal enum EffectInput
@@ -49,9 +45,9 @@ internal sealed record EffectNumber(
 /// <summary>
 /// One effect, everything about it in one place (its file in Effects/): the name on the command line, the live key,
 /// its settings with their ranges, its fragment shader and uniforms, the CPU reference of the shader's formula, what
-/// live mode's +/- change and the HUD's label. Its CPU renderer kernel is a part of <see cref="FastCpuCompositor"/>
-/// (Rendering/FastCpuCompositor.NAME.cs). <see cref="EffectRegistry"/> lists the effects; the compositors, the command
-/// line, the keys and the HUD iterate it.
+/// live mode's +/- change and the HUD's label. Its CPU renderer kernel is a part of the fast CPU compositor (its file
+/// in Rendering/, which registers it for the effect's kind: effects know nothing of the renderers).
+/// <see cref="EffectRegistry"/> lists the effects; the compositors, the command line, the keys and the HUD iterate it.
 /// </summary>
 internal abstract class Effect(EffectKind kind, string name, string description, char key, string shader, EffectNumber? adjusted = null)
 {
@@ -86,23 +82,21 @@ internal abstract class Effect(EffectKind kind, string name, string description,
     /// <summary>The HUD's label: the effect and its main setting ("blur r12").</summary>
     public abstract string Label(in EffectSettings s, float smoothing);
 
-    /// <summary>Sets the shader's uniforms for <paramref name="s"/> (the program is in use; samplers are bound once by the stage).</summary>
-    public virtual void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    /// <summary>Sets the shader's uniforms for <paramref name="s"/> through <paramref name="u"/> (the program is in use; samplers are bound once by the stage).</summary>
+    public virtual void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
     }
 
-    /// <summary>The shader's formula one pixel at a time, for one <see cref="CpuCompositor"/> (its settings are fixed).</summary>
-    public abstract ReferencePass NewReference(CpuCompositor c);
+    /// <summary>The shader's formula one pixel at a time, for one reference compositor (its settings are fixed).</summary>
+    public abstract ReferencePass NewReference(IReferenceInputs c);
 
-    /// <summary>The CPU renderer's kernel, for one <see cref="FastCpuCompositor"/> (kept while it lives; settings change through <see cref="FastCpuCompositor.Kernel.Apply"/>).</summary>
-    public abstract FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c);
 
     /// <summary>"mask (smooth 0.3)": the label of an effect whose +/- change the smoothing.</summary>
     protected string SmoothingLabel(float smoothing) => FormattableString.Invariant($"{Name} (smooth {smoothing:0.0#})");
 }
 
 /// <summary>
-/// An effect's reference for one <see cref="CpuCompositor"/>: <see cref="Prepare"/> once per frame (passes over the
+/// An effect's reference for one reference compositor (<see cref="IReferenceInputs"/>): <see cref="Prepare"/> once per frame (passes over the
 /// whole frame, such as the blur's), then <see cref="Pixel"/> per pixel: the shader's formula in float, in its order.
 /// </summary>
 internal abstract class ReferencePass

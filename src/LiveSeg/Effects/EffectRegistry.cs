@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>What the compositor does with the mask (<see cref="EffectRegistry"/> holds each one's definition).</summary>
 public enum EffectKind
@@ -25,7 +25,7 @@ public enum EffectKind
 /// <summary>
 /// Every effect, in key order: the one list the compositors, the command line, the live keys and the HUD iterate.
 /// A new effect is a value of <see cref="EffectKind"/>, a line here, its file in Effects/ (definition, settings, CPU
-/// reference), its kernel (Rendering/FastCpuCompositor.NAME.cs) and its shader.
+/// reference), its CPU renderer kernel (in Rendering/, registered there for its kind) and its shader.
 /// </summary>
 internal static class EffectRegistry
 {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>An RGB colour, each channel 0..1.</summary>
 public readonly record struct Rgb(float R, float G, float B)

@@ -1,13 +1,12 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>Effect "mask": the mask as grey, white = foreground (effect_mask.frag). +/- change the smoothing.</summary>
 internal sealed class MaskEffect() : Effect(EffectKind.Mask, "mask", "the mask itself", '1', "effect_mask.frag")
 {
     public override string Label(in EffectSettings s, float smoothing) => SmoothingLabel(smoothing);
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference();
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference();
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.MaskKernel(c);
 
     private sealed class Reference : ReferencePass
     {

@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>
 /// Effect "outline": a coloured contour along the mask's edge: inside(q) = smoothstep(0.4, 0.6, mask(q)), the edge
@@ -11,17 +11,16 @@ internal sealed class OutlineEffect() : Effect(EffectKind.Outline, "outline", "a
 
     public override string Label(in EffectSettings s, float smoothing) => $"outline {s.OutlineWidth}px";
 
-    public override void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    public override void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
         u.Set("u_color", s.EffectiveColor);
         u.Set("u_width", s.OutlineWidth);
     }
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference(c);
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference(c);
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.OutlineKernel(c);
 
-    private sealed class Reference(CpuCompositor c) : ReferencePass
+    private sealed class Reference(IReferenceInputs c) : ReferencePass
     {
         private readonly Rgb _color = c.Settings.EffectiveColor;
 
@@ -34,13 +33,13 @@ internal sealed class OutlineEffect() : Effect(EffectKind.Outline, "outline", "a
                 for (int dx = -1; dx <= 1; dx++)
                 {
                     float qx = Math.Clamp(x + dx * d, 0, c.Width - 1) + 0.5f, qy = Math.Clamp(y + dy * d, 0, c.Height - 1) + 0.5f;
-                    float v = CpuCompositor.SmoothStep(0.4f, 0.6f, c.MaskAt(qx, qy));
+                    float v = Glsl.SmoothStep(0.4f, 0.6f, c.MaskAt(qx, qy));
                     lo = MathF.Min(lo, v);
                     hi = MathF.Max(hi, v);
                 }
             }
             float edge = hi - lo;
-            return new(CpuCompositor.Mix(frame.R, _color.R, edge), CpuCompositor.Mix(frame.G, _color.G, edge), CpuCompositor.Mix(frame.B, _color.B, edge));
+            return new(Glsl.Mix(frame.R, _color.R, edge), Glsl.Mix(frame.G, _color.G, edge), Glsl.Mix(frame.B, _color.B, edge));
         }
     }
 }

@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>
 /// Effect "pixelate" (privacy): the background as coarse blocks of <see cref="EffectSettings.BlockSize"/> pixels, the
@@ -15,7 +15,7 @@ internal sealed class PixelateEffect() : Effect(EffectKind.Pixelate, "pixelate",
 
     public override string Label(in EffectSettings s, float smoothing) => $"pixelate {s.BlockSize}px";
 
-    public override void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    public override void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
         u.Set("u_feather", s.Feather);
         u.Set("u_block", s.BlockSize);
@@ -30,12 +30,11 @@ internal sealed class PixelateEffect() : Effect(EffectKind.Pixelate, "pixelate",
 
     public static int SampleAt(int origin, int extent, int i, int n) => origin + (2 * i + 1) * extent / (2 * n);
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference(c);
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference(c);
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.PixelateKernel(c);
 
     /// <summary>effect_pixelate.frag one pixel at a time: each pixel sums its block's samples again, in the shader's order.</summary>
-    private sealed class Reference(CpuCompositor c) : ReferencePass
+    private sealed class Reference(IReferenceInputs c) : ReferencePass
     {
         public override Rgb Pixel(int x, int y, float m, Rgb frame)
         {
@@ -57,7 +56,7 @@ internal sealed class PixelateEffect() : Effect(EffectKind.Pixelate, "pixelate",
                 }
             }
             float alpha = c.Matte(m);
-            return new(CpuCompositor.Mix(r / weights, frame.R, alpha), CpuCompositor.Mix(g / weights, frame.G, alpha), CpuCompositor.Mix(b / weights, frame.B, alpha));
+            return new(Glsl.Mix(r / weights, frame.R, alpha), Glsl.Mix(g / weights, frame.G, alpha), Glsl.Mix(b / weights, frame.B, alpha));
         }
     }
 }

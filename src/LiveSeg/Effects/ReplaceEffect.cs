@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>
 /// Effect "replace": the background replaced by an image scaled to cover the frame, with light wrap: the new
@@ -15,26 +15,25 @@ internal sealed class ReplaceEffect() : Effect(EffectKind.Replace, "replace", "b
 
     public override string Label(in EffectSettings s, float smoothing) => SmoothingLabel(smoothing);
 
-    public override void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    public override void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
         u.Set("u_feather", s.Feather);
         u.Set("u_lightWrap", s.LightWrap);
     }
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference(c);
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference(c);
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.ReplaceKernel(c);
 
-    private sealed class Reference(CpuCompositor c) : ReferencePass
+    private sealed class Reference(IReferenceInputs c) : ReferencePass
     {
         public override Rgb Pixel(int x, int y, float m, Rgb frame)
         {
             float wrap = c.Settings.LightWrap * (1 - m), matte = c.Matte(m);
             Rgb bg = c.BackgroundAt(x, y);
             return new(
-                CpuCompositor.Mix(bg.R, CpuCompositor.Screen(frame.R, bg.R * wrap), matte),
-                CpuCompositor.Mix(bg.G, CpuCompositor.Screen(frame.G, bg.G * wrap), matte),
-                CpuCompositor.Mix(bg.B, CpuCompositor.Screen(frame.B, bg.B * wrap), matte));
+                Glsl.Mix(bg.R, Glsl.Screen(frame.R, bg.R * wrap), matte),
+                Glsl.Mix(bg.G, Glsl.Screen(frame.G, bg.G * wrap), matte),
+                Glsl.Mix(bg.B, Glsl.Screen(frame.B, bg.B * wrap), matte));
         }
     }
 }

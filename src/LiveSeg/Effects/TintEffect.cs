@@ -1,4 +1,4 @@
-namespace LiveSeg.Rendering;
+namespace LiveSeg.Effects;
 
 /// <summary>Effect "tint": a colour over the person. Out = mix(frame, colour, mask · strength) (effect_tint.frag).</summary>
 internal sealed class TintEffect() : Effect(EffectKind.Tint, "tint", "the person tinted", '2', "effect_tint.frag", s_strength)
@@ -8,15 +8,14 @@ internal sealed class TintEffect() : Effect(EffectKind.Tint, "tint", "the person
 
     public override string Label(in EffectSettings s, float smoothing) => FormattableString.Invariant($"tint {s.TintStrength:0.0}");
 
-    public override void SetUniforms(in EffectUniforms u, in EffectSettings s)
+    public override void SetUniforms(IEffectUniforms u, in EffectSettings s)
     {
         u.Set("u_color", s.EffectiveColor);
         u.Set("u_strength", s.TintStrength);
     }
 
-    public override ReferencePass NewReference(CpuCompositor c) => new Reference(c.Settings);
+    public override ReferencePass NewReference(IReferenceInputs c) => new Reference(c.Settings);
 
-    public override FastCpuCompositor.Kernel NewKernel(FastCpuCompositor c) => new FastCpuCompositor.TintKernel(c);
 
     private sealed class Reference(EffectSettings s) : ReferencePass
     {
@@ -25,7 +24,7 @@ internal sealed class TintEffect() : Effect(EffectKind.Tint, "tint", "the person
         public override Rgb Pixel(int x, int y, float m, Rgb frame)
         {
             float a = m * s.TintStrength;
-            return new(CpuCompositor.Mix(frame.R, _color.R, a), CpuCompositor.Mix(frame.G, _color.G, a), CpuCompositor.Mix(frame.B, _color.B, a));
+            return new(Glsl.Mix(frame.R, _color.R, a), Glsl.Mix(frame.G, _color.G, a), Glsl.Mix(frame.B, _color.B, a));
         }
     }
 }

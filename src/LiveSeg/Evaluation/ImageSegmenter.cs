@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;

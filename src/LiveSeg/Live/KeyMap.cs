@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Live;

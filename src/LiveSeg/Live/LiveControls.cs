@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using LiveSeg.Output;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
@@ -129,7 +130,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         Say($"effect → {Describe()}");
     }
 
-    /// <summary>+/−: the effect's own setting (<see cref="Rendering.Effect.Adjusted"/>), else the smoothing of the mask.</summary>
+    /// <summary>+/−: the effect's own setting (<see cref="Effects.Effect.Adjusted"/>), else the smoothing of the mask.</summary>
     private void Adjust(int step)
     {
         EffectSettings s = Effect;

@@ -1,6 +1,6 @@
 namespace LiveSeg.Masks;
 
-/// <summary>How <see cref="MaskRefiner"/> brings a mask to the frame's resolution (Rendering's RefineKind, once chosen).</summary>
+/// <summary>How <see cref="MaskRefiner"/> brings a mask to the frame's resolution (Effects' RefineKind, once chosen).</summary>
 internal enum RefineMethod
 {
     /// <summary>No refinement: bilinear upsampling only.</summary>

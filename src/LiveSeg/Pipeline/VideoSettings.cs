@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
 using LiveSeg.Rendering;

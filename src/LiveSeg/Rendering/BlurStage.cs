@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using Silk.NET.OpenGL;
 
 namespace LiveSeg.Rendering;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
@@ -12,7 +13,7 @@ namespace LiveSeg.Rendering;
 /// the GL output with it (within 1 LSB); it is also a fallback compositor where no OpenGL is available. Slow (scalar),
 /// but allocation-free per frame.
 /// </summary>
-internal sealed unsafe class CpuCompositor : ICompositor
+internal sealed unsafe class CpuCompositor : ICompositor, IReferenceInputs
 {
     private readonly int _w;
     private readonly int _h;
@@ -95,21 +96,17 @@ internal sealed unsafe class CpuCompositor : ICompositor
         _pending--;
     }
 
-    /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a.</summary>
-    public static float Mix(float x, float y, float a) => Mask.Mix(x, y, a);
+    /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a (<see cref="Glsl.Mix"/>).</summary>
+    public static float Mix(float x, float y, float a) => Glsl.Mix(x, y, a);
 
-    /// <summary>Screen blend of <paramref name="light"/> over <paramref name="c"/>: 1 − (1 − c)(1 − light) (effect_replace.frag's light wrap).</summary>
-    public static float Screen(float c, float light) => 1 - (1 - c) * (1 - light);
+    /// <summary>Screen blend (<see cref="Glsl.Screen"/>).</summary>
+    public static float Screen(float c, float light) => Glsl.Screen(c, light);
 
     /// <summary>mask.glsl matte: the feathered edge of blur and replace.</summary>
-    public float Matte(float m) => _s.Feather > 0 ? SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
+    public float Matte(float m) => Glsl.Matte(_s.Feather, m);
 
-    /// <summary>GLSL smoothstep.</summary>
-    public static float SmoothStep(float e0, float e1, float x)
-    {
-        float t = Math.Clamp((x - e0) / (e1 - e0), 0f, 1f);
-        return t * t * (3 - 2 * t);
-    }
+    /// <summary>GLSL smoothstep (<see cref="Glsl.SmoothStep"/>).</summary>
+    public static float SmoothStep(float e0, float e1, float x) => Glsl.SmoothStep(e0, e1, x);
 
     /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveSeg.Effects;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;

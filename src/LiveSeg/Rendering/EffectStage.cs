@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using Silk.NET.OpenGL;
 
 namespace LiveSeg.Rendering;
@@ -16,10 +17,12 @@ internal sealed class EffectStage : IDisposable
     private readonly int _height;
     private readonly ShaderProgram?[] _programs = new ShaderProgram?[EffectRegistry.All.Count];
     private ShaderProgram _current;
+    private readonly EffectUniforms _uniforms;
 
     public EffectStage(GL gl, ShaderLibrary shaders, FullScreenTriangle triangle, int width, int height, EffectSettings settings, bool allEffects)
     {
         (_gl, _triangle, _width, _height) = (gl, triangle, width, height);
+        _uniforms = new EffectUniforms(gl, width, height);
         foreach (Effect effect in allEffects ? EffectRegistry.All : [EffectRegistry.Of(settings.Effect)])
         {
             var program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, effect.Shader);
@@ -46,7 +49,7 @@ internal sealed class EffectStage : IDisposable
         _current = _programs[(int)settings.Effect]
             ?? throw new InvalidOperationException($"effect {settings.Effect} was not built: make the compositor adjustable");
         _current.Use();
-        EffectRegistry.Of(settings.Effect).SetUniforms(new EffectUniforms(_gl, _current, _width, _height, blur), settings);
+        EffectRegistry.Of(settings.Effect).SetUniforms(_uniforms.For(_current, blur), settings);
     }
 
     /// <summary>The model's mask size (a model swap changes it): a uniform of every program.</summary>
@@ -83,22 +86,34 @@ internal sealed class EffectStage : IDisposable
 }
 
 /// <summary>
-/// What an effect's <see cref="Effect.SetUniforms"/> sets: uniforms of its program (in use) by name — on a settings
-/// change, never per frame — with the frame's size and the blur stage (its reduced size) for effects that need them.
+/// The effects' <see cref="IEffectUniforms"/> over OpenGL: uniforms of the program in use, by name; one per stage,
+/// pointed at the program and blur stage of each <see cref="EffectStage.Apply"/> (nothing allocated per call).
 /// </summary>
-internal readonly struct EffectUniforms(GL gl, ShaderProgram program, int width, int height, BlurStage? blur)
+internal sealed class EffectUniforms(GL gl, int width, int height) : IEffectUniforms
 {
+    private ShaderProgram? _program;
+    private BlurStage? _blur;
+
+    /// <summary>This, for <paramref name="program"/> (in use) and <paramref name="blur"/>.</summary>
+    public EffectUniforms For(ShaderProgram program, BlurStage? blur)
+    {
+        (_program, _blur) = (program, blur);
+        return this;
+    }
+
+    private ShaderProgram Program => _program ?? throw new InvalidOperationException("no program: call For first");
+
     public int Width => width;
 
     public int Height => height;
 
-    public BlurStage? Blur => blur;
+    public (int Width, int Height)? BlurredSize => _blur is { } b ? (b.ReducedWidth, b.ReducedHeight) : null;
 
-    public void Set(string name, float value) => gl.Uniform1(program.Uniform(name), value);
+    public void Set(string name, float value) => gl.Uniform1(Program.Uniform(name), value);
 
-    public void Set(string name, int value) => gl.Uniform1(program.Uniform(name), value);
+    public void Set(string name, int value) => gl.Uniform1(Program.Uniform(name), value);
 
-    public void Set(string name, float x, float y) => gl.Uniform2(program.Uniform(name), x, y);
+    public void Set(string name, float x, float y) => gl.Uniform2(Program.Uniform(name), x, y);
 
-    public void Set(string name, Rgb c) => gl.Uniform3(program.Uniform(name), c.R, c.G, c.B);
+    public void Set(string name, Rgb c) => gl.Uniform3(Program.Uniform(name), c.R, c.G, c.B);
 }

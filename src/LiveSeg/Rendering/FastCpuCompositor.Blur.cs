@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="BlurKernel"/> as the kernel of <see cref="EffectKind.Blur"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newBlurKernel = Registered(EffectKind.Blur, c => new BlurKernel(c));
+
     /// <summary>
     /// The CPU renderer's part of <see cref="BlurEffect"/>: reduced weighted sums (B, G, R, A per reduced texel) made
     /// from whole weighted frame rows, blurred horizontally then vertically, upsampled horizontally per reduced row;

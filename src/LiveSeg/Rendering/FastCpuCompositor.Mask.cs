@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="MaskKernel"/> as the kernel of <see cref="EffectKind.Mask"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newMaskKernel = Registered(EffectKind.Mask, c => new MaskKernel(c));
+
     /// <summary>The CPU renderer's part of <see cref="MaskEffect"/>.</summary>
     internal sealed class MaskKernel(FastCpuCompositor cpu) : Kernel
     {

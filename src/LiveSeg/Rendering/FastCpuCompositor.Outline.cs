@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="OutlineKernel"/> as the kernel of <see cref="EffectKind.Outline"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newOutlineKernel = Registered(EffectKind.Outline, c => new OutlineKernel(c));
+
     /// <summary>
     /// The CPU renderer's part of <see cref="OutlineEffect"/>: inside() at every frame pixel first (a pass on the
     /// bands), then each output row reads the 3x3 ring from it.

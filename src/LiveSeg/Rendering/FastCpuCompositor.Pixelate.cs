@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="PixelateKernel"/> as the kernel of <see cref="EffectKind.Pixelate"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newPixelateKernel = Registered(EffectKind.Pixelate, c => new PixelateKernel(c));
+
     /// <summary>
     /// The CPU renderer's part of <see cref="PixelateEffect"/>: each block's colour once per frame (a pass over the
     /// block rows, on the bands; the mask at a sample from the upsampled mask rows), then each output row mixes its

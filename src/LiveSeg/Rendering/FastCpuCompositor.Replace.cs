@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="ReplaceKernel"/> as the kernel of <see cref="EffectKind.Replace"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newReplaceKernel = Registered(EffectKind.Replace, c => new ReplaceKernel(c));
+
     /// <summary>The CPU renderer's part of <see cref="ReplaceEffect"/>: the background is the compositor's (<see cref="SetBackground"/>).</summary>
     internal sealed class ReplaceKernel(FastCpuCompositor cpu) : Kernel
     {

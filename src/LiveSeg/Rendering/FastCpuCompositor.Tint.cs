@@ -1,10 +1,14 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
+using LiveSeg.Effects;
 
 namespace LiveSeg.Rendering;
 
 internal sealed unsafe partial class FastCpuCompositor
 {
+    /// <summary>Registers <see cref="TintKernel"/> as the kernel of <see cref="EffectKind.Tint"/>.</summary>
+    private static readonly Func<FastCpuCompositor, Kernel> s_newTintKernel = Registered(EffectKind.Tint, c => new TintKernel(c));
+
     /// <summary>The CPU renderer's part of <see cref="TintEffect"/>.</summary>
     internal sealed class TintKernel(FastCpuCompositor cpu) : Kernel
     {

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
 using OpenCvSharp;
@@ -22,7 +23,8 @@ namespace LiveSeg.Rendering;
 /// <item>the blur's downsampling accumulates whole weighted rows (vectorised) before summing each block;</item>
 /// <item>rows are split into bands run on a few long-lived threads (<see cref="RowBands"/>).</item>
 /// </list>
-/// Each effect's part is its <see cref="Kernel"/> (FastCpuCompositor.NAME.cs), made when the effect is first used.
+/// Each effect's part is its <see cref="Kernel"/> (FastCpuCompositor.NAME.cs, which registers it for the effect's kind:
+/// <see cref="Registered"/>), made when the effect is first used.
 /// Everything is made once; a frame allocates nothing. Sums are taken in another order than the reference's, so a
 /// channel may differ from it by 1 (of 255) where a value lies on a rounding boundary.
 /// </summary>
@@ -41,6 +43,27 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
     private readonly bool _simd;
     private readonly Kernel?[] _kernels = new Kernel?[EffectRegistry.All.Count]; // by EffectKind, made at first use
     private Kernel _kernel = null!;            // the effect in use
+
+    /// <summary>
+    /// Each effect's kernel, made for a compositor, by <see cref="EffectKind"/>: filled by a static field of each
+    /// FastCpuCompositor.NAME.cs through <see cref="Registered"/> (this type's initializer runs them all before the
+    /// table is first read), so that no file lists the effects' kernels and the effects do not know this renderer.
+    /// </summary>
+    private static Func<FastCpuCompositor, Kernel>?[]? s_kernels;
+
+    /// <summary>Enters <paramref name="newKernel"/> in the table as the kernel of <paramref name="kind"/>; returns it (for the registering field).</summary>
+    private static Func<FastCpuCompositor, Kernel> Registered(EffectKind kind, Func<FastCpuCompositor, Kernel> newKernel)
+    {
+        s_kernels ??= new Func<FastCpuCompositor, Kernel>?[Enum.GetValues<EffectKind>().Length];
+        if (s_kernels[(int)kind] is not null)
+            throw new InvalidOperationException($"two CPU renderer kernels for effect {kind}");
+        s_kernels[(int)kind] = newKernel;
+        return newKernel;
+    }
+
+    /// <summary>A new kernel of <paramref name="effect"/> for this compositor.</summary>
+    private Kernel NewKernel(Effect effect) =>
+        (s_kernels?[(int)effect.Kind] ?? throw new InvalidOperationException($"no CPU renderer kernel for effect {effect.Name}: add FastCpuCompositor.NAME.cs"))(this);
 
     // The mask in use (model's, or refined at half the frame's size), upsampled horizontally: mask rows x frame width.
     private float[] _mask = [];
@@ -114,7 +137,7 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
             using Mat gradient = BackgroundImage.DefaultGradient(_w, _h);
             SetBackground(gradient);
         }
-        Kernel kernel = _kernels[(int)effect.Kind] ??= effect.NewKernel(this);
+        Kernel kernel = _kernels[(int)effect.Kind] ??= NewKernel(effect);
         kernel.Apply(settings);
         (_kernel, _s) = (kernel, settings);
     }

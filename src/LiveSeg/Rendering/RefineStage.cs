@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using LiveSeg.Masks;
 using Silk.NET.OpenGL;
 

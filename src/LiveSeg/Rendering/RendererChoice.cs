@@ -1,3 +1,4 @@
+using LiveSeg.Effects;
 using OpenCvSharp;
 
 namespace LiveSeg.Rendering;

@@ -1,3 +1,5 @@
+using LiveSeg.Effects;
+
 namespace LiveSeg.Rendering;
 
 /// <summary>

@@ -95,8 +95,8 @@ public sealed class CliParsingTests : IDisposable
         Assert.Equal("m.onnx", r.GetValue(s.Model.Model));
         Assert.Equal("m.json", r.GetValue(s.Model.Manifest));
         var effect = s.Effect.Read(r);
-        Assert.Equal((LiveSeg.Rendering.EffectKind.Tint, 0.25f, 5, 7, 0f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, s.Effect.ReadMask(r).Smoothing));
-        Assert.Equal(new LiveSeg.Rendering.Rgb(1, 0, 0), effect.Color);
+        Assert.Equal((LiveSeg.Effects.EffectKind.Tint, 0.25f, 5, 7, 0f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, s.Effect.ReadMask(r).Smoothing));
+        Assert.Equal(new LiveSeg.Effects.Rgb(1, 0, 0), effect.Color);
         Assert.Equal(LiveSeg.Inference.DeviceChoice.Cpu, s.Device.Read(r));
         Assert.Equal(1, r.GetValue(s.Device.Threads));
         Assert.Equal(9, r.GetValue<int>("--frames"));
@@ -111,10 +111,10 @@ public sealed class CliParsingTests : IDisposable
         var r = Parse("video", "in.mp4", "-o", "out.mp4");
         Assert.Empty(r.Errors);
         var effect = Commands.Shared.Effect.Read(r);
-        Assert.Equal((LiveSeg.Rendering.EffectKind.Blur, 0.5f, 12, 3, 0.95f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
-        Assert.Equal((LiveSeg.Rendering.RefineKind.Auto, 0.3f, 0f), (effect.Refine, effect.LightWrap, effect.Feather));
+        Assert.Equal((LiveSeg.Effects.EffectKind.Blur, 0.5f, 12, 3, 0.95f), (effect.Effect, effect.TintStrength, effect.BlurRadius, effect.OutlineWidth, Commands.Shared.Effect.ReadMask(r).Smoothing));
+        Assert.Equal((LiveSeg.Effects.RefineKind.Auto, 0.3f, 0f), (effect.Refine, effect.LightWrap, effect.Feather));
         Assert.Equal(new LiveSeg.Masks.MaskSettings().Smoothing, Commands.Shared.Effect.ReadMask(r).Smoothing);
-        Assert.Equal(new LiveSeg.Rendering.EffectSettings().Refine, effect.Refine);
+        Assert.Equal(new LiveSeg.Effects.EffectSettings().Refine, effect.Refine);
         Assert.Equal("body", r.GetValue(Commands.Shared.Model.Model));
         Assert.Equal("nevus", Parse("eval", "--data", "d").GetValue<string>("--model"));
         Assert.Equal("nevus", Parse("image", "a.png", "-o", "out").GetValue<string>("--model"));
@@ -207,7 +207,7 @@ public sealed class CliParsingTests : IDisposable
         Assert.Equal("video", r.CommandResult.Command.Name);
         Assert.Equal(7, r.GetValue<int>("--blur"));
         Assert.Equal(4, r.GetValue<int>("--frames"));
-        Assert.Equal(LiveSeg.Rendering.EffectKind.Outline, Commands.Shared.Effect.Read(r).Effect);
+        Assert.Equal(LiveSeg.Effects.EffectKind.Outline, Commands.Shared.Effect.Read(r).Effect);
         Assert.Equal("in put.mp4", r.GetValue<string>("INPUT"));
     }
 
@@ -216,7 +216,7 @@ public sealed class CliParsingTests : IDisposable
     {
         const string line = "video in.mp4 --effect ";
         var completions = s_root.Parse(line).GetCompletions(line.Length).Select(c => c.Label).ToArray();
-        Assert.Equal([.. LiveSeg.Rendering.EffectRegistry.Names.Append("alpha").Order(StringComparer.Ordinal)], completions.Order(StringComparer.Ordinal)); // every registered effect
+        Assert.Equal([.. LiveSeg.Effects.EffectRegistry.Names.Append("alpha").Order(StringComparer.Ordinal)], completions.Order(StringComparer.Ordinal)); // every registered effect
     }
 
     [Fact]

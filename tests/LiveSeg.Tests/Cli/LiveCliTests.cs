@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Live;
 using LiveSeg.Rendering;

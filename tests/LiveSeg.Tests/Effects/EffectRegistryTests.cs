@@ -1,5 +1,5 @@
+using LiveSeg.Effects;
 using LiveSeg.Live;
-using LiveSeg.Rendering;
 
 namespace LiveSeg.Tests;
 

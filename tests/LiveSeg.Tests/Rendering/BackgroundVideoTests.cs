@@ -1,4 +1,5 @@
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Inference;
 using LiveSeg.Live;
 using LiveSeg.Masks;

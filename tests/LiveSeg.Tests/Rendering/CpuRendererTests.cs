@@ -1,4 +1,5 @@
 using LiveSeg.Capture;
+using LiveSeg.Effects;
 using LiveSeg.Rendering;
 using OpenCvSharp;
 

@@ -37,7 +37,7 @@ public class AllocationTests
         {
             var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames, Renderer = renderer, RenderThreads = 3 };
             if (videoBackground)
-                job = job with { Effect = new Rendering.EffectSettings { Effect = Rendering.EffectKind.Replace }, BackgroundPath = background };
+                job = job with { Effect = new Effects.EffectSettings { Effect = Effects.EffectKind.Replace }, BackgroundPath = background };
             using var pipeline = new VideoPipeline(job);
             Assert.True(pipeline.Run(CancellationToken.None));
             Assert.Equal(frames, pipeline.Recorder.Count);

@@ -8,22 +8,11 @@ namespace LiveSeg.Tests;
 /// (src/LiveSeg/Models/Tflite/X.cs → LiveSeg.Models.Tflite), and no folder depends on itself through others
 /// (A uses B and B uses A). An arrow A → B is any file of A that names LiveSeg.B: a <c>using LiveSeg.B;</c> (needed
 /// or not), or a qualified reference <c>LiveSeg.B.T</c> or <c>B.T</c> (T a type declared in B). Files at the root
-/// (namespace LiveSeg: the facade) are not a folder and make no arrows. One folder shares another's namespace, for a
-/// reason given in <see cref="s_sharesNamespace"/>.
+/// (namespace LiveSeg: the facade) are not a folder and make no arrows.
 /// </summary>
 public sealed partial class FolderDependencyTests
 {
     private static readonly string Library = Path.Combine(Repo.Root, "src", "LiveSeg");
-
-    /// <summary>
-    /// Folders whose files declare another folder's namespace, and why; in the graph they are part of that folder.
-    /// Effects/: the public EffectKind, EffectSettings and Rgb have always been LiveSeg.Rendering, and each effect's
-    /// file holds its part of EffectSettings (a partial declaration, so the same namespace). As LiveSeg.Effects they
-    /// would change the public API, and Effects and Rendering would still use each other: an effect makes its
-    /// reference pass for a CpuCompositor, its kernel for a FastCpuCompositor and sets uniforms through EffectStage's
-    /// EffectUniforms, while the compositors iterate the registry.
-    /// </summary>
-    private static readonly Dictionary<string, string> s_sharesNamespace = new(StringComparer.Ordinal) { ["Effects"] = "LiveSeg.Rendering" };
 
     /// <summary>One source file: its path below src/LiveSeg ('/' separators), its folder in the graph and its text without comments.</summary>
     private sealed record Source(string Path, string Folder, string Code);
@@ -37,21 +26,12 @@ public sealed partial class FolderDependencyTests
             .Select(p => new Source(p, Node(p), WithoutComments(File.ReadAllText(Path.Combine(Library, p))))),
     ];
 
-    /// <summary>The top folder of <paramref name="path"/> ("" at the root), or the folder whose namespace it shares.</summary>
-    private static string Node(string path)
-    {
-        string top = path.Contains('/', StringComparison.Ordinal) ? path[..path.IndexOf('/', StringComparison.Ordinal)] : "";
-        return s_sharesNamespace.TryGetValue(top, out string? ns) ? ns["LiveSeg.".Length..] : top;
-    }
+    /// <summary>The top folder of <paramref name="path"/> ("" at the root).</summary>
+    private static string Node(string path) =>
+        path.Contains('/', StringComparison.Ordinal) ? path[..path.IndexOf('/', StringComparison.Ordinal)] : "";
 
     /// <summary>The namespace a file in folder <paramref name="dir"/> ('/' separators, "" at the root) declares.</summary>
-    private static string ExpectedNamespace(string dir)
-    {
-        if (dir.Length == 0)
-            return "LiveSeg";
-        string top = dir.Split('/')[0];
-        return s_sharesNamespace.TryGetValue(top, out string? ns) ? ns + dir[top.Length..].Replace('/', '.') : "LiveSeg." + dir.Replace('/', '.');
-    }
+    private static string ExpectedNamespace(string dir) => dir.Length == 0 ? "LiveSeg" : "LiveSeg." + dir.Replace('/', '.');
 
     private static string WithoutComments(string text) => BlockComment().Replace(LineComment().Replace(text, ""), " ");
 
@@ -71,18 +51,6 @@ public sealed partial class FolderDependencyTests
         }
 
         Assert.True(wrong.Count == 0, "Namespaces that are not their folder's:\n" + string.Join('\n', wrong));
-    }
-
-    [Fact]
-    public void NamespaceExceptions_AreStillNeeded()
-    {
-        foreach ((string folder, string ns) in s_sharesNamespace)
-        {
-            string dir = Path.Combine(Library, folder);
-            Assert.True(Directory.Exists(dir), $"src/LiveSeg/{folder} is gone: remove it from s_sharesNamespace");
-            Assert.False(Directory.EnumerateFiles(dir, "*.cs", SearchOption.AllDirectories).Any(f => File.ReadAllText(f).Contains("namespace LiveSeg." + folder, StringComparison.Ordinal)),
-                $"src/LiveSeg/{folder} declares LiveSeg.{folder} now: remove it from s_sharesNamespace (it shared {ns})");
-        }
     }
 
     [Fact]
