@@ -96,17 +96,8 @@ internal sealed unsafe class CpuCompositor : ICompositor, IReferenceInputs
         _pending--;
     }
 
-    /// <summary>GLSL mix(x, y, a) = x·(1−a) + y·a (<see cref="Glsl.Mix"/>).</summary>
-    public static float Mix(float x, float y, float a) => Glsl.Mix(x, y, a);
-
-    /// <summary>Screen blend (<see cref="Glsl.Screen"/>).</summary>
-    public static float Screen(float c, float light) => Glsl.Screen(c, light);
-
     /// <summary>mask.glsl matte: the feathered edge of blur and replace.</summary>
     public float Matte(float m) => Glsl.Matte(_s.Feather, m);
-
-    /// <summary>GLSL smoothstep (<see cref="Glsl.SmoothStep"/>).</summary>
-    public static float SmoothStep(float e0, float e1, float x) => Glsl.SmoothStep(e0, e1, x);
 
     /// <summary>Unsigned-normalised 8-bit conversion as GL does it: round(clamp(v) · 255).</summary>
     public static byte ToByte(float v) => (byte)MathF.Round(Math.Clamp(v, 0f, 1f) * 255f, MidpointRounding.AwayFromZero);

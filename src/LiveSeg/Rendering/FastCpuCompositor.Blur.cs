@@ -257,7 +257,7 @@ internal sealed unsafe partial class FastCpuCompositor
                     for (int c = 0; c < 3; c++)
                     {
                         float v = src[x * 3 + c] / 255f;
-                        dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix((ps[x * 3 + c] + v * BlurEffect.Prior) * inv, v, alpha));
+                        dst[x * 3 + c] = CpuCompositor.ToByte(Glsl.Mix((ps[x * 3 + c] + v * BlurEffect.Prior) * inv, v, alpha));
                     }
                 }
             }

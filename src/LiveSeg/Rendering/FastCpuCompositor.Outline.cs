@@ -47,7 +47,7 @@ internal sealed unsafe partial class FastCpuCompositor
                             Avx.Store(pi + o + x, CpuSimd.SmoothStep(0.4f, 0.6f, Avx.LoadVector256(pm + x)));
                     }
                     for (; x < w; x++)
-                        pi[o + x] = CpuCompositor.SmoothStep(0.4f, 0.6f, pm[x]);
+                        pi[o + x] = Glsl.SmoothStep(0.4f, 0.6f, pm[x]);
                 }
             }
         }
@@ -90,7 +90,7 @@ internal sealed unsafe partial class FastCpuCompositor
             Ring(inside + down, l, x, r, ref lo, ref hi);
             float edge = hi - lo;
             for (int c = 0; c < 3; c++)
-                dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], edge));
+                dst[x * 3 + c] = CpuCompositor.ToByte(Glsl.Mix(src[x * 3 + c] / 255f, col[c], edge));
         }
 
         /// <summary>Min and max of one row of the ring, 8 pixels at a time: the samples d to the left, at, and d to the right.</summary>

@@ -123,7 +123,7 @@ internal sealed unsafe partial class FastCpuCompositor
                 {
                     float alpha = _cpu.Matte(m[x]);
                     for (int c = 0; c < 3; c++)
-                        dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(blocks[x * 3 + c], src[x * 3 + c] / 255f, alpha));
+                        dst[x * 3 + c] = CpuCompositor.ToByte(Glsl.Mix(blocks[x * 3 + c], src[x * 3 + c] / 255f, alpha));
                 }
             }
         }

@@ -43,7 +43,7 @@ internal sealed unsafe partial class FastCpuCompositor
                 for (int c = 0; c < 3; c++)
                 {
                     float bg = background[x * 3 + c] / 255f;
-                    dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(bg, CpuCompositor.Screen(src[x * 3 + c] / 255f, bg * wrap), matte));
+                    dst[x * 3 + c] = CpuCompositor.ToByte(Glsl.Mix(bg, Glsl.Screen(src[x * 3 + c] / 255f, bg * wrap), matte));
                 }
             }
         }

@@ -34,7 +34,7 @@ internal sealed unsafe partial class FastCpuCompositor
                 {
                     float a = m[x] * strength;
                     for (int c = 0; c < 3; c++)
-                        dst[x * 3 + c] = CpuCompositor.ToByte(CpuCompositor.Mix(src[x * 3 + c] / 255f, col[c], a));
+                        dst[x * 3 + c] = CpuCompositor.ToByte(Glsl.Mix(src[x * 3 + c] / 255f, col[c], a));
                 }
             }
         }

@@ -284,7 +284,7 @@ internal sealed unsafe partial class FastCpuCompositor : ICompositor
         }
     }
 
-    private float Matte(float m) => _s.Feather > 0 ? CpuCompositor.SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
+    private float Matte(float m) => Glsl.Matte(_s.Feather, m);
 
     private Vector256<float> Matte(Vector256<float> m) => _s.Feather > 0 ? CpuSimd.SmoothStep(0.5f - _s.Feather, 0.5f + _s.Feather, m) : m;
 

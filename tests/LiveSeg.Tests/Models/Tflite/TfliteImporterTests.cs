@@ -38,21 +38,7 @@ public partial class TfliteImporterTests
     /// <summary>Converts the model, runs it on <paramref name="x"/> (NHWC → NCHW in, NCHW → NHWC out) and compares.</summary>
     private static void AssertConverts(TinyTflite model, int input, int output, T x, T expected, float tolerance = 1e-5f)
     {
-        using var dir = new TempDir();
-        string tflite = dir.File("m.tflite"), onnx = dir.File("m.onnx");
-        File.WriteAllBytes(tflite, model.Build(input, output));
-        TfliteToOnnx.Convert(tflite, onnx);
-        var nchw = new float[x.V.Length];
-        for (int y = 0; y < x.H; y++)
-            for (int xx = 0; xx < x.W; xx++)
-                for (int c = 0; c < x.C; c++)
-                    nchw[(c * x.H + y) * x.W + xx] = x[y, xx, c];
-        using var session = new InferenceSession(onnx);
-        using var value = OrtValue.CreateTensorValueFromMemory(nchw, [1, x.C, x.H, x.W]);
-        using var runOptions = new RunOptions();
-        using var results = session.Run(runOptions, ["input"], [value], ["output"]);
-        ReadOnlySpan<float> got = results[0].GetTensorDataAsSpan<float>();
-        long[] shape = results[0].GetTensorTypeAndShape().Shape;
+        var (got, shape) = RunOutputs(model, input, [output], x, ["output"])[0];
         Assert.Equal(new long[] { 1, expected.C, expected.H, expected.W }, shape);
         float worst = 0;
         for (int y = 0; y < expected.H; y++)
