@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using LiveSeg.Masks;
 
 namespace LiveSeg.Motion;
@@ -8,9 +10,11 @@ namespace LiveSeg.Motion;
 /// (x, y) stands for frame position p = ((x + ½)·W/mw, (y + ½)·H/mh); it takes the older mask sampled bilinearly
 /// (edges repeated) at p + v(p), v the <see cref="MotionField"/> there (bilinear between cell centres, clamped), i.e. at
 /// mask position (x + vx·mw/W, y + vy·mh/H). The field's sampling tables are made once per mask size; a warp allocates nothing.
+/// Eight texels at a time with AVX2 where the CPU has it, equal to the bit to the scalar loop (same operations, same order).
 /// </summary>
-internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight)
+internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight, bool useSimd = true)
 {
+    private readonly bool _simd = useSimd && Avx2.IsSupported;
     private int _mw, _mh, _gw, _gh;
     private int[] _gx0 = [], _gx1 = [], _gy0 = [], _gy1 = [];
     private float[] _wx = [], _wy = [];
@@ -42,7 +46,8 @@ internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight)
                 for (int i = 0; i < 2 * gw; i++)
                     row[i] = a[i] * (1 - wy) + b[i] * wy;
                 float* dst = o + y * mw;
-                for (int x = 0; x < mw; x++)
+                int x = _simd ? Row8(m, mw, mh, row, gx0, gx1, wxs, y, toMaskX, toMaskY, dst) : 0;
+                for (; x < mw; x++)
                 {
                     float wx = wxs[x];
                     int c0 = 2 * gx0[x], c1 = 2 * gx1[x];
@@ -52,6 +57,51 @@ internal sealed unsafe class MaskWarp(int frameWidth, int frameHeight)
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The row's texels 8 at a time (AVX2 gathers), the scalar loop's arithmetic in the same order, so the result is the
+    /// same to the bit; returns where the scalar loop takes over (the last mw mod 8 texels).
+    /// </summary>
+    private static int Row8(float* m, int w, int h, float* row, int* gx0, int* gx1, float* wxs, int y, float toMaskX, float toMaskY, float* dst)
+    {
+        var one = Vector256.Create(1f);
+        var lastX = Vector256.Create(w - 1);
+        var lastY = Vector256.Create(h - 1);
+        var zero = Vector256<int>.Zero;
+        var oneI = Vector256.Create(1);
+        var width = Vector256.Create(w);
+        var fy = Vector256.Create((float)y);
+        var scaleX = Vector256.Create(toMaskX);
+        var scaleY = Vector256.Create(toMaskY);
+        var xs = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+        int x = 0;
+        for (; x + 8 <= w; x += 8, xs += Vector256.Create(8f))
+        {
+            // The field at each texel: its two cells' vectors blended by the column weight.
+            var wx = Avx.LoadVector256(wxs + x);
+            var c0 = Avx2.ShiftLeftLogical(Avx.LoadVector256(gx0 + x), 1);
+            var c1 = Avx2.ShiftLeftLogical(Avx.LoadVector256(gx1 + x), 1);
+            var vx = Avx.Add(Avx.Multiply(Avx2.GatherVector256(row, c0, 4), Avx.Subtract(one, wx)), Avx.Multiply(Avx2.GatherVector256(row, c1, 4), wx));
+            var vy = Avx.Add(Avx.Multiply(Avx2.GatherVector256(row + 1, c0, 4), Avx.Subtract(one, wx)), Avx.Multiply(Avx2.GatherVector256(row + 1, c1, 4), wx));
+            var sx = Avx.Add(xs, Avx.Multiply(vx, scaleX));
+            var sy = Avx.Add(fy, Avx.Multiply(vy, scaleY));
+            // Bilinear sample, edges repeated.
+            var flx = Avx.Floor(sx);
+            var fly = Avx.Floor(sy);
+            var ax = Avx.Subtract(sx, flx);
+            var ay = Avx.Subtract(sy, fly);
+            var ix = Avx.ConvertToVector256Int32WithTruncation(flx);
+            var iy = Avx.ConvertToVector256Int32WithTruncation(fly);
+            var x0 = Avx2.Max(zero, Avx2.Min(ix, lastX));
+            var x1 = Avx2.Max(zero, Avx2.Min(Avx2.Add(ix, oneI), lastX));
+            var r0 = Avx2.MultiplyLow(Avx2.Max(zero, Avx2.Min(iy, lastY)), width);
+            var r1 = Avx2.MultiplyLow(Avx2.Max(zero, Avx2.Min(Avx2.Add(iy, oneI), lastY)), width);
+            var top = Avx.Add(Avx.Multiply(Avx2.GatherVector256(m, Avx2.Add(r0, x0), 4), Avx.Subtract(one, ax)), Avx.Multiply(Avx2.GatherVector256(m, Avx2.Add(r0, x1), 4), ax));
+            var bottom = Avx.Add(Avx.Multiply(Avx2.GatherVector256(m, Avx2.Add(r1, x0), 4), Avx.Subtract(one, ax)), Avx.Multiply(Avx2.GatherVector256(m, Avx2.Add(r1, x1), 4), ax));
+            Avx.Store(dst + x, Avx.Add(Avx.Multiply(top, Avx.Subtract(one, ay)), Avx.Multiply(bottom, ay)));
+        }
+        return x;
     }
 
     /// <summary>Bilinear sample at texel coordinates (<paramref name="sx"/>, <paramref name="sy"/>) (texel centres at integers), edges repeated.</summary>
