@@ -10,7 +10,7 @@ namespace LiveSeg.Benchmarks;
 /// block matching against the mask frame's pyramid (built with the mask, on the inference thread), and the CPU warp of
 /// the 256x256 mask; <see cref="PerShownFrame"/> is the three together, what the motion stage costs on the display thread.
 /// The newer frame is the older one moved by (6, 3) pixels, so the matcher finds real motion.
-///   dotnet run -c Release --project tests/LiveSeg.Benchmarks -- --filter '*Motion*'
+///   dotnet run -c Release --project tests/LiveSeg.Benchmarks -- --filter '*MotionBenchmarks*'
 /// </summary>
 [MemoryDiagnoser]
 public class MotionBenchmarks : FrameBenchmark
@@ -22,6 +22,7 @@ public class MotionBenchmarks : FrameBenchmark
     private MotionField _field = null!;
     private BlockMatcher _matcher = null!;
     private MaskWarp _warp = null!;
+    private MaskWarp _scalarWarp = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -43,6 +44,7 @@ public class MotionBenchmarks : FrameBenchmark
         _field = new MotionField(Width, Height);
         _matcher = new BlockMatcher(_field.GridWidth, _field.GridHeight);
         _warp = new MaskWarp(Width, Height);
+        _scalarWarp = new MaskWarp(Width, Height, useSimd: false);
         _matcher.Estimate(_shown, _older, _field);
     }
 
@@ -54,6 +56,10 @@ public class MotionBenchmarks : FrameBenchmark
 
     [Benchmark]
     public void Warp() => _warp.Apply(Slot.Mask, _field, _warped);
+
+    /// <summary>The warp's scalar loop (what runs without AVX2), for the ratio to <see cref="Warp"/> in one run.</summary>
+    [Benchmark]
+    public void WarpScalar() => _scalarWarp.Apply(Slot.Mask, _field, _warped);
 
     [Benchmark]
     public void PerShownFrame()
