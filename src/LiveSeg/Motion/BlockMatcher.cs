@@ -9,7 +9,7 @@ namespace LiveSeg.Motion;
 /// (<see cref="LumaPyramid"/>), coarse to fine. For each 8x8 block of the newer frame at 1/4 resolution (one
 /// <see cref="MotionField"/> cell): every other displacement within ±<see cref="CoarseRange"/> pixels at 1/8
 /// resolution (±64 frame pixels) and the eight around the best, ±2 around it at 1/4, a V fitted to the sums of absolute differences for the sub-pixel part; then
-/// blocks without texture take their textured neighbours' median, and a 3x3 median removes outliers. Cost: sum of absolute
+/// blocks without texture (not searched: nothing there to match) take their textured neighbours' median, and a 3x3 median removes outliers. Cost: sum of absolute
 /// differences + <see cref="Lambda"/> per pixel of displacement (a tie goes to the smaller motion). Sums of absolute
 /// differences 16 bytes at a time (SSE2 psadbw; a scalar loop elsewhere). Made once for a grid; a call allocates nothing.
 /// </summary>
@@ -69,6 +69,14 @@ internal sealed unsafe class BlockMatcher
 
     private void Match(LumaPyramid newer, LumaPyramid older, byte* nf, byte* of, byte* nc, byte* oc, int i, int j, int gw)
     {
+        // A block without texture is not searched: FillUntextured gives it its textured neighbours' motion.
+        int cell = j * gw + i;
+        LumaPyramid.Level f = newer.Fine;
+        int fs = f.Stride;
+        byte* own = nf + f.Offset(8 * i, 8 * j);
+        _textured[cell] = Texture(own, fs) >= MinTexture * 2 * 56;
+        if (!_textured[cell])
+            return;
         // Coarse: the 8x8 block centred on the cell's centre (4i + 2, 4j + 2 at 1/8).
         LumaPyramid.Level c = newer.Coarse;
         int cs = c.Stride;
@@ -92,9 +100,7 @@ internal sealed unsafe class BlockMatcher
             }
         }
         // Fine: the cell's own 8x8 block at 1/4, ±FineRange around twice the coarse match.
-        LumaPyramid.Level f = newer.Fine;
-        int fs = f.Stride;
-        reference = nf + f.Offset(8 * i, 8 * j);
+        reference = own;
         search = of + older.Fine.Offset(8 * i, 8 * j);
         int cx = 2 * bx, cy = 2 * by;
         best = int.MaxValue;
@@ -109,10 +115,8 @@ internal sealed unsafe class BlockMatcher
         float s0 = Sad(block, at, fs);
         float sx = SubPixel(Sad(block, at - 1, fs), s0, Sad(block, at + 1, fs));
         float sy = SubPixel(Sad(block, at - fs, fs), s0, Sad(block, at + fs, fs));
-        int cell = j * gw + i;
         _raw[2 * cell] = (fx + sx) * LumaPyramid.Scale;
         _raw[2 * cell + 1] = (fy + sy) * LumaPyramid.Scale;
-        _textured[cell] = Texture(reference, fs) >= MinTexture * 2 * 56;
     }
 
     /// <summary>Cost of displacement (dx, dy); kept if it beats the best so far (a tie goes to the smaller displacement).</summary>
