@@ -85,12 +85,13 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
     public void Click(double x, double y, (int Width, int Height) framebuffer, int frameWidth, int frameHeight)
     {
         if (people is null)
-            Say(NoPeople);
+            Say(NoPeople("clicks pick"));
         else if (!people.Click(x, y, framebuffer, frameWidth, frameHeight))
             Say("clicked outside the picture");
     }
 
-    private const string NoPeople = "clicks pick people only with --person (e.g. --person all)";
+    /// <summary>"clicks pick people only with --person (e.g. --person all)": live mode without the people stage.</summary>
+    private static string NoPeople(string what) => $"{what} people only with --person (e.g. --person all)";
 
     public void Do(LiveAction action, int argument = 0)
     {
@@ -98,7 +99,7 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         {
             case LiveAction.AllPeople:
                 if (people is null)
-                    Say(NoPeople);
+                    Say(NoPeople("A keeps all"));
                 else
                     people.KeepAll();
                 break;

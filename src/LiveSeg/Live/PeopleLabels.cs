@@ -57,11 +57,11 @@ internal sealed unsafe class PeopleLabels : IDisposable
         _next = (_next + 1) % _textures.Length;
         _holds[slot] = (id, kept);
         var ink = kept ? new Scalar(60, 230, 255, 255) : new Scalar(170, 170, 170, 255);
+        // One InputOutputArray wrapper per call: OpenCvSharp releases its native part after the call (a second call crashed).
         using (InputOutputArray canvas = _image)
-        {
             Cv2.Rectangle(canvas, new Rect(0, 0, Width, Height), new Scalar(20, 20, 20, 190), -1);
+        using (InputOutputArray canvas = _image)
             Cv2.Rectangle(canvas, new Rect(0, 0, Width, Height), ink, 1);
-        }
         using (InputOutputArray canvas = _image)
             Cv2.PutText(canvas, id.ToString(CultureInfo.InvariantCulture), new Point(5, 15), HersheyFonts.HersheySimplex, 0.5, ink, 1, LineTypes.AntiAlias);
         _textures[slot].Upload(PixelFormat.Bgra, PixelType.UnsignedByte, (void*)_image.Data);
