@@ -56,6 +56,7 @@ internal static class LiveCommand
         };
         Commands.Shared.AddTo(command);
         RenderOptions.AddTo(command);
+        PeopleOptions.AddTo(command);
         command.Add(s_motionComp);
         command.Add(s_noVsync);
         command.Add(s_frames);
@@ -75,6 +76,7 @@ internal static class LiveCommand
             Keys (in the window; F1 shows them in the HUD):
             {KeyMap.HelpText}
             The HUD shows fps, per-stage latency, drops and a latency graph. M cycles the body models, B the --background images and videos.
+            With --person (all included) the HUD shows each person's id at their face: click a person to keep only them, A keeps all again.
 
             Outputs for other programs (any combination, with or without the window):
               --serve 127.0.0.1:8080         http://127.0.0.1:8080/ in a browser; /stream.mjpg in OBS (media source), VLC, ffmpeg
@@ -117,6 +119,7 @@ internal static class LiveCommand
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
         Commands.Shared.Effect.RefuseAlpha(cl, "live");
         var job = Commands.Shared.Read(cl);
+        var people = PeopleOptions.Read(cl, whenNamed: true);
         int maxFrames = cl.GetValue(s_frames);
         var models = new List<ModelSpec> { job.Model.Model };
         foreach (string name in new[] { "body", "body-landscape" })
@@ -146,6 +149,7 @@ internal static class LiveCommand
             Model = job.Model,
             Models = models,
             Mask = job.Mask,
+            People = people,
             Effect = job.Effect,
             Backgrounds = backgrounds,
             Renderer = Rendering.RendererChoice.Parse(cl.GetValue(RenderOptions.Renderer)!),
@@ -192,6 +196,8 @@ internal static class LiveCommand
         Console.WriteLine($"model:  {job.Model.Model.Manifest.Name}; {loop.Segment.Segmenter.ProviderReport}");
         Console.WriteLine($"render: {loop.RendererDescription}; effect {loop.Controls.Describe()}; {(live.Sync ? "sync" : "latest wins")}; {loop.MotionDescription}");
         Console.WriteLine($"threads: {loop.ThreadsDescription}");
+        if (people is not null)
+            Console.WriteLine($"people: keep {people.Choice}; face detector {people.Detector.Name} every {people.DetectEvery} frames{(headless ? "" : "; click a person to keep only them, A: all")}");
         if (!headless)
             Console.WriteLine($"keys:   {KeyMap.Summary}");
         foreach (var sink in loop.Outputs)

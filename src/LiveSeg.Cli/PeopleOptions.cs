@@ -3,7 +3,7 @@ using LiveSeg.People;
 
 namespace LiveSeg.Cli;
 
-/// <summary>--person, --face-model, --detect-every (video, batch, bench): which people the mask keeps.</summary>
+/// <summary>--person, --face-model, --detect-every (video, batch, bench, live): which people the mask keeps.</summary>
 internal static class PeopleOptions
 {
     public static Option<string> Person { get; } = Opt.Checked("--person",
@@ -23,11 +23,16 @@ internal static class PeopleOptions
         command.Add(DetectEvery);
     }
 
-    /// <summary>The people settings, or null for --person all (no detection runs). Fetches the detector on first use.</summary>
-    public static PeopleSettings? Read(ParseResult r)
+    /// <summary>
+    /// The people settings, or null for --person all (no detection runs). Live mode (<paramref name="whenNamed"/>) runs
+    /// the stage whenever --person is given, all included: the HUD shows the ids and a click locks one person. Fetches
+    /// the detector on first use.
+    /// </summary>
+    public static PeopleSettings? Read(ParseResult r, bool whenNamed = false)
     {
         var choice = PersonChoice.Parse(r.GetValue(Person)!);
-        if (choice.KeepsEveryone)
+        bool named = r.GetResult(Person) is { Implicit: false };
+        if (choice.KeepsEveryone && !(whenNamed && named))
             return null;
         var spec = FaceModels.Named(r.GetValue(FaceModel)!);
         string path = FaceModels.Resolve(spec, m => Console.Error.WriteLine(m));

@@ -331,3 +331,114 @@ public sealed class SlowTraitDiscoverer : Xunit.Sdk.ITraitDiscoverer
         yield return new(SlowAttribute.Name, SlowAttribute.Value);
     }
 }
+
+/// <summary>
+/// A still scene of two people standing apart (cut out of ../shared/datasets/person photos with their masks, on the
+/// empty room of one-by-one-person-detection.mp4; <see cref="LiveSeg.People.PeopleClip"/>'s first frame): the frame,
+/// its true instance map (1 = the left person, 2 = the right one), and a lossless clip of it. The photos are those the
+/// face detector finds at this scale. Needs ../shared and the face and body models (fetched once, as the CLI does).
+/// </summary>
+public sealed class TwoPeopleScene : IDisposable
+{
+    public const int Width = 640, Height = 360;
+
+    private TwoPeopleScene(Mat frame, Mat truth) => (Frame, Truth) = (frame, truth);
+
+    public Mat Frame { get; }
+
+    public Mat Truth { get; }
+
+    /// <summary>The converted full-range face detector's path.</summary>
+    public static string FaceDetector => System.IO.Path.Combine(LiveSeg.Models.ModelFetcher.Fetch(LiveSeg.People.FaceModels.Package, _ => { }), LiveSeg.People.FaceModels.Full.Name + ".onnx");
+
+    /// <summary>The body model's path.</summary>
+    public static string BodyModel => LiveSeg.Models.ModelCatalogue.Find("body") ?? System.IO.Path.Combine(LiveSeg.Models.ModelFetcher.FetchBody(_ => { }), "body.onnx");
+
+    public static TwoPeopleScene Make()
+    {
+        string dataset = Repo.Shared("datasets", "person"), video = Repo.Shared("datasets", "videos", "one-by-one-person-detection.mp4");
+        Assert.True(Directory.Exists(dataset) && File.Exists(video), $"this test needs {dataset} and {video} (../shared)");
+        using var detector = new LiveSeg.People.FaceDetector(FaceDetector, LiveSeg.People.FaceModels.Full);
+        using var background = new Mat();
+        using (var cap = new VideoCapture(video))
+            Assert.True(cap.Read(background), $"cannot read {video}");
+        var cutouts = LiveSeg.People.PeopleClip.LoadCutouts(dataset, detector, 2, background, sceneHeight: Height);
+        try
+        {
+            Assert.True(cutouts.Count == 2, $"only {cutouts.Count} single-person photos in {dataset}");
+            using var clip = new LiveSeg.People.PeopleClip(cutouts, background, Width, Height, frames: 2);
+            Mat frame = new(), truth = new();
+            clip.Render(0, frame, truth);
+            return new TwoPeopleScene(frame, truth);
+        }
+        finally
+        {
+            cutouts.ForEach(c => c.Dispose());
+        }
+    }
+
+    /// <summary>Writes <paramref name="frames"/> copies of the frame as a lossless FFV1 .mkv at 30 fps.</summary>
+    public void WriteClip(string path, int frames)
+    {
+        using var writer = new VideoWriter(path, FourCC.FromString("FFV1"), 30, new Size(Width, Height));
+        Assert.True(writer.IsOpened(), $"test setup: cannot write {path}");
+        for (int i = 0; i < frames; i++)
+            writer.Write(Frame);
+    }
+
+    /// <summary>The pixel of person <paramref name="person"/> (1 or 2) farthest from their outline: a sure place to click.</summary>
+    public Point Inside(int person)
+    {
+        using var mine = new Mat();
+        Cv2.Compare(Truth, new Scalar(person), mine, CmpTypes.EQ);
+        using var distance = new Mat();
+        Cv2.DistanceTransform(mine, distance, DistanceTypes.L2, DistanceTransformMasks.Mask5);
+        Cv2.MinMaxLoc(distance, out _, out _, out _, out Point at);
+        return at;
+    }
+
+    /// <summary>
+    /// The share of person <paramref name="person"/>'s pixels (1 or 2) that <paramref name="image"/> shows as a person
+    /// (<paramref name="isPerson"/> says, pixel by pixel, from the image and the scene's frame).
+    /// </summary>
+    public double Shown(Mat image, int person, Func<Vec3b, Vec3b, bool> isPerson)
+    {
+        Assert.Equal((Width, Height), (image.Width, image.Height));
+        int all = 0, shown = 0;
+        for (int y = 0; y < Height; y++)
+        {
+            for (int x = 0; x < Width; x++)
+            {
+                if (Truth.At<byte>(y, x) != person)
+                    continue;
+                all++;
+                shown += isPerson(image.At<Vec3b>(y, x), Frame.At<Vec3b>(y, x)) ? 1 : 0;
+            }
+        }
+        return (double)shown / all;
+    }
+
+    public void Dispose()
+    {
+        Frame.Dispose();
+        Truth.Dispose();
+    }
+}
+
+/// <summary>Finds the HUD's words in a screenshot.</summary>
+public static class HudText
+{
+    /// <summary>How well <paramref name="text"/>, drawn as the HUD draws text (white, Hershey simplex 0.36), matches somewhere in <paramref name="image"/> (normalised correlation).</summary>
+    public static double Score(Mat image, string text)
+    {
+        var size = Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, 0.36, 1, out int baseline);
+        using var template = new Mat(size.Height + baseline + 4, size.Width + 4, MatType.CV_8UC1, Scalar.Black);
+        Cv2.PutText(template, text, new Point(2, size.Height + 2), HersheyFonts.HersheySimplex, 0.36, Scalar.White, 1, LineTypes.AntiAlias);
+        using var grey = new Mat();
+        Cv2.CvtColor(image, grey, ColorConversionCodes.BGR2GRAY);
+        using var result = new Mat();
+        Cv2.MatchTemplate(grey, template, result, TemplateMatchModes.CCoeffNormed);
+        Cv2.MinMaxLoc(result, out _, out double best);
+        return best;
+    }
+}

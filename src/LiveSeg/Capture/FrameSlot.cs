@@ -68,6 +68,14 @@ internal sealed class FrameSlot : IDisposable
 
     public FrameTiming Timing;
 
+    /// <summary>At most this many people are marked in a slot (the people tracker's capacity).</summary>
+    public const int MaxPeople = 16;
+
+    /// <summary>The people seen in this frame (the first <see cref="PeopleCount"/>; written by live mode's people stage, made once).</summary>
+    public PersonMark[] People { get; } = new PersonMark[MaxPeople];
+
+    public int PeopleCount { get; set; }
+
     /// <summary>
     /// Live mode's motion compensation: <see cref="Image"/>'s low-resolution luma, made for this slot at its first use
     /// (<see cref="Motion.LumaPyramid.Index"/> says which frame it was built from). Travels with the slot, so the

@@ -47,14 +47,8 @@ internal sealed class Preprocessor : IDisposable
         Mat src = frameBgr;
         if (frameBgr.Width != w || frameBgr.Height != h)
         {
-            // Straight to the native call: Cv2.Resize "fixes" (uses up) its OutputArray, so a reused one would need a new
-            // wrapper object per frame. The wrappers here live as long as their Mats.
-            var interpolation = _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear;
-            var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(frameArray.CvPtr, _resizedArray.CvPtr, new Size(w, h), 0, 0, (int)interpolation);
-            GC.KeepAlive(frameArray);
-            GC.KeepAlive(_resizedArray);
-            if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred)
-                throw new InvalidOperationException($"OpenCV resize to {w}x{h} failed");
+            // The wrappers live as long as their Mats (no wrapper object per frame).
+            ReusedResize.Run(frameArray, _resizedArray, new Size(w, h), _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear);
             src = _resized;
         }
         int plane = w * h;

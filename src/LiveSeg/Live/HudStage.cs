@@ -1,4 +1,5 @@
 using System.Globalization;
+using LiveSeg.Capture;
 using LiveSeg.Metrics;
 using LiveSeg.Rendering;
 using OpenCvSharp;
@@ -37,21 +38,37 @@ internal sealed class HudInfo
 
     /// <summary>The live steadiness meter's figures (edge error of each new mask against the previous one warped to it), or null before any.</summary>
     public SteadinessMeter? Steadiness { get; set; }
+
+    /// <summary>The people of the mask's frame (live mode with --person; the slot's own array, no copy), or null without the people stage.</summary>
+    public PersonMark[]? People { get; set; }
+
+    public int PeopleCount { get; set; }
+
+    /// <summary>Whether the mask keeps only some people (a click, --person largest or ids): the kept ones are bracketed.</summary>
+    public bool PeopleLocked { get; set; }
 }
 
 /// <summary>
 /// The heads-up display: text and a latency graph drawn with OpenCV into a BGRA image four times a second (not every
-/// frame), uploaded into one texture and blended over the window's top-left corner by hud.frag.
+/// frame), uploaded into one texture and blended over the window's top-left corner by hud.frag. With the people stage
+/// (<c>--person</c>) it has two more lines: the people in view and the people stage's latency.
 /// </summary>
 internal sealed unsafe class HudStage : IDisposable
 {
     public const int Width = 330;
     public const int Height = 224;
+
+    /// <summary>The HUD's height with the people stage's two lines.</summary>
+    public const int PeopleHeight = Height + 2 * LineHeight;
+    private const int LineHeight = 14;
     private static readonly (Stage Stage, string Label)[] s_rows =
     [
         (Stage.Decode, "decode"), (Stage.Inference, "inference"), (Stage.Motion, "motion comp"), (Stage.Upload, "upload"), (Stage.Composite, "composite"),
         (Stage.EndToEnd, "end to end"),
     ];
+    private static readonly (Stage Stage, string Label)[] s_peopleRows = [.. s_rows.Take(2), (Stage.People, "people"), .. s_rows.Skip(2)];
+    private readonly (Stage Stage, string Label)[] _rows;
+    private readonly int _height;
 
     private readonly GL _gl;
     private readonly IReadOnlyList<string> _keyLines;
@@ -62,21 +79,23 @@ internal sealed unsafe class HudStage : IDisposable
     // Drawn with OpenCV through InputOutputArray wrappers disposed at once: an implicit Mat → InputOutputArray
     // conversion left to the finalizer keeps its native part until a GC, and the HUD draws about a hundred lines and
     // texts 4 times a second, so a long live session grew by megabytes before (issue 8's memory figure).
-    private readonly Mat _image = new(Height, Width, MatType.CV_8UC4);
+    private readonly Mat _image;
 
     private long _lastUpdate;
 
-    /// <summary>A HUD whose help (F1) shows <paramref name="keyLines"/>, one line each (the key map's).</summary>
-    public HudStage(GL gl, ShaderLibrary shaders, IReadOnlyList<string> keyLines)
+    /// <summary>A HUD whose help (F1) shows <paramref name="keyLines"/>, one line each (the key map's); <paramref name="people"/>: the people stage runs.</summary>
+    public HudStage(GL gl, ShaderLibrary shaders, IReadOnlyList<string> keyLines, bool people = false)
     {
         _gl = gl;
         _keyLines = keyLines;
+        (_rows, _height) = people ? (s_peopleRows, PeopleHeight) : (s_rows, Height);
+        _image = new Mat(_height, Width, MatType.CV_8UC4);
         _triangle = new FullScreenTriangle(gl);
         _program = new ShaderProgram(gl, shaders, ShaderFiles.FullScreen, ShaderFiles.Hud);
         _program.Use();
         gl.Uniform1(_program.Uniform("u_overlay"), 0);
         _uOrigin = _program.Uniform("u_origin");
-        _texture = new Texture2D(gl, Width, Height, InternalFormat.Rgba8);
+        _texture = new Texture2D(gl, Width, _height, InternalFormat.Rgba8);
     }
 
     /// <summary>Redraws the overlay image if a quarter second has passed (or <paramref name="force"/>).</summary>
@@ -91,7 +110,7 @@ internal sealed unsafe class HudStage : IDisposable
         var inv = CultureInfo.InvariantCulture;
         _image.SetTo(new Scalar(0, 0, 0, 0));
         using (InputOutputArray canvas = _image)
-            Cv2.Rectangle(canvas, new Rect(0, 0, Width, Height), new Scalar(20, 20, 20, 150), -1);
+            Cv2.Rectangle(canvas, new Rect(0, 0, Width, _height), new Scalar(20, 20, 20, 150), -1);
         int y = 15;
         void Line(string text, Scalar color)
         {
@@ -100,7 +119,7 @@ internal sealed unsafe class HudStage : IDisposable
                 text = text.Replace("→", "->", StringComparison.Ordinal);
             using (InputOutputArray canvas = _image)
                 Cv2.PutText(canvas, text, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, color, 1, LineTypes.AntiAlias);
-            y += 14;
+            y += LineHeight;
         }
         var white = new Scalar(255, 255, 255, 255);
         var grey = new Scalar(190, 190, 190, 255);
@@ -120,15 +139,17 @@ internal sealed unsafe class HudStage : IDisposable
         }
         if (info.Steadiness is { } steady)
             Line(steady.Describe(), grey);
+        if (info.People is { } people)
+            Line(PeopleLine(people.AsSpan(0, info.PeopleCount), info.PeopleLocked), white);
         Line("last 1 s (ms)     p50     p95", grey);
         int rowsTop = y;
-        foreach (var (stage, label) in s_rows)
+        foreach (var (stage, label) in _rows)
         {
             using (InputOutputArray canvas = _image)
                 Cv2.PutText(canvas, label, new Point(6, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
             using (InputOutputArray canvas = _image)
                 Cv2.PutText(canvas, string.Create(inv, $"{stats.P50[(int)stage],6:F1}  {stats.P95[(int)stage],6:F1}"), new Point(96, y), HersheyFonts.HersheySimplex, 0.36, white, 1, LineTypes.AntiAlias);
-            y += 14;
+            y += LineHeight;
         }
         DrawGraph(stats, new Rect(200, rowsTop - 11, Width - 206, y - rowsTop + 2));
         if (info.ShowKeys)
@@ -141,6 +162,21 @@ internal sealed unsafe class HudStage : IDisposable
         else
             Line("F1 keys", grey);
         _texture.Upload(PixelFormat.Bgra, PixelType.UnsignedByte, (void*)_image.Data);
+    }
+
+    /// <summary>
+    /// "people: 1 2 3  click one to lock", or with a lock "people: 1 [2] 3  locked, A: all": the ids in view, the kept
+    /// ones bracketed (built four times a second, with the rest of the HUD's text).
+    /// </summary>
+    public static string PeopleLine(ReadOnlySpan<PersonMark> people, bool locked)
+    {
+        var text = new System.Text.StringBuilder("people:");
+        foreach (var p in people)
+            text.Append(locked && p.Kept ? $" [{p.Id}]" : $" {p.Id}");
+        if (people.IsEmpty)
+            text.Append(" none in view");
+        text.Append(locked ? "  locked, A: all" : "  click one to lock");
+        return text.ToString();
     }
 
     /// <summary>Recent end-to-end latencies as bars, newest on the right; the top of the box is 100 ms, green ≤ 50 ms.</summary>
@@ -165,16 +201,22 @@ internal sealed unsafe class HudStage : IDisposable
     }
 
     /// <summary>Blends the overlay over the top-left corner of the shown framebuffer (height <paramref name="windowHeight"/>).</summary>
-    public void Draw(uint framebuffer, int windowHeight)
+    public void Draw(uint framebuffer, int windowHeight) => Blend(_texture, framebuffer, 8, Math.Max(0, windowHeight - _height - 8), Width, _height);
+
+    /// <summary>
+    /// Blends <paramref name="overlay"/> (BGRA, row 0 = top, alpha = coverage; <paramref name="width"/> x
+    /// <paramref name="height"/>) over <paramref name="framebuffer"/> with its bottom-left corner at (<paramref name="x"/>,
+    /// <paramref name="y"/>), GL window coordinates. Also draws the people's labels.
+    /// </summary>
+    public void Blend(Texture2D overlay, uint framebuffer, int x, int y, int width, int height)
     {
-        int originY = Math.Max(0, windowHeight - Height - 8);
         _gl.BindFramebuffer(FramebufferTarget.Framebuffer, framebuffer);
-        _gl.Viewport(8, originY, Width, Height);
+        _gl.Viewport(x, y, (uint)width, (uint)height);
         _gl.Enable(EnableCap.Blend);
         _gl.BlendFunc(BlendingFactor.SrcAlpha, BlendingFactor.OneMinusSrcAlpha);
         _program.Use();
-        _gl.Uniform2(_uOrigin, 8, originY);
-        _texture.Bind(0);
+        _gl.Uniform2(_uOrigin, x, y);
+        overlay.Bind(0);
         _triangle.Draw();
         _gl.Disable(EnableCap.Blend);
     }

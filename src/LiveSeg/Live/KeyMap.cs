@@ -4,9 +4,9 @@ using LiveSeg.Rendering;
 namespace LiveSeg.Live;
 
 /// <summary>What a key does in live mode.</summary>
-internal enum LiveAction { Effect, NextModel, NextBackground, Stronger, Weaker, Screenshot, Record, Hud, FullScreen, Help, Quit }
+internal enum LiveAction { Effect, NextModel, NextBackground, Stronger, Weaker, Screenshot, Record, Hud, FullScreen, Help, Quit, LockPerson, AllPeople }
 
-/// <summary>One key (or several that do the same), its label for people, what it does, and the action with its argument.</summary>
+/// <summary>One key (or several that do the same; none for the mouse's click), its label for people, what it does, and the action with its argument.</summary>
 internal sealed record KeyBinding(string Label, string Description, LiveAction Action, int Argument, params int[] Keys);
 
 /// <summary>
@@ -25,6 +25,8 @@ internal static class KeyMap
         new("-", "weaker (the same setting as +)", LiveAction.Weaker, 0, GlfwWindow.Keys.Minus, GlfwWindow.Keys.KeypadSubtract),
         new("S", "screenshot: exactly the frame shown, HUD included (PNG in the output folder)", LiveAction.Screenshot, 0, 'S'),
         new("R", "start/stop recording (video in the output folder, at the source's real speed)", LiveAction.Record, 0, 'R'),
+        new("click", "with --person: keep only the person clicked (the others become background)", LiveAction.LockPerson, 0),
+        new("A", "with --person: keep all people again", LiveAction.AllPeople, 0, 'A'),
         new("H", "show/hide the HUD", LiveAction.Hud, 0, 'H'),
         new("F", "full screen on/off", LiveAction.FullScreen, 0, 'F'),
         new("F1", "key help in the HUD", LiveAction.Help, 0, GlfwWindow.Keys.F1),
@@ -86,6 +88,8 @@ internal static class KeyMap
                 LiveAction.NextBackground => "B background",
                 LiveAction.FullScreen => "F full screen",
                 LiveAction.Help => "F1 keys",
+                LiveAction.LockPerson => "click person",
+                LiveAction.AllPeople => "A all people",
                 _ => $"{b.Label} {b.Action.ToString().ToLowerInvariant()}",
             };
             yield return word;

@@ -9,10 +9,11 @@ namespace LiveSeg.Live;
 /// <summary>
 /// What the live-mode keys do (<see cref="KeyMap"/> says which key means what), and the state they change: effect and
 /// its strength (compositor uniforms), smoothing (segment stage), model, background, HUD, full screen, screenshot and
-/// recording requests. Runs on the GL thread; its state is what the HUD shows and what tests assert.
+/// recording requests, and the people kept (a click locks one, A keeps all; <see cref="LivePeople"/> applies them on the
+/// inference thread). Runs on the GL thread; its state is what the HUD shows and what tests assert.
 /// </summary>
 internal sealed class LiveControls(LiveOptions options, SegmentStage segment, ILiveCompositor compositor, ILiveDisplay window,
-    int width, int height, Func<double> recordingFps, bool atProcessingSpeed = false) : IDisposable
+    int width, int height, Func<double> recordingFps, bool atProcessingSpeed = false, LivePeople? people = null) : IDisposable
 {
     private long _statusUntil;
     private string? _status;
@@ -76,10 +77,32 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
             Do(binding.Action, binding.Argument);
     }
 
+    /// <summary>
+    /// A left click at (<paramref name="x"/>, <paramref name="y"/>) of the <paramref name="framebuffer"/> (pixels from the
+    /// top-left), where a <paramref name="frameWidth"/> x <paramref name="frameHeight"/> frame is shown: locks the person
+    /// there (answered in the HUD once the inference thread looked). Without --person it says how to get people.
+    /// </summary>
+    public void Click(double x, double y, (int Width, int Height) framebuffer, int frameWidth, int frameHeight)
+    {
+        if (people is null)
+            Say(NoPeople("clicks pick"));
+        else if (!people.Click(x, y, framebuffer, frameWidth, frameHeight))
+            Say("clicked outside the picture");
+    }
+
+    /// <summary>"clicks pick people only with --person (e.g. --person all)": live mode without the people stage.</summary>
+    private static string NoPeople(string what) => $"{what} people only with --person (e.g. --person all)";
+
     public void Do(LiveAction action, int argument = 0)
     {
         switch (action)
         {
+            case LiveAction.AllPeople:
+                if (people is null)
+                    Say(NoPeople("A keeps all"));
+                else
+                    people.KeepAll();
+                break;
             case LiveAction.Effect:
                 SetEffect(Effect with { Effect = (EffectKind)argument });
                 break;

@@ -27,8 +27,9 @@ internal sealed record LiveResult(long Displayed, long Captured, long Dropped, l
 
 /// <summary>
 /// Live mode — the window composition of the shared stages, a game loop on the GL thread:
-/// capture thread (<see cref="SourceStage"/>) → inference thread (<see cref="SegmentStage"/>) → each <see cref="Step"/>:
-/// keys (<see cref="LiveControls"/>) → newest frame + newest mask → <see cref="LiveView"/> (render, HUD, screenshot
+/// capture thread (<see cref="SourceStage"/>) → inference thread (<see cref="SegmentStage"/>, then <see cref="LivePeople"/>
+/// with --person) → each <see cref="Step"/>:
+/// keys and clicks (<see cref="LiveControls"/>, <see cref="LivePeople"/>) → newest frame + newest mask → <see cref="LiveView"/> (render, HUD, screenshot
 /// before the swap) → the outputs (<see cref="OutputSinks"/>: stream, virtual camera, recording, each on its own
 /// thread) → swap. The display is a window or, with <see cref="LiveOptions.Headless"/>, nothing visible.
 /// Between threads only the newest item is kept (<see cref="Mailbox{T}"/>: latest wins), so latency never builds up;
@@ -55,6 +56,8 @@ internal sealed class LiveLoop : IDisposable
     private readonly MotionComp _motion;
     private readonly SteadinessMeter? _steadiness;
     private readonly ConcurrentQueue<int> _keys = new();
+    private readonly ConcurrentQueue<(double X, double Y)> _clicks = new();
+    private readonly LivePeople? _people;
     private readonly LiveSlots _slots;
     private readonly MetricsRecorder _recorder = MetricsRecorder.Bounded(SummaryFrames);
     private readonly Thread _capture;
@@ -76,6 +79,9 @@ internal sealed class LiveLoop : IDisposable
         {
             int inferenceThreads = ThreadBudget.Inference(options.Model.Threads, pipelined: true), renderThreads = ThreadBudget.Render(options.RenderThreads, pipelined: true);
             _segment = new SegmentStage(options.Model with { Threads = inferenceThreads }, options.Mask);
+            // People (--person): a person may hide for a second of video and keep their id (as in 'liveseg video').
+            if (options.People is { } people)
+                _people = new LivePeople(people with { HiddenFrames = Math.Max(1, (int)Math.Round(_source.Fps)) });
             IReadOnlyList<IFrameSink> sinks = options.OpenOutputs?.Invoke(_source.Width, _source.Height, _source.Fps) ?? [];
             try
             {
@@ -96,16 +102,18 @@ internal sealed class LiveLoop : IDisposable
             ThreadsDescription = ThreadBudget.Describe(inferenceThreads, renderThreads, pipelined: true, _compositor is CpuLiveCompositor, options.RenderThreads);
             // A recording runs at the source's measured rate, or at a file's own rate when it is played at processing speed.
             Controls = new LiveControls(options, _segment, _compositor, _window, _source.Width, _source.Height,
-                () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed);
+                () => _source.AtProcessingSpeed ? _source.Fps : _source.MeasuredFps, _source.AtProcessingSpeed, _people);
             _motion = new MotionComp(options.MotionComp, options.Sync, _source.Width, _source.Height, _source.Fps);
             _steadiness = options.MotionComp == MotionCompMode.Off ? null : new SteadinessMeter(_source.Width, _source.Height);
-            _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status), _motion, _steadiness);
+            _view = new LiveView(_window, _compositor, Controls, _stats, _outputs, () => (_source.Captured, Dropped, _segment.Segmenter, _source.Status), _motion, _steadiness,
+                _people);
             _window.KeyPressed += Press;
+            _window.Clicked += Click;
             _slots = new LiveSlots(_segment.MaskWidth, _segment.MaskHeight, options.Sync);
             // File played without --realtime: nothing is dropped (back-pressure); a live source or --realtime: latest wins.
             bool backPressure = _source.AtProcessingSpeed;
             _capture = new Thread(() => Guard(() => _slots.CaptureLoop(_source, backPressure, Allocations, _stop.Token))) { Name = "liveseg-capture", IsBackground = true };
-            _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, _steadiness, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
+            _inference = new Thread(() => Guard(() => _slots.InferenceLoop(_segment, _people, _steadiness, backPressure, Allocations, _stop.Token))) { Name = "liveseg-inference", IsBackground = true };
             _view.WarmUp(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight);
         }
         catch
@@ -121,6 +129,9 @@ internal sealed class LiveLoop : IDisposable
     public SourceStage Source => _source;
 
     public SegmentStage Segment => _segment;
+
+    /// <summary>The people stage and click lock (--person), or null.</summary>
+    public LivePeople? People => _people;
 
     public ILiveDisplay Window => _window;
 
@@ -146,6 +157,9 @@ internal sealed class LiveLoop : IDisposable
 
     /// <summary>A key press (from the window, or injected by a test); handled at the next step.</summary>
     public void Press(int key) => _keys.Enqueue(key);
+
+    /// <summary>A left click at (<paramref name="x"/>, <paramref name="y"/>), framebuffer pixels from the top-left (from the window, or injected by a test); handled at the next step.</summary>
+    public void Click(double x, double y) => _clicks.Enqueue((x, y));
 
     public LiveResult Run(CancellationToken cancel)
     {
@@ -196,9 +210,13 @@ internal sealed class LiveLoop : IDisposable
         if (_window.ShouldClose || cancel.IsCancellationRequested || _failure is not null)
             return false;
         _window.PollEvents();
-        bool keys = !_keys.IsEmpty;
+        bool keys = !_keys.IsEmpty || !_clicks.IsEmpty;
         while (_keys.TryDequeue(out int key))
             Controls.Handle(key);
+        while (_clicks.TryDequeue(out var click))
+            Controls.Click(click.X, click.Y, _window.FramebufferSize, _source.Width, _source.Height);
+        if (_people?.TakeAnswer() is { } answer)
+            Controls.Say(answer);
         bool newMask = _slots.Results.TryTake(ref _slots.Result);
         // A frame is taken for display only once a mask exists to show it with: taken earlier it would be used up unseen
         // (a file at processing speed then lost its first frames, uncounted); waiting, the mailbox counts it if replaced.
@@ -298,7 +316,10 @@ internal sealed class LiveLoop : IDisposable
     public void Dispose()
     {
         if (_window is not null)
+        {
             _window.KeyPressed -= Press;
+            _window.Clicked -= Click;
+        }
         Controls?.StopRecording();
         Controls?.Dispose();
         _outputs?.Dispose();
@@ -306,6 +327,7 @@ internal sealed class LiveLoop : IDisposable
         _compositor?.Dispose();
         _window?.Dispose();
         _segment?.Dispose();
+        _people?.Dispose();
         _slots?.Dispose();
         _source.Dispose();
         _stop.Dispose();

@@ -33,6 +33,12 @@ internal sealed record LiveOptions
     /// <summary>The CPU renderer's threads (0: <see cref="RendererChoice.DefaultCpuThreads"/>).</summary>
     public int RenderThreads { get; init; }
 
+    /// <summary>
+    /// The people stage (<c>--person</c>, any value, all included): runs on the inference thread after segmentation; the
+    /// HUD shows the people's ids, a click locks one person, A keeps all again. Null: no people stage (clicks say how to get one).
+    /// </summary>
+    public People.PeopleSettings? People { get; init; }
+
     /// <summary>Show each frame only with its own mask (more latency, no misalignment).</summary>
     public bool Sync { get; init; }
 

@@ -82,8 +82,8 @@ internal sealed class LiveSlots : IDisposable
         }
     }
 
-    /// <summary>Inference thread: newest captured frame → smoothed mask → newest result.</summary>
-    public void InferenceLoop(SegmentStage segment, SteadinessMeter? steadiness, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
+    /// <summary>Inference thread: newest captured frame → smoothed mask → the chosen people (<paramref name="people"/>, if any) → newest result.</summary>
+    public void InferenceLoop(SegmentStage segment, LivePeople? people, SteadinessMeter? steadiness, bool backPressure, ThreadAllocations allocations, CancellationToken stop)
     {
         FrameSlot slot = Inference;
         allocations.Begin(1);
@@ -97,6 +97,7 @@ internal sealed class LiveSlots : IDisposable
                 continue;
             }
             segment.Segment(slot);
+            people?.Process(slot);
             steadiness?.Add(slot);
             // With back-pressure in sync mode, each result waits until the display took the last: nothing is dropped.
             while (_sync && backPressure && !stop.IsCancellationRequested && !Results.WaitUntilTaken(100))

@@ -10,15 +10,16 @@ namespace LiveSeg.Live;
 
 /// <summary>
 /// What live mode draws each turn of the loop: the frame composited with its mask (black before the first pair), the
-/// HUD, a screenshot taken before the swap (exactly what is shown); a new composited frame's read-back for the outputs
+/// HUD (with --person, the people's ids at their faces: <see cref="PeopleLabels"/>), a screenshot taken before the swap (exactly what is shown); a new composited frame's read-back for the outputs
 /// starts here and is collected after the swap (<see cref="OutputSinks"/>). Headless, the display is drawn only for a screenshot. Runs on the GL thread.
 /// </summary>
 internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, LiveControls controls, RollingStats stats, OutputSinks outputs,
     Func<(long Captured, long Dropped, OnnxSegmenter Segmenter, string? SourceStatus)> counters, MotionComp? motion = null,
-    SteadinessMeter? steadiness = null) : IDisposable
+    SteadinessMeter? steadiness = null, LivePeople? people = null) : IDisposable
 {
-    private readonly HudStage _hud = new(window.Gl, new ShaderLibrary(), KeyMap.HudLines);
+    private readonly HudStage _hud = new(window.Gl, new ShaderLibrary(), KeyMap.HudLines, people is not null);
     private readonly HudInfo _info = new() { Stats = stats, MaskAge = motion?.Ages, Steadiness = steadiness };
+    private PeopleLabels? _labels;
 
     /// <summary>Draws <paramref name="shown"/> with <paramref name="result"/>'s mask; returns the frame's timings (upload and composite added).</summary>
     public FrameTiming Draw(FrameSlot shown, FrameSlot result, bool ready, bool recordFrame)
@@ -49,9 +50,14 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         }
         if (controls.HudVisible && drawDisplay)
         {
-            UpdateHudInfo();
+            UpdateHudInfo(result);
             _hud.Update(_info);
             _hud.Draw(framebuffer, fbH);
+            if (people is not null && ready)
+            {
+                _labels ??= new PeopleLabels(window.Gl, _hud);
+                _labels.Draw(result.People.AsSpan(0, result.PeopleCount), framebuffer, fbW, fbH, shown.Image.Cols, shown.Image.Rows);
+            }
         }
         if (controls.PendingScreenshot is { } path)
         {
@@ -105,8 +111,14 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
 
     private string? _outputsSummary;
 
-    private void UpdateHudInfo()
+    private void UpdateHudInfo(FrameSlot result)
     {
+        if (people is not null)
+        {
+            // The mask's frame's people (the slot's own array: nothing copied); the text is built with the HUD's, 4 times a second.
+            (_info.People, _info.PeopleCount) = (result.People, result.PeopleCount);
+            _info.PeopleLocked = !people.Stage.Choice.KeepsEveryone;
+        }
         var (captured, dropped, segmenter, sourceStatus) = counters();
         _info.Captured = captured;
         _info.Dropped = dropped;
@@ -121,5 +133,9 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
             ?? controls.Status;
     }
 
-    public void Dispose() => _hud.Dispose();
+    public void Dispose()
+    {
+        _labels?.Dispose();
+        _hud.Dispose();
+    }
 }

@@ -6,7 +6,7 @@ namespace LiveSeg.Rendering;
 /// <summary>
 /// A window with an OpenGL 3.3 core context through GLFW (Debian's libglfw3, libglfw.so.3; glfw3.dll on Windows), by
 /// the project's own small P/Invoke layer. Created, used and disposed on one thread (the GL thread). Keys arrive through
-/// <see cref="KeyPressed"/> during <see cref="PollEvents"/>.
+/// <see cref="KeyPressed"/> and left clicks through <see cref="Clicked"/> during <see cref="PollEvents"/>.
 /// </summary>
 internal sealed unsafe class GlfwWindow : ILiveDisplay
 {
@@ -21,7 +21,9 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     private const int Resizable = 0x00020003;
     private const int Visible = 0x00020004;
 
+    private const int MouseButtonLeft = 0;
     private readonly KeyCallback _keyCallback; // kept alive: GLFW holds a native pointer to it
+    private readonly MouseButtonCallback _mouseButtonCallback; // likewise
     private nint _window;
     private bool _fullScreen;
     private (int X, int Y, int W, int H) _windowed;
@@ -49,6 +51,8 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
         Renderer = Gl.GetStringS(StringName.Renderer) ?? "unknown";
         _keyCallback = OnKey;
         glfwSetKeyCallback(_window, Marshal.GetFunctionPointerForDelegate(_keyCallback));
+        _mouseButtonCallback = OnMouseButton;
+        glfwSetMouseButtonCallback(_window, Marshal.GetFunctionPointerForDelegate(_mouseButtonCallback));
     }
 
     public GL Gl { get; }
@@ -63,6 +67,9 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
 
     /// <summary>Called on the GL thread for each key press or repeat, with GLFW's key code (printable keys: their ASCII upper case).</summary>
     public event Action<int>? KeyPressed;
+
+    /// <summary>Called on the GL thread for each left-button press: where, in framebuffer pixels from the top-left corner.</summary>
+    public event Action<double, double>? Clicked;
 
     public bool ShouldClose => glfwWindowShouldClose(_window) != 0;
 
@@ -110,6 +117,17 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     {
         if (action is GlfwPress or GlfwRepeat)
             KeyPressed?.Invoke(key);
+    }
+
+    private void OnMouseButton(nint window, int button, int action, int mods)
+    {
+        if (button != MouseButtonLeft || action != GlfwPress)
+            return;
+        // The cursor is in screen coordinates; the framebuffer may have more pixels (high-DPI screens).
+        glfwGetCursorPos(window, out double x, out double y);
+        glfwGetWindowSize(window, out int w, out int h);
+        var (fbW, fbH) = FramebufferSize;
+        Clicked?.Invoke(w > 0 ? x * fbW / w : x, h > 0 ? y * fbH / h : y);
     }
 
     private static string LastError()
@@ -229,6 +247,9 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     private delegate void KeyCallback(nint window, int key, int scancode, int action, int mods);
 
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    private delegate void MouseButtonCallback(nint window, int button, int action, int mods);
+
     private const string Lib = "glfw";
 
     static GlfwWindow()
@@ -261,6 +282,8 @@ internal sealed unsafe class GlfwWindow : ILiveDisplay
     [DllImport(Lib)] private static extern int glfwWindowShouldClose(nint window);
     [DllImport(Lib)] private static extern void glfwSetWindowShouldClose(nint window, int value);
     [DllImport(Lib)] private static extern nint glfwSetKeyCallback(nint window, nint callback);
+    [DllImport(Lib)] private static extern nint glfwSetMouseButtonCallback(nint window, nint callback);
+    [DllImport(Lib)] private static extern void glfwGetCursorPos(nint window, out double x, out double y);
     [DllImport(Lib)] private static extern void glfwGetFramebufferSize(nint window, out int width, out int height);
     [DllImport(Lib)] private static extern void glfwGetWindowPos(nint window, out int x, out int y);
     [DllImport(Lib)] private static extern void glfwGetWindowSize(nint window, out int width, out int height);

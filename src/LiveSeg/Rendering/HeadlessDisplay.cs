@@ -53,6 +53,13 @@ internal sealed class HeadlessDisplay : ILiveDisplay
         remove { }
     }
 
+    /// <summary>Never raised: there is no mouse without a window (tests click through the loop).</summary>
+    public event Action<double, double>? Clicked
+    {
+        add { }
+        remove { }
+    }
+
     public void PollEvents()
     {
     }

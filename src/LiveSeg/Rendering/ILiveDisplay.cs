@@ -32,6 +32,9 @@ internal interface ILiveDisplay : IDisposable
     /// <summary>A key press (GLFW key code), raised during <see cref="PollEvents"/>.</summary>
     event Action<int>? KeyPressed;
 
+    /// <summary>A left click, raised during <see cref="PollEvents"/>: framebuffer pixels from the top-left corner.</summary>
+    event Action<double, double>? Clicked;
+
     void PollEvents();
 
     void SwapBuffers();

@@ -116,23 +116,9 @@ public sealed class LiveCliTests : IDisposable
         using var screenshot = Cv2.ImRead(shot);
         using var hud = new Mat(screenshot, new Rect(8, 8, HudStage.Width, HudStage.Height));
         // The HUD's words are found in the screenshot where drawn; a phrase it does not show is not (the check can fail).
-        Assert.True(TextScore(hud, "mask age") > 0.8, $"no 'mask age' line in the HUD (score {TextScore(hud, "mask age"):F2})");
-        Assert.True(TextScore(hud, "motion comp") > 0.8, "no motion compensation line in the HUD");
-        Assert.True(TextScore(hud, "zebra quux") < 0.6, "a phrase the HUD does not show matched");
-    }
-
-    /// <summary>How well <paramref name="text"/>, drawn as the HUD draws text (white, Hershey simplex 0.36), matches somewhere in <paramref name="image"/> (normalised correlation).</summary>
-    private static double TextScore(Mat image, string text)
-    {
-        var size = Cv2.GetTextSize(text, HersheyFonts.HersheySimplex, 0.36, 1, out int baseline);
-        using var template = new Mat(size.Height + baseline + 4, size.Width + 4, MatType.CV_8UC1, Scalar.Black);
-        Cv2.PutText(template, text, new Point(2, size.Height + 2), HersheyFonts.HersheySimplex, 0.36, Scalar.White, 1, LineTypes.AntiAlias);
-        using var grey = new Mat();
-        Cv2.CvtColor(image, grey, ColorConversionCodes.BGR2GRAY);
-        using var result = new Mat();
-        Cv2.MatchTemplate(grey, template, result, TemplateMatchModes.CCoeffNormed);
-        Cv2.MinMaxLoc(result, out _, out double best);
-        return best;
+        Assert.True(HudText.Score(hud, "mask age") > 0.8, $"no 'mask age' line in the HUD (score {HudText.Score(hud, "mask age"):F2})");
+        Assert.True(HudText.Score(hud, "motion comp") > 0.8, "no motion compensation line in the HUD");
+        Assert.True(HudText.Score(hud, "zebra quux") < 0.6, "a phrase the HUD does not show matched");
     }
 
     [Fact]

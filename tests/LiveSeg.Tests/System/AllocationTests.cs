@@ -51,17 +51,29 @@ public class AllocationTests
         Assert.True(perFrame <= 0, $"{perFrame:F1} bytes per frame ({small} B for {N} frames, {large} B for {2 * N})");
     }
 
-    [DisplayFact]
-    public void LiveStep_AllocatesNothingPerFrame()
+    /// <param name="people">with --person (the people stage on two people, each frame detected; the click lock's per-frame part)</param>
+    [DisplayTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void LiveStep_AllocatesNothingPerFrame(bool people)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
-        Synthetic.WriteVideo(video, 300, 96, 64, 30);
+        if (people)
+        {
+            using var scene = TwoPeopleScene.Make();
+            scene.WriteClip(video, 30);
+        }
+        else
+        {
+            Synthetic.WriteVideo(video, 300, 96, 64, 30);
+        }
         var options = new LiveOptions
         {
             Source = new SourceOptions { Open = () => new VideoFileSource(video), Name = "clip", Loop = true },
             Model = new ModelSettings(ModelSpec.FromFile(Synthetic.ColorKeyModel(dir), null), DeviceChoice.Cpu, 1),
             VSync = false,
+            People = people ? new LiveSeg.People.PeopleSettings(LiveSeg.People.PersonChoice.All, LiveSeg.People.FaceModels.Full, TwoPeopleScene.FaceDetector, DetectEvery: 1) : null,
         };
         using var loop = new LiveLoop(options);
         loop.Controls.Do(LiveAction.Hud); // the HUD redraws its text 4 times a second (strings): measured without it
