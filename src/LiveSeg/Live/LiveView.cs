@@ -40,7 +40,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
                 outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();
             if (drawDisplay)
-                compositor.Present(target, framebuffer, fbW, fbH);
+                compositor.Present(target, result.Crop, framebuffer, fbW, fbH); // auto-framing: the mask's frame's crop
             timing.Add(Stage.Composite, t);
         }
         else if (drawDisplay)
