@@ -23,6 +23,7 @@ internal sealed class FaceDetector : IDisposable
     private Size _frameSize;
     private Rect _roi;
     private Mat? _roiView;
+    private OutputArray? _roiArray; // over _roiView, made with it: a wrapper per frame would allocate
 
     public FaceDetector(string onnxPath, FaceModelSpec spec, DeviceChoice device = DeviceChoice.Cpu, int threads = 1)
     {
@@ -72,7 +73,17 @@ internal sealed class FaceDetector : IDisposable
     /// <summary>Detects faces in <paramref name="frameBgr"/>; writes at most faces.Length, best first; returns the count.</summary>
     public int Detect(Mat frameBgr, Span<FaceDetection> faces)
     {
-        Letterbox(frameBgr);
+        using InputArray frameArray = frameBgr;
+        return Detect(frameBgr, frameArray, faces);
+    }
+
+    /// <summary>
+    /// As <see cref="Detect(Mat, Span{FaceDetection})"/>, with <paramref name="frameArray"/> an InputArray over
+    /// <paramref name="frameBgr"/> made once by the caller (<see cref="Capture.FrameSlot.ImageArray"/>): nothing is allocated.
+    /// </summary>
+    public int Detect(Mat frameBgr, InputArray frameArray, Span<FaceDetection> faces)
+    {
+        Letterbox(frameBgr, frameArray);
         FillInput();
         _session.RunWithBinding(_runOptions, _binding);
         return DecodeInFrame(_regressors, _scores, faces);
@@ -93,7 +104,7 @@ internal sealed class FaceDetector : IDisposable
     }
 
     /// <summary>Scales the frame to fit the square, centred; the bars stay black (made once per frame size).</summary>
-    private void Letterbox(Mat frame)
+    private void Letterbox(Mat frame, InputArray frameArray)
     {
         if (frame.Width != _frameSize.Width || frame.Height != _frameSize.Height)
         {
@@ -103,10 +114,17 @@ internal sealed class FaceDetector : IDisposable
             int w = Math.Clamp((int)Math.Round(frame.Width * scale), 1, side), h = Math.Clamp((int)Math.Round(frame.Height * scale), 1, side);
             _roi = new Rect((side - w) / 2, (side - h) / 2, w, h);
             _square.SetTo(Scalar.All(0));
+            _roiArray?.Dispose();
             _roiView?.Dispose();
             _roiView = new Mat(_square, _roi);
+            _roiArray = OutputArray.Create(_roiView);
         }
-        Cv2.Resize(frame, _roiView!, _roi.Size, 0, 0, InterpolationFlags.Area);
+        // Straight to the native call, as the preprocessor's resize: Cv2.Resize uses up its OutputArray.
+        var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(frameArray.CvPtr, _roiArray!.CvPtr, _roi.Size, 0, 0, (int)InterpolationFlags.Area);
+        GC.KeepAlive(frameArray);
+        GC.KeepAlive(_roiArray);
+        if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred)
+            throw new InvalidOperationException($"OpenCV resize to {_roi.Width}x{_roi.Height} failed");
     }
 
     /// <summary>BGR bytes → planar RGB floats in −1..1 (value / 127.5 − 1).</summary>
@@ -129,6 +147,7 @@ internal sealed class FaceDetector : IDisposable
         _regressorsValue?.Dispose();
         _scoresValue?.Dispose();
         _runOptions.Dispose();
+        _roiArray?.Dispose();
         _roiView?.Dispose();
         _square?.Dispose();
         _session.Dispose();

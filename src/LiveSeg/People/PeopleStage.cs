@@ -82,7 +82,7 @@ internal sealed class PeopleStage : IDisposable
         }
         if (_frame % _settings.DetectEvery == 0)
         {
-            int n = _detector.Detect(slot.Image, _found);
+            int n = _detector.Detect(slot.Image, slot.ImageArray, _found);
             _tracker.Update(_frame, _found.AsSpan(0, n));
         }
         else
