@@ -4,7 +4,7 @@ namespace LiveSeg.People;
 
 /// <summary>
 /// Auto-framing's virtual camera: a crop of the frame, at the frame's aspect ratio, that keeps the chosen people centred
-/// with their height <see cref="Size"/> of the crop's. The crop follows its target like a damped spring (critically
+/// with their height <see cref="Size"/> of the crop's (or their width, for a group wider than tall). The crop follows its target like a damped spring (critically
 /// damped, time constant <see cref="Settle"/> frames) whose acceleration and speed are bounded (<see cref="MaxAccel"/>,
 /// <see cref="MaxSpeed"/>, in shares of the frame per frame), so the picture never jumps or shakes; the crop always stays
 /// inside the frame and never zooms in past <see cref="MinHeight"/> of it. With nobody in view it brakes (within the same
@@ -51,7 +51,8 @@ internal sealed class AutoFrameCamera
             }
             return Crop;
         }
-        float th = Math.Clamp(p.H / Size, MinHeight, 1f);
+        // Tall enough for their height, and wide enough for a group side by side (the same share of the crop's width).
+        float th = Math.Clamp(MathF.Max(p.H, p.W) / Size, MinHeight, 1f);
         var target = Clamp(p.X + p.W / 2, p.Y + p.H / 2, th);
         float tx = target.X + target.W / 2, ty = target.Y + target.H / 2;
         if (!_started)
