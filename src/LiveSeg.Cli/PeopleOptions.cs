@@ -5,7 +5,7 @@ namespace LiveSeg.Cli;
 
 /// <summary>
 /// --person, --face-model, --detect-every (video, batch, bench): which people the mask keeps; --autoframe,
-/// --autoframe-size (video, batch, live): a virtual camera that follows them.
+/// --autoframe-size: a virtual camera that follows them.
 /// </summary>
 internal static class PeopleOptions
 {
@@ -30,30 +30,23 @@ internal static class PeopleOptions
         command.Add(Person);
         command.Add(FaceModel);
         command.Add(DetectEvery);
-        AddAutoFrameTo(command);
-    }
-
-    /// <summary>--autoframe and --autoframe-size alone (live mode).</summary>
-    public static void AddAutoFrameTo(Command command)
-    {
         command.Add(AutoFrame);
         command.Add(AutoFrameSize);
     }
 
     /// <summary>
     /// The people settings, or null for --person all without --autoframe (no detection runs). Fetches the detector on
-    /// first use. A command without --person (live) keeps everyone.
+    /// first use.
     /// </summary>
     public static PeopleSettings? Read(ParseResult r)
     {
-        var choice = Has(r, Person) ? PersonChoice.Parse(r.GetValue(Person)!) : PersonChoice.All;
+        var choice = PersonChoice.Parse(r.GetValue(Person)!);
         float autoFrame = ReadAutoFrame(r);
         if (choice.KeepsEveryone && autoFrame == 0)
             return null;
-        bool detectorOptions = Has(r, FaceModel);
-        var spec = FaceModels.Named(detectorOptions ? r.GetValue(FaceModel)! : "full");
+        var spec = FaceModels.Named(r.GetValue(FaceModel)!);
         string path = FaceModels.Resolve(spec, m => Console.Error.WriteLine(m));
-        return new PeopleSettings(choice, spec, path, detectorOptions ? r.GetValue(DetectEvery) : 5, AutoFrame: autoFrame);
+        return new PeopleSettings(choice, spec, path, r.GetValue(DetectEvery), AutoFrame: autoFrame);
     }
 
     /// <summary>--autoframe's size (0: off); --autoframe-size without --autoframe is a one-line error.</summary>
@@ -65,6 +58,4 @@ internal static class PeopleOptions
         return on ? r.GetValue(AutoFrameSize) : 0;
     }
 
-    /// <summary>Whether the command being run has <paramref name="option"/> (live has only the auto-framing ones).</summary>
-    private static bool Has(ParseResult r, Option option) => r.CommandResult.Command.Options.Contains(option);
 }

@@ -4,8 +4,9 @@ namespace LiveSeg.People;
 
 /// <summary>
 /// Auto-framing's virtual camera: a crop of the frame, at the frame's aspect ratio, that keeps the chosen people centred
-/// with their height <see cref="Size"/> of the crop's (or their width, for a group wider than tall). The crop follows its target like a damped spring (critically
-/// damped, time constant <see cref="Settle"/> frames) whose acceleration and speed are bounded (<see cref="MaxAccel"/>,
+/// with their height <see cref="Size"/> of the crop's (or their width, for a group wider than tall). The crop follows
+/// its target like a damped spring (critically damped, time constant <see cref="Settle"/> frames) whose acceleration
+/// and speed are bounded (<see cref="MaxAccel"/>,
 /// <see cref="MaxSpeed"/>, in shares of the frame per frame), so the picture never jumps or shakes; the crop always stays
 /// inside the frame and never zooms in past <see cref="MinHeight"/> of it. With nobody in view it brakes (within the same
 /// bound) and holds still.
