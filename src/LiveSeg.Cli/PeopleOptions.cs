@@ -3,7 +3,10 @@ using LiveSeg.People;
 
 namespace LiveSeg.Cli;
 
-/// <summary>--person, --face-model, --detect-every (video, batch, bench, live): which people the mask keeps.</summary>
+/// <summary>
+/// --person, --face-model, --detect-every (video, batch, bench, live): which people the mask keeps; --autoframe,
+/// --autoframe-size: a virtual camera that follows them.
+/// </summary>
 internal static class PeopleOptions
 {
     public static Option<string> Person { get; } = Opt.Checked("--person",
@@ -16,26 +19,44 @@ internal static class PeopleOptions
 
     public static Option<int> DetectEvery { get; } = Opt.Int("--detect-every", "run the face detector on every Nth frame; people are tracked in between", 5, 1, 30, "1..30");
 
+    public static Option<bool> AutoFrame { get; } = Opt.Flag("--autoframe",
+        "auto-framing: crop and zoom to keep the chosen people (--person; everyone by default) centred, following them like a steady camera; the output keeps the input's size");
+
+    public static Option<float> AutoFrameSize { get; } = Opt.Float("--autoframe-size",
+        "with --autoframe: the people's height as a share of the output's", 0.6f, 0.1f, 1f);
+
     public static void AddTo(Command command)
     {
         command.Add(Person);
         command.Add(FaceModel);
         command.Add(DetectEvery);
+        command.Add(AutoFrame);
+        command.Add(AutoFrameSize);
     }
 
     /// <summary>
-    /// The people settings, or null for --person all (no detection runs). Live mode (<paramref name="whenNamed"/>) runs
-    /// the stage whenever --person is given, all included: the HUD shows the ids and a click locks one person. Fetches
-    /// the detector on first use.
+    /// The people settings, or null for --person all without --autoframe (no detection runs). Live mode
+    /// (<paramref name="whenNamed"/>) runs the stage whenever --person is given, all included: the HUD shows the ids and
+    /// a click locks one person. Fetches the detector on first use.
     /// </summary>
     public static PeopleSettings? Read(ParseResult r, bool whenNamed = false)
     {
         var choice = PersonChoice.Parse(r.GetValue(Person)!);
         bool named = r.GetResult(Person) is { Implicit: false };
-        if (choice.KeepsEveryone && !(whenNamed && named))
+        float autoFrame = ReadAutoFrame(r);
+        if (choice.KeepsEveryone && autoFrame == 0 && !(whenNamed && named))
             return null;
         var spec = FaceModels.Named(r.GetValue(FaceModel)!);
         string path = FaceModels.Resolve(spec, m => Console.Error.WriteLine(m));
-        return new PeopleSettings(choice, spec, path, r.GetValue(DetectEvery));
+        return new PeopleSettings(choice, spec, path, r.GetValue(DetectEvery), AutoFrame: autoFrame);
+    }
+
+    /// <summary>--autoframe's size (0: off); --autoframe-size without --autoframe is a one-line error.</summary>
+    private static float ReadAutoFrame(ParseResult r)
+    {
+        bool on = r.GetValue(AutoFrame);
+        if (!on && r.GetResult(AutoFrameSize) is { Implicit: false })
+            Throw.User($"--autoframe-size {r.GetResult(AutoFrameSize)!.Tokens[0].Value}: only with --autoframe; add --autoframe.");
+        return on ? r.GetValue(AutoFrameSize) : 0;
     }
 }

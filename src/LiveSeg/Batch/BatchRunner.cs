@@ -128,7 +128,7 @@ internal sealed class BatchRunner(BatchPlan plan, VideoSettings template)
     private static string SettingsText(VideoSettings job, string extension)
     {
         var background = job.BackgroundPath is { } b && File.Exists(b) ? new FileInfo(b) : null;
-        return JsonSerializer.Serialize(new
+        string text = JsonSerializer.Serialize(new
         {
             model = job.Model.Model.Manifest.Name,
             smoothing = job.Mask.Smoothing,
@@ -143,5 +143,10 @@ internal sealed class BatchRunner(BatchPlan plan, VideoSettings template)
             frames = job.MaxFrames,
             extension,
         });
+        // --person, the detector and --autoframe decide which pixels are kept and the crop; added only when set, so
+        // the hash of a job without them is what it was.
+        return job.People is { } p
+            ? text + string.Create(System.Globalization.CultureInfo.InvariantCulture, $" people {p.Choice} {p.Detector.Name} every {p.DetectEvery} autoframe {p.AutoFrame}")
+            : text;
     }
 }

@@ -24,6 +24,8 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
     /// <summary>A click at (U, V), 0..1 of the frame, or (All) the A key.</summary>
     private sealed record Request(float U, float V, bool All);
 
+    private CropBox _crop = CropBox.Full; // inference thread only
+
     public PeopleStage Stage { get; } = new(settings);
 
     /// <summary>GL thread: a left click at (<paramref name="x"/>, <paramref name="y"/>) of the framebuffer; false when it missed the picture.</summary>
@@ -47,6 +49,7 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
         if (Interlocked.Exchange(ref _pending, null) is { } request)
             Volatile.Write(ref _answer, Resolve(request));
         Stage.Process(slot);
+        _crop = slot.Crop;
         Mark(slot);
     }
 
@@ -60,7 +63,9 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
         }
         if (Stage.Split is not { } split)
             return "no people seen yet";
-        int id = IdAt(split.Labels, split.Width, split.Height, Stage.LabelIds, request.U, request.V);
+        // The window shows the last frame's crop (auto-framing; the whole frame otherwise): the click is a point of it.
+        float u = _crop.X + request.U * _crop.W, v = _crop.Y + request.V * _crop.H;
+        int id = IdAt(split.Labels, split.Width, split.Height, Stage.LabelIds, u, v);
         if (id == 0)
             return "no person there: click on a person (A: all people)";
         Stage.Choice = new PersonChoice(PersonChoiceKind.Ids, [id]);

@@ -41,7 +41,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
                 outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
             long t = Stopwatch.GetTimestamp();
             if (drawDisplay)
-                compositor.Present(target, framebuffer, fbW, fbH);
+                compositor.Present(target, result.Crop, framebuffer, fbW, fbH); // auto-framing: the mask's frame's crop
             timing.Add(Stage.Composite, t);
         }
         else if (drawDisplay)
@@ -56,7 +56,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
             if (people is not null && ready)
             {
                 _labels ??= new PeopleLabels(window.Gl, _hud);
-                _labels.Draw(result.People.AsSpan(0, result.PeopleCount), framebuffer, fbW, fbH, shown.Image.Cols, shown.Image.Rows);
+                _labels.Draw(result.People.AsSpan(0, result.PeopleCount), result.Crop, framebuffer, fbW, fbH, shown.Image.Cols, shown.Image.Rows);
             }
         }
         if (controls.PendingScreenshot is { } path)

@@ -31,16 +31,20 @@ internal sealed unsafe class PeopleLabels : IDisposable
     /// <summary>
     /// Blends a label above each of <paramref name="people"/>'s faces (0..1 of the <paramref name="frameWidth"/> x
     /// <paramref name="frameHeight"/> frame, shown letterboxed in the <paramref name="windowWidth"/> x
-    /// <paramref name="windowHeight"/> framebuffer), kept inside the framebuffer.
+    /// <paramref name="windowHeight"/> framebuffer, or its <paramref name="crop"/> under auto-framing), kept inside the
+    /// framebuffer; a face outside the crop gets no label.
     /// </summary>
-    public void Draw(ReadOnlySpan<PersonMark> people, uint framebuffer, int windowWidth, int windowHeight, int frameWidth, int frameHeight)
+    public void Draw(ReadOnlySpan<PersonMark> people, CropBox crop, uint framebuffer, int windowWidth, int windowHeight, int frameWidth, int frameHeight)
     {
         var (lx, ly, lw, lh) = GlCompositor.Letterbox(frameWidth, frameHeight, windowWidth, windowHeight);
         int pictureTop = windowHeight - ly - lh; // the picture's top row, counted from the framebuffer's top
         foreach (var p in people)
         {
-            int x = Math.Clamp(lx + (int)(p.Face.X * lw), 0, Math.Max(0, windowWidth - Width));
-            int top = Math.Clamp(pictureTop + (int)(p.Face.Y * lh) - Height - 2, 0, Math.Max(0, windowHeight - Height));
+            float fx = (p.Face.X - crop.X) / crop.W, fy = (p.Face.Y - crop.Y) / crop.H;
+            if (fx < 0 || fx >= 1 || fy < 0 || fy >= 1)
+                continue;
+            int x = Math.Clamp(lx + (int)(fx * lw), 0, Math.Max(0, windowWidth - Width));
+            int top = Math.Clamp(pictureTop + (int)(fy * lh) - Height - 2, 0, Math.Max(0, windowHeight - Height));
             _hud.Blend(TextureFor(p.Id, p.Kept), framebuffer, x, windowHeight - top - Height, Width, Height);
         }
     }

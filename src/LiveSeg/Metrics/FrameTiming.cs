@@ -20,6 +20,9 @@ internal enum Stage
     Refine,
     Composite,
     Readback,
+
+    /// <summary>Auto-framing's crop of the finished picture, scaled back to the frame's size (--autoframe).</summary>
+    Crop,
     Encode,
     EndToEnd,
 }
@@ -33,11 +36,11 @@ internal struct StageTicks
 
 internal static class StageInfo
 {
-    public const int Count = 12;
+    public const int Count = 13;
 
     /// <summary>Column names used in reports and metrics files (snake_case, stable).</summary>
     public static readonly string[] Names =
-        ["decode", "preprocess", "inference", "postprocess", "people", "motion", "upload", "refine", "composite", "readback", "encode", "end_to_end"];
+        ["decode", "preprocess", "inference", "postprocess", "people", "motion", "upload", "refine", "composite", "readback", "crop", "encode", "end_to_end"];
 
     public static double TicksToMs(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
 }

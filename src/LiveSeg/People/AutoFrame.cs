@@ -4,10 +4,12 @@ namespace LiveSeg.People;
 
 /// <summary>
 /// Auto-framing's virtual camera: a crop of the frame, at the frame's aspect ratio, that keeps the chosen people centred
-/// with their height <see cref="Size"/> of the crop's. The crop follows its target like a damped spring (critically
-/// damped, time constant <see cref="Settle"/> frames) whose acceleration and speed are bounded (<see cref="MaxAccel"/>,
+/// with their height <see cref="Size"/> of the crop's (or their width, for a group wider than tall). The crop follows
+/// its target like a damped spring (critically damped, time constant <see cref="Settle"/> frames) whose acceleration
+/// and speed are bounded (<see cref="MaxAccel"/>,
 /// <see cref="MaxSpeed"/>, in shares of the frame per frame), so the picture never jumps or shakes; the crop always stays
-/// inside the frame and never zooms in past <see cref="MinHeight"/> of it. With nobody in view it holds still.
+/// inside the frame and never zooms in past <see cref="MinHeight"/> of it. With nobody in view it brakes (within the same
+/// bound) and holds still.
 /// </summary>
 internal sealed class AutoFrameCamera
 {
@@ -40,10 +42,18 @@ internal sealed class AutoFrameCamera
     {
         if (people is not { } p)
         {
-            (_vx, _vy, _vh) = (0, 0, 0);
+            // Nobody in view: brake (no faster than the camera may accelerate) and then hold still.
+            if (_started)
+            {
+                Brake(ref _cx, ref _vx);
+                Brake(ref _cy, ref _vy);
+                Brake(ref _h, ref _vh);
+                return Keep(Crop);
+            }
             return Crop;
         }
-        float th = Math.Clamp(p.H / Size, MinHeight, 1f);
+        // Tall enough for their height, and wide enough for a group side by side (the same share of the crop's width).
+        float th = Math.Clamp(MathF.Max(p.H, p.W) / Size, MinHeight, 1f);
         var target = Clamp(p.X + p.W / 2, p.Y + p.H / 2, th);
         float tx = target.X + target.W / 2, ty = target.Y + target.H / 2;
         if (!_started)
@@ -55,10 +65,22 @@ internal sealed class AutoFrameCamera
         Spring(ref _cx, ref _vx, tx);
         Spring(ref _cy, ref _vy, ty);
         Spring(ref _h, ref _vh, th);
-        _h = Math.Clamp(_h, MinHeight, 1f);
-        var c = Crop; // keep the centre consistent with the clamped crop, so the camera does not push against an edge
+        return Keep(Crop);
+    }
+
+    /// <summary>Takes the clamped crop as the camera's state, so that the camera does not push against an edge.</summary>
+    private CropBox Keep(CropBox c)
+    {
+        _h = c.H;
         (_cx, _cy) = (c.X + c.W / 2, c.Y + c.H / 2);
         return c;
+    }
+
+    /// <summary>Slows down by at most <see cref="MaxAccel"/> a frame.</summary>
+    private static void Brake(ref float x, ref float v)
+    {
+        v -= Math.Clamp(v, -MaxAccel, MaxAccel);
+        x += v;
     }
 
     /// <summary>Critically damped spring step (dt = 1 frame) with bounded acceleration and speed.</summary>

@@ -116,7 +116,7 @@ internal sealed class PeopleStage : IDisposable
         if (!choice.KeepsEveryone)
             Filter(slot.Mask, seeds, choice);
         if (_camera is not null)
-            slot.Crop = _camera.Step(KeptBox(slot.Mask));
+            slot.Crop = _camera.Step(KeptBox(slot.Mask, _split.Labels, seeds, choice.KeepsEveryone));
         slot.Timing.Add(Stage.People, t);
     }
 
@@ -161,8 +161,12 @@ internal sealed class PeopleStage : IDisposable
         return false;
     }
 
-    /// <summary>The bounding box (0..1) of the kept mask (≥ 0.5), or null when it is empty.</summary>
-    private static CropBox? KeptBox(Mask kept)
+    /// <summary>
+    /// The bounding box (0..1) of the kept people — their mask (≥ 0.5, on a person's instance: a stray blob that is
+    /// nobody's does not move the camera) and their faces (a small person's mask may miss the head) — or null when
+    /// nobody is kept.
+    /// </summary>
+    private CropBox? KeptBox(Mask kept, byte[] labels, int seeds, bool everyone)
     {
         float[] mask = kept.Data;
         int w = kept.Width, h = kept.Height;
@@ -171,7 +175,7 @@ internal sealed class PeopleStage : IDisposable
         {
             for (int x = 0; x < w; x++)
             {
-                if (mask[y * w + x] < 0.5f)
+                if (mask[y * w + x] < 0.5f || labels[y * w + x] == 0)
                     continue;
                 x0 = Math.Min(x0, x);
                 x1 = Math.Max(x1, x);
@@ -179,7 +183,18 @@ internal sealed class PeopleStage : IDisposable
                 y1 = Math.Max(y1, y);
             }
         }
-        return x1 < 0 ? null : new CropBox((float)x0 / w, (float)y0 / h, (float)(x1 + 1 - x0) / w, (float)(y1 + 1 - y0) / h);
+        float left = (float)x0 / w, top = (float)y0 / h, right = (float)(x1 + 1) / w, bottom = (float)(y1 + 1) / h;
+        bool any = x1 >= 0;
+        for (int k = 0; k < seeds; k++)
+        {
+            if (!everyone && !_keep[k + 1])
+                continue;
+            var f = _seeds[k];
+            (left, top) = (MathF.Min(left, Math.Clamp(f.XMin, 0, 1)), MathF.Min(top, Math.Clamp(f.YMin, 0, 1)));
+            (right, bottom) = any ? (MathF.Max(right, Math.Clamp(f.XMax, 0, 1)), MathF.Max(bottom, Math.Clamp(f.YMax, 0, 1))) : (Math.Clamp(f.XMax, 0, 1), Math.Clamp(f.YMax, 0, 1));
+            any = true;
+        }
+        return any ? new CropBox(left, top, right - left, bottom - top) : null;
     }
 
     private bool IsTracked(int id)

@@ -15,7 +15,8 @@ namespace LiveSeg.Pipeline;
 /// <see cref="SourceStage"/> → <see cref="SegmentStage"/> → the compositor (<see cref="GlCompositor"/>: upload,
 /// composite, read-back; or <see cref="FastCpuCompositor"/>, as <see cref="RendererChoice"/> picks) → <see cref="VideoFileSink"/>
 /// (FFmpeg: each frame at its input time, the input's sound carried over; with <see cref="MatteStage"/> for a
-/// transparent background or a matte beside the output). The constructor validates every input and opens every resource (the output last, so
+/// transparent background or a matte beside the output; with auto-framing, <see cref="CropStage"/> crops each picture
+/// to the slot's <see cref="FrameSlot.Crop"/> first). The constructor validates every input and opens every resource (the output last, so
 /// a bad input leaves no file); <see cref="Run"/> processes the frames.
 /// <para>Pipelined (default): decode, inference, GL and encode each on their own thread, joined by bounded queues;
 /// order is kept and nothing is dropped (back-pressure). Sequential: the same stages, one after another, one thread.</para>
@@ -37,6 +38,7 @@ internal sealed class VideoPipeline : IDisposable
     private readonly VideoFileSink _sink;
     private readonly VideoFileSink? _matteSink;
     private readonly MatteStage? _matte;
+    private readonly CropStage? _crop, _matteCrop;
     private readonly long _startNs;
     private readonly FrameSlot[] _slots;
     private readonly BackgroundVideo? _background;
@@ -102,6 +104,13 @@ internal sealed class VideoPipeline : IDisposable
                 _slots[i] = Own(new FrameSlot(_segment.MaskWidth, _segment.MaskHeight));
             if (job.Alpha || job.MattePath is not null)
                 _matte = Own(new MatteStage(_source.Width, _source.Height, _segment.MaskWidth, _segment.MaskHeight, job.Effect, job.Effect.Effect == EffectKind.Mask));
+            // Auto-framing (--autoframe): the people stage moves the slot's crop; each finished picture is cropped to it.
+            if (job.People is { AutoFrame: > 0 })
+            {
+                _crop = Own(new CropStage());
+                if (job.MattePath is not null)
+                    _matteCrop = Own(new CropStage());
+            }
             _sink = new VideoFileSink(output, outputPlan);
             if (matte is not null)
             {
@@ -251,8 +260,18 @@ internal sealed class VideoPipeline : IDisposable
     {
         long t = System.Diagnostics.Stopwatch.GetTimestamp();
         long time = slot.TimestampNs + _startNs;
-        _sink.Write(_job.Alpha ? _matte!.MakeBgra(slot) : slot.Output, time);
-        _matteSink?.Write(_job.Alpha ? _matte!.Gray : _matte!.MakeGray(slot), time);
+        OpenCvSharp.Mat frame = _job.Alpha ? _matte!.MakeBgra(slot) : slot.Output;
+        OpenCvSharp.Mat? matte = _matteSink is null ? null : _job.Alpha ? _matte!.Gray : _matte!.MakeGray(slot);
+        if (_crop is not null)
+        {
+            t = slot.Timing.Add(Stage.Encode, t);
+            frame = _crop.Apply(frame, slot.Crop, ref slot.Timing);
+            if (matte is not null)
+                matte = _matteCrop!.Apply(matte, slot.Crop, ref slot.Timing);
+            t = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
+        _sink.Write(frame, time);
+        _matteSink?.Write(matte!, time);
         slot.Timing.Add(Stage.Encode, t);
         Recorder.Add(slot.Index, ref slot.Timing);
     }

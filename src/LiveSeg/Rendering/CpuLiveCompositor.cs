@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LiveSeg.Capture;
 using LiveSeg.Effects;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
@@ -70,7 +71,7 @@ internal sealed unsafe class CpuLiveCompositor : ILiveCompositor
         return target;
     }
 
-    public void Present(RenderTarget source, uint framebuffer, int width, int height) => GlCompositor.Present(_gl, source, framebuffer, width, height);
+    public void Present(RenderTarget source, CropBox crop, uint framebuffer, int width, int height) => GlCompositor.Present(_gl, source, crop, framebuffer, width, height);
 
     public void Dispose()
     {

@@ -196,17 +196,19 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
     }
 
     /// <summary>
-    /// Draws <paramref name="source"/> into the shown framebuffer (<paramref name="framebuffer"/>: 0 = the window's;
+    /// Draws <paramref name="crop"/> of <paramref name="source"/> into the shown framebuffer (<paramref name="framebuffer"/>: 0 = the window's;
     /// <paramref name="width"/> x <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped to
     /// GL's bottom-up window origin.
     /// </summary>
-    public void Present(RenderTarget source, uint framebuffer, int width, int height) => Present(_gl, source, framebuffer, width, height);
+    public void Present(RenderTarget source, CropBox crop, uint framebuffer, int width, int height) => Present(_gl, source, crop, framebuffer, width, height);
 
     /// <summary>
-    /// Draws <paramref name="source"/> into <paramref name="framebuffer"/> (0 = the window's; <paramref name="width"/> x
-    /// <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped to GL's bottom-up window origin.
+    /// Draws <paramref name="crop"/> of <paramref name="source"/> (auto-framing: a blit of the crop's whole pixels,
+    /// linear; <see cref="CropBox.Full"/> otherwise) into <paramref name="framebuffer"/> (0 = the window's;
+    /// <paramref name="width"/> x <paramref name="height"/>), scaled to fit with the aspect kept (black bars), flipped
+    /// to GL's bottom-up window origin.
     /// </summary>
-    public static void Present(GL gl, RenderTarget source, uint framebuffer, int width, int height)
+    public static void Present(GL gl, RenderTarget source, CropBox crop, uint framebuffer, int width, int height)
     {
         gl.BindFramebuffer(FramebufferTarget.DrawFramebuffer, framebuffer);
         gl.Viewport(0, 0, (uint)width, (uint)height);
@@ -214,8 +216,11 @@ internal sealed unsafe class GlCompositor : ICompositor, ILiveCompositor
         gl.Clear(ClearBufferMask.ColorBufferBit);
         var (x, y, w, h) = Letterbox(source.Width, source.Height, width, height);
         gl.BindFramebuffer(FramebufferTarget.ReadFramebuffer, source.Handle);
-        gl.BlitFramebuffer(0, 0, source.Width, source.Height, x, y + h, x + w, y, ClearBufferMask.ColorBufferBit,
-            w == source.Width && h == source.Height ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
+        // Framebuffer row 0 is the image's top row, so the crop's rows are taken as they are (the flip is on the window's side).
+        int x0 = (int)MathF.Round(crop.X * source.Width), y0 = (int)MathF.Round(crop.Y * source.Height);
+        int x1 = Math.Max(x0 + 1, (int)MathF.Round((crop.X + crop.W) * source.Width)), y1 = Math.Max(y0 + 1, (int)MathF.Round((crop.Y + crop.H) * source.Height));
+        gl.BlitFramebuffer(x0, y0, x1, y1, x, y + h, x + w, y, ClearBufferMask.ColorBufferBit,
+            w == x1 - x0 && h == y1 - y0 ? BlitFramebufferFilter.Nearest : BlitFramebufferFilter.Linear);
         gl.BindFramebuffer(FramebufferTarget.Framebuffer, 0);
     }
 

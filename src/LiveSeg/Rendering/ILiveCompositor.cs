@@ -1,3 +1,4 @@
+using LiveSeg.Capture;
 using LiveSeg.Effects;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
@@ -34,6 +35,9 @@ internal interface ILiveCompositor : IDisposable
     /// <summary>Managed bytes allocated on helper threads of the compositor's own (the CPU renderer's bands), for the tests.</summary>
     long WorkerAllocatedBytes => 0;
 
-    /// <summary>Draws <paramref name="source"/> into <paramref name="framebuffer"/> (<paramref name="width"/> x <paramref name="height"/>), letterboxed.</summary>
-    void Present(RenderTarget source, uint framebuffer, int width, int height);
+    /// <summary>
+    /// Draws <paramref name="crop"/> of <paramref name="source"/> (auto-framing; <see cref="CropBox.Full"/> otherwise)
+    /// into <paramref name="framebuffer"/> (<paramref name="width"/> x <paramref name="height"/>), letterboxed.
+    /// </summary>
+    void Present(RenderTarget source, CropBox crop, uint framebuffer, int width, int height);
 }

@@ -126,6 +126,34 @@ public sealed class CompositorTests : IDisposable
         Assert.Equal(204, second.Output.At<Vec3b>(0, 0).Item0);
     }
 
+    [Fact]
+    public void Present_WithACrop_ShowsTheCropScaledUp_AsTheCropStageDoes()
+    {
+        // Live mode's display of auto-framing: the composited target's crop (whole pixels), blitted to the window.
+        const int w = 160, h = 90;
+        var settings = new EffectSettings { Effect = EffectKind.Mask, Refine = RefineKind.Off };
+        using var gl = new GlCompositor(_egl.Gl, _shaders, w, h, w, h, settings);
+        using var slot = new FrameSlot(w, h);
+        slot.Image.Create(h, w, MatType.CV_8UC3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                slot.Mask.Data[y * w + x] = 0.1f + 0.6f * x / w + 0.3f * y / h; // a smooth ramp: the picture is its grey
+        var timing = default(Metrics.FrameTiming);
+        RenderTarget target = gl.Render(slot.Image, slot.Mask, ref timing);
+        using var whole = new Mat();
+        gl.ReadBack(target, whole);
+        using var window = new RenderTarget(_egl.Gl, w, h, Silk.NET.OpenGL.InternalFormat.Rgba8);
+        var crop = new CropBox(40f / w, 18f / h, 0.5f, 0.5f); // on whole pixels: 80x45 from (40, 18)
+        gl.Present(target, crop, window.Handle, w, h);
+        using var shown = new Mat();
+        gl.ReadBack(window, shown);
+        Cv2.Flip(shown, shown, FlipMode.X); // presented bottom-up, for the window
+        using var stage = new Output.CropStage();
+        Mat expected = stage.Apply(whole, crop);
+        Assert.True(MaxDiff(shown, expected) <= 2, $"the presented crop differs from the crop stage's by {MaxDiff(shown, expected)} LSB");
+        Assert.True(MaxDiff(shown, whole) > 20, "the presented picture is not cropped"); // (the ramp is steeper in the crop)
+    }
+
     /// <summary>A deterministic colourful pattern with sharp and smooth regions.</summary>
     internal static Mat Pattern(int width, int height, int seed)
     {

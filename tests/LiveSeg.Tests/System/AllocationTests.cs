@@ -24,7 +24,9 @@ public class AllocationTests
     [InlineData(false, RendererKind.Cpu)]
     [InlineData(false, RendererKind.Gl, true)]
     [InlineData(false, RendererKind.Cpu, true)]
-    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential, RendererKind renderer, bool videoBackground = false)
+    [InlineData(false, RendererKind.Cpu, false, true)]
+    [InlineData(true, RendererKind.Gl, false, true)]
+    public void VideoPipelineRun_AllocatesNothingPerFrame(bool sequential, RendererKind renderer, bool videoBackground = false, bool autoFrame = false)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
@@ -38,6 +40,8 @@ public class AllocationTests
             var job = new VideoSettings { Input = video, Output = dir.File(output), Model = model, Sequential = sequential, MaxFrames = frames, Renderer = renderer, RenderThreads = 3 };
             if (videoBackground)
                 job = job with { Effect = new Effects.EffectSettings { Effect = Effects.EffectKind.Replace }, BackgroundPath = background };
+            if (autoFrame) // everyone kept, the crop follows the mask's square; the matte and alpha output cropped too
+                job = job with { People = AutoFrame(), Alpha = true, Output = dir.File(Path.ChangeExtension(output, ".mov")), MattePath = dir.File("matte-" + output) };
             using var pipeline = new VideoPipeline(job);
             Assert.True(pipeline.Run(CancellationToken.None));
             Assert.Equal(frames, pipeline.Recorder.Count);
@@ -49,6 +53,14 @@ public class AllocationTests
         long small = Run(N, "a.mkv"), large = Run(2 * N, "b.mkv");
         double perFrame = (large - small) / (double)N;
         Assert.True(perFrame <= 0, $"{perFrame:F1} bytes per frame ({small} B for {N} frames, {large} B for {2 * N})");
+    }
+
+    /// <summary>Auto-framing of everyone with the face detector as fetched (the synthetic clip shows no face: the crop follows the mask).</summary>
+    private static People.PeopleSettings AutoFrame()
+    {
+        string folder = Models.ModelFetcher.Fetch(People.FaceModels.Package, _ => { });
+        var spec = People.FaceModels.Full;
+        return new People.PeopleSettings(People.PersonChoice.All, spec, Path.Combine(folder, spec.Name + ".onnx"), AutoFrame: 0.6f);
     }
 
     /// <param name="people">with --person (the people stage on two people, each frame detected; the click lock's per-frame part)</param>
