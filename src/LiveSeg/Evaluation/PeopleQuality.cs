@@ -24,7 +24,9 @@ internal static class PeopleQuality
     public const double VisibleShare = 0.3;
     public const double MatchIoU = 0.3;
 
-    public static PeopleQualityResult Measure(PeopleClip clip, OnnxSegmenter segmenter, PeopleSettings settings, double fps)
+    /// <param name="trace">when set, one line per frame: the seeds' ids, and per true person its visible share, matched id, IoU and
+    /// the share of it the body mask covers (the IoU a perfect split could reach at most), and the locked person's kept IoU</param>
+    public static PeopleQualityResult Measure(PeopleClip clip, OnnxSegmenter segmenter, PeopleSettings settings, double fps, Action<int, PeopleStage, string>? trace = null)
     {
         int k = clip.People, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, n = mw * mh;
         using var stage = new PeopleStage(settings with { Choice = new PersonChoice(PersonChoiceKind.Largest, []) });
@@ -79,11 +81,20 @@ internal static class PeopleQuality
                     cost[(p - 1) * instances + (j - 1)] = 1 - IoU(inter[p, j], gtArea[p], predArea[j]);
             if (instances > 0)
                 hungarian.Solve(cost.AsSpan(0, k * instances), k, instances, match);
+            var line = trace is null ? null : new System.Text.StringBuilder($"t={t} ids=[{string.Join(",", ids[..instances].ToArray())}] locked={stage.LockedId}");
             for (int p = 1; p <= k; p++)
             {
+                int jj = instances > 0 ? match[p - 1] + 1 : 0;
+                if (line is not null)
+                {
+                    int covered = 0;
+                    for (int i = 1; i <= instances; i++)
+                        covered += inter[p, i];
+                    line.Append($" | p{p} vis={(double)gtArea[p] / Math.Max(1, full[p]):F2} id={(jj > 0 ? ids[jj - 1] : 0)} iou={(jj > 0 ? IoU(inter[p, jj], gtArea[p], predArea[jj]) : 0):F3} cov={(double)covered / Math.Max(1, gtArea[p]):F3}");
+                }
                 if (gtArea[p] < VisibleShare * full[p])
                     continue;
-                int j = instances > 0 ? match[p - 1] + 1 : 0;
+                int j = jj;
                 double iou = j > 0 ? IoU(inter[p, j], gtArea[p], predArea[j]) : 0;
                 iouSum += iou;
                 iouCount++;
@@ -102,6 +113,8 @@ internal static class PeopleQuality
                 lockedFrames++;
                 keptFrames += KeptIoU(slot.Mask.Data, gt, lockedTarget) >= 0.5 ? 1 : 0;
             }
+            if (line is not null)
+                trace!(t, stage, line.Append($" | target=p{lockedTarget} kept={(lockedTarget > 0 ? KeptIoU(slot.Mask.Data, gt, lockedTarget) : 0):F3}").ToString());
         }
         var summary = LatencySummary.Of("people", ms);
         double minutes = clip.Frames / fps / 60;

@@ -11,6 +11,8 @@ internal struct PersonTrack
     public long LastSeen;
     /// <summary>True when the last detection step found this person (false: hidden or lost, coasting on its motion).</summary>
     public bool Visible;
+    /// <summary>Frame index when the person's body was last seen in the instance map (their face may be hidden).</summary>
+    public long LastBody;
 }
 
 /// <summary>
@@ -18,7 +20,7 @@ internal struct PersonTrack
 /// matches tracks to detections by the Hungarian method on cost = (1 − IoU) + centre distance in face widths (pairs
 /// further than <see cref="GateFaceWidths"/> apart are never matched; the gate widens while a track is hidden), updates
 /// matched tracks, starts a track for each unmatched detection and drops tracks unseen for longer than
-/// <see cref="MaxHiddenFrames"/>. A person who crosses behind another keeps their id when they come out on their
+/// <see cref="MaxHiddenFrames"/> (unseen: neither the face detected nor, through <see cref="BodySeen"/>, the body). A person who crosses behind another keeps their id when they come out on their
 /// predicted path within that time. Between detection steps <see cref="Predict"/> moves boxes along their motion.
 /// Arrays are made once: nothing is allocated per frame.
 /// </summary>
@@ -60,6 +62,16 @@ internal sealed class PersonTracker
         _lastStep = frame;
         for (int i = 0; i < Count; i++)
             _tracks[i].Box = Shift(_tracks[i].Box, _tracks[i].Vx * dt, _tracks[i].Vy * dt);
+    }
+
+    /// <summary>Person <paramref name="id"/>'s body is seen at <paramref name="frame"/> although their face may not be: keeps the track.</summary>
+    public void BodySeen(int id, long frame)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (_tracks[i].Id == id)
+                _tracks[i].LastBody = Math.Max(_tracks[i].LastBody, frame);
+        }
     }
 
     /// <summary>A detection step at <paramref name="frame"/> with the faces found there.</summary>
@@ -108,14 +120,14 @@ internal sealed class PersonTracker
         int kept = 0;
         for (int t = 0; t < Count; t++)
         {
-            if (frame - _tracks[t].LastSeen <= MaxHiddenFrames)
+            if (frame - Math.Max(_tracks[t].LastSeen, _tracks[t].LastBody) <= MaxHiddenFrames)
                 _tracks[kept++] = _tracks[t];
         }
         Count = kept;
         for (int d = 0; d < n && Count < MaxTracks; d++)
         {
             if (!_detectionUsed[d])
-                _tracks[Count++] = new PersonTrack { Id = _nextId++, Box = faces[d], LastSeen = frame, Visible = true };
+                _tracks[Count++] = new PersonTrack { Id = _nextId++, Box = faces[d], LastSeen = frame, LastBody = frame, Visible = true };
         }
     }
 
