@@ -19,6 +19,12 @@ internal static class PeopleOptions
     public static void AddTo(Command command)
     {
         command.Add(Person);
+        AddDetectorTo(command);
+    }
+
+    /// <summary>--face-model and --detect-every only (quality --people chooses the person itself).</summary>
+    public static void AddDetectorTo(Command command)
+    {
         command.Add(FaceModel);
         command.Add(DetectEvery);
     }
@@ -29,6 +35,12 @@ internal static class PeopleOptions
         var choice = PersonChoice.Parse(r.GetValue(Person)!);
         if (choice.KeepsEveryone)
             return null;
+        return ReadDetector(r, choice);
+    }
+
+    /// <summary>The people settings for <paramref name="choice"/> with the detector options read. Fetches the detector on first use.</summary>
+    public static PeopleSettings ReadDetector(ParseResult r, PersonChoice choice)
+    {
         var spec = FaceModels.Named(r.GetValue(FaceModel)!);
         string path = FaceModels.Resolve(spec, m => Console.Error.WriteLine(m));
         return new PeopleSettings(choice, spec, path, r.GetValue(DetectEvery));

@@ -57,6 +57,31 @@ public class PersonTrackerTests
     }
 
     [Fact]
+    public void FaceHiddenLongerThanTheLimit_ButBodySeen_KeepsItsId()
+    {
+        // A person walks behind another for 1.5 s (45 frames, limit 30): the face is gone but the body still shows
+        // (the split reports it), so the track lives on and the face coming back gets the old id.
+        var tracker = new PersonTracker(maxHiddenFrames: 30);
+        tracker.Update(0, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        int hidden = tracker.Tracks[1].Id;
+        for (int f = 5; f <= 45; f += 5)
+        {
+            tracker.Update(f, [Face(0.3f, 0.3f)]);
+            tracker.BodySeen(hidden, f);
+        }
+        tracker.Update(50, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        Assert.Equal(2, tracker.Count);
+        Assert.Equal(hidden, IdNear(tracker, 0.7f));
+        // Without the body, the same absence drops it: the face comes back as a new person.
+        var plain = new PersonTracker(maxHiddenFrames: 30);
+        plain.Update(0, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        for (int f = 5; f <= 45; f += 5)
+            plain.Update(f, [Face(0.3f, 0.3f)]);
+        plain.Update(50, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        Assert.NotEqual(hidden, IdNear(plain, 0.7f));
+    }
+
+    [Fact]
     public void FarAwayDetection_IsNotMatched_StartsANewTrack()
     {
         var tracker = new PersonTracker(30);
