@@ -125,7 +125,9 @@ internal sealed class PeopleStage : IDisposable
         }
         else
         {
-            if (LockedId == 0 || !IsTracked(LockedId))
+            // The lock follows the id through occlusion: while the tracker still knows the person (tracked, or lost
+            // but remembered), nobody else is kept; only a forgotten person's lock moves on.
+            if (LockedId == 0 || !_tracker.Knows(LockedId))
                 LockedId = Pick(choice.Kind, seeds);
             for (int k = 0; k < seeds; k++)
                 _keep[k + 1] = _seedIds[k] == LockedId;
@@ -177,16 +179,6 @@ internal sealed class PeopleStage : IDisposable
             }
         }
         return x1 < 0 ? null : new CropBox((float)x0 / w, (float)y0 / h, (float)(x1 + 1 - x0) / w, (float)(y1 + 1 - y0) / h);
-    }
-
-    private bool IsTracked(int id)
-    {
-        foreach (ref readonly var track in _tracker.Tracks)
-        {
-            if (track.Id == id)
-                return true;
-        }
-        return false;
     }
 
     /// <summary>The visible person a one-person choice means now (0: nobody visible).</summary>

@@ -104,6 +104,19 @@ public class InstanceSplitTests
     }
 
     [Fact]
+    public void Next_AllocatesNothingPerFrame()
+    {
+        Mask mask = Mask((8, 6, 20, 30), (20, 6, 32, 30), (10, 0, 16, 6), (24, 0, 30, 6));
+        var split = new InstanceSplit(W, H);
+        PersonSeed[] seeds = [new(1, Face(10, 0, 16, 6), true, 0.01f), new(2, Face(24, 0, 30, 6), false, -0.01f)];
+        split.Next(mask, seeds);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int f = 0; f < 5; f++)
+            split.Next(mask, seeds);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void NoFaces_NoLabels()
     {
         var split = new InstanceSplit(W, H);
