@@ -32,9 +32,9 @@ internal sealed class InstanceSplit
     private const int Buckets = OutsideCost + 1;
     private readonly int _w, _h;
     private readonly int[] _dist;
-    private readonly int[] _head = new int[Buckets];
-    private readonly int[] _entryPixel, _entryNext;
-    private int _entries;
+    private readonly int[][] _bucket = new int[Buckets][];
+    private readonly int[] _bucketCount = new int[Buckets];
+    private readonly bool[] _claims;
     private readonly (int X0, int X1, int Y0)[] _body = new (int, int, int)[PersonTracker.MaxTracks];
     private readonly byte[] _prior, _projected;
     private readonly int[] _priorIds = new int[PersonTracker.MaxTracks + 1];
@@ -51,8 +51,9 @@ internal sealed class InstanceSplit
         int n = width * height;
         _dist = new int[n];
         // Each pixel is pushed at most once as a seed and once from each of its 4 neighbours when that one is settled.
-        _entryPixel = new int[5 * n + 1];
-        _entryNext = new int[5 * n + 1];
+        for (int b = 0; b < Buckets; b++)
+            _bucket[b] = new int[5 * n];
+        _claims = new bool[PersonTracker.MaxTracks * width];
         _prior = new byte[n];
         _projected = new byte[n];
         Labels = new byte[n];
@@ -95,8 +96,7 @@ internal sealed class InstanceSplit
         seeds = seeds[..Math.Min(seeds.Length, PersonTracker.MaxTracks)];
         Array.Clear(Labels);
         Array.Fill(_dist, int.MaxValue);
-        Array.Fill(_head, -1);
-        _entries = 0;
+        Array.Clear(_bucketCount);
         Shifts(seeds);
         if (seeds.Length > 0)
         {
@@ -204,6 +204,11 @@ internal sealed class InstanceSplit
     /// <summary>The inside of each projected region (eroded), on the mask, seeds its person.</summary>
     private void SeedProjected(ReadOnlySpan<float> mask, ReadOnlySpan<PersonSeed> seeds)
     {
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            for (int x = 0; x < _w; x++)
+                _claims[k * _w + x] = Claims(k + 1, x, seeds);
+        }
         const int r = PriorErosion;
         for (int y = r; y < _h - r; y++)
         {
@@ -215,7 +220,7 @@ internal sealed class InstanceSplit
                     continue;
                 if (_projected[p - r] != l || _projected[p + r] != l || _projected[p - r * _w] != l || _projected[p + r * _w] != l)
                     continue;
-                if (!Claims(l, x, seeds))
+                if (!_claims[(l - 1) * _w + x])
                     continue;
                 Settle(p, l);
             }
@@ -249,25 +254,17 @@ internal sealed class InstanceSplit
         Push(0, p);
     }
 
-    private void Push(int bucket, int p)
-    {
-        int e = _entries++;
-        _entryPixel[e] = p;
-        _entryNext[e] = _head[bucket];
-        _head[bucket] = e;
-    }
+    private void Push(int bucket, int p) => _bucket[bucket][_bucketCount[bucket]++] = p;
 
     private void Propagate(ReadOnlySpan<float> mask)
     {
-        int pending = _entries;
+        int pending = _bucketCount[0];
         for (int d = 0; pending > 0; d++)
         {
             int b = d % Buckets;
-            while (_head[b] >= 0)
+            for (int i = 0; i < _bucketCount[b]; i++)
             {
-                int e = _head[b];
-                _head[b] = _entryNext[e];
-                int p = _entryPixel[e];
+                int p = _bucket[b][i];
                 pending--;
                 if (_dist[p] != d)
                     continue; // a stale entry: reached more cheaply since
@@ -278,6 +275,7 @@ internal sealed class InstanceSplit
                 if (y > 0) pending += Relax(p - _w, x, y - 1, d, label, mask);
                 if (y < _h - 1) pending += Relax(p + _w, x, y + 1, d, label, mask);
             }
+            _bucketCount[b] = 0;
         }
     }
 
