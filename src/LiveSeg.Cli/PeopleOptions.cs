@@ -28,10 +28,16 @@ internal static class PeopleOptions
     public static void AddTo(Command command)
     {
         command.Add(Person);
-        command.Add(FaceModel);
-        command.Add(DetectEvery);
+        AddDetectorTo(command);
         command.Add(AutoFrame);
         command.Add(AutoFrameSize);
+    }
+
+    /// <summary>--face-model and --detect-every only (quality --people chooses the person itself).</summary>
+    public static void AddDetectorTo(Command command)
+    {
+        command.Add(FaceModel);
+        command.Add(DetectEvery);
     }
 
     /// <summary>
@@ -46,6 +52,12 @@ internal static class PeopleOptions
         float autoFrame = ReadAutoFrame(r);
         if (choice.KeepsEveryone && autoFrame == 0 && !(whenNamed && named))
             return null;
+        return ReadDetector(r, choice, autoFrame);
+    }
+
+    /// <summary>The people settings for <paramref name="choice"/> with the detector options read (auto-framing off unless given). Fetches the detector on first use.</summary>
+    public static PeopleSettings ReadDetector(ParseResult r, PersonChoice choice, float autoFrame = 0)
+    {
         var spec = FaceModels.Named(r.GetValue(FaceModel)!);
         string path = FaceModels.Resolve(spec, m => Console.Error.WriteLine(m));
         return new PeopleSettings(choice, spec, path, r.GetValue(DetectEvery), AutoFrame: autoFrame);

@@ -6,20 +6,30 @@ using LiveSeg.Effects;
 using LiveSeg.Evaluation;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
+using LiveSeg.People;
 using LiveSeg.Rendering;
 
 namespace LiveSeg.Cli;
 
 /// <summary>
-/// <c>liveseg quality CLIP...</c>: how steady the masks are. For each clip: the flicker of the raw model mask, the
+/// <c>liveseg quality CLIP...</c>: how steady the masks are. <c>liveseg quality --people 2,3,4</c>: how well the people
+/// stage splits and tracks the people of generated clips (<see cref="PeopleQuality"/>). For each clip: the flicker of the raw model mask, the
 /// temporally smoothed mask, the refined mask and the refined smoothed mask (what video and live show), and the lag
 /// smoothing adds; and for masks 1..3 frames old, their IoU against the frame's own mask, stale and motion-compensated.
 /// </summary>
 internal static class QualityCommand
 {
-    private static readonly Argument<string[]> s_inputs = new("CLIP") { Description = "video files to measure", Arity = ArgumentArity.OneOrMore };
+    private static readonly Argument<string[]> s_inputs = new("CLIP") { Description = "video files to measure (not with --people)", Arity = ArgumentArity.ZeroOrMore };
 
-    private static readonly Option<int> s_frames = Opt.Int("--frames", "frames per clip (from the start)", 300, 2, 100_000);
+    private static readonly Option<string> s_people = Opt.Checked("--people",
+        "measure the people stage on generated clips with this many people each (persons cut out of --people-dataset, crossing in pairs): matched per-person IoU, id switches, the locked person kept",
+        "N[,N…]", v => GeneratedClipSpec.ParseCounts(v), null, ["2,3,4"]);
+
+    private static readonly Option<string> s_peopleDataset = Opt.TextOr("--people-dataset", "person photos with masks (images/NAME.jpg, masks/NAME.png) for --people", "DIR", GeneratedClipSpec.DefaultDataset);
+
+    private static readonly Option<string> s_peopleScene = Opt.TextOr("--people-scene", "video whose first frame is the empty background of --people clips", "VIDEO", GeneratedClipSpec.DefaultScene);
+
+    private static readonly Option<int> s_frames = Opt.Int("--frames", "frames per clip (from the start; with --people: the generated clip's length at 30 fps)", 300, 2, 100_000);
 
     private static readonly Option<bool> s_json = Opt.Flag("--json", "print one JSON object per clip instead of the table");
 
@@ -42,7 +52,11 @@ internal static class QualityCommand
         command.Add(s_smooth);
         command.Add(s_refine);
         command.Add(s_json);
-        command.SetAction(Run);
+        command.Add(s_people);
+        command.Add(s_peopleDataset);
+        command.Add(s_peopleScene);
+        PeopleOptions.AddDetectorTo(command);
+        command.SetAction(r => r.GetValue(s_people) is null ? Run(r) : RunPeople(r));
         return Commands.Note(command, $"""
             Flicker = mean |mask change| between consecutive frames over the pixels whose frame did not change (luma
             moved less than 3/255), in thousandths of full scale, with the mask at the frame's size: mask changes that
@@ -53,12 +67,24 @@ internal static class QualityCommand
             >= 0.5, pooled over the clip) of the raw mask of frame t - k against frame t's own, for k = 1, 2, 3, as it
             is (what live mode's latest-wins draws over a newer frame) and warped to frame t by LiveSeg's motion
             estimate (--motion-comp); ms/warp: estimate + warp, per frame pair. Reads the clips only; writes nothing.
+
+            --people N[,N…]: no CLIP; for each N, a clip of N people is generated (persons cut out of the
+            --people-dataset photos with their masks, only photos whose face the detector finds at the clip's scale;
+            640x360, 30 fps, --frames long; pairs walk to each other's places and cross halfway) over the first
+            frame of --people-scene, and the body model + people stage (--face-model, --detect-every; --person
+            largest) run on it. Matched IoU: each visible true person (at least 30% of them showing) against the
+            instance matched to them (Hungarian on IoU), at the mask's size; id switches: changes of the id matched
+            to a true person, per minute of clip; locked kept: the frames where the locked person shows and the kept
+            mask is them (IoU >= 0.5); people ms: the stage's time per frame (the clip is 640x360, not 720p). Real
+            videos have no per-person ground truth: they cannot be measured this way.
             """);
     }
 
     private static int Run(ParseResult cl)
     {
-        string[] clips = cl.GetValue(s_inputs)!;
+        string[] clips = cl.GetValue(s_inputs) ?? [];
+        if (clips.Length == 0)
+            Throw.User("quality needs a CLIP to measure (a video file), or --people N[,N…] for generated clips of N people.");
         int maxFrames = cl.GetValue(s_frames);
         bool json = cl.GetValue(s_json);
         var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
@@ -105,6 +131,45 @@ internal static class QualityCommand
             Console.WriteLine($"{"clip",-36} {"k=1 stale warped",-17} {"k=2 stale warped",-17} {"k=3 stale warped",-17} ms/warp");
             foreach (string row in ageRows)
                 Console.WriteLine(row);
+        }
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>--people: one generated clip per count, one table row (or JSON object) each.</summary>
+    private static int RunPeople(ParseResult cl)
+    {
+        string[] clips = cl.GetValue(s_inputs) ?? [];
+        if (clips.Length > 0)
+            Throw.User($"quality --people measures generated clips only: '{clips[0]}' has no per-person ground truth (ids, switches and kept shares cannot be known); drop the CLIP, or run 'liveseg quality {clips[0]}' for mask steadiness.");
+        int[] counts = GeneratedClipSpec.ParseCounts(cl.GetValue(s_people)!);
+        int frames = cl.GetValue(s_frames);
+        bool json = cl.GetValue(s_json);
+        var people = PeopleOptions.ReadDetector(cl, new PersonChoice(PersonChoiceKind.Largest, []));
+        var spec = s_model.Resolve(cl);
+        using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
+        if (!json)
+        {
+            Console.WriteLine($"generated clips {GeneratedClipSpec.Width}x{GeneratedClipSpec.Height} at {GeneratedClipSpec.Fps:F0} fps, {frames} frames; model {spec.Manifest.Name} on {segmenter.Provider}; {people.Detector.Name} every {people.DetectEvery} frames; --person largest");
+            // Auto-framing figures (AutoFrameQuality: crop-centre jitter, person-centre offset) are columns to add here and in the row below.
+            Console.WriteLine($"{"people",6} {"photos",-28} {"frames",6} {"matched IoU",11} {"switches",8} {"per min",7} {"locked kept",11} {"people ms p50",13} {"p95",6}");
+        }
+        foreach (int n in counts)
+        {
+            var r = PeopleQuality.MeasureGenerated(new GeneratedClipSpec(n, frames, cl.GetValue(s_peopleDataset)!, cl.GetValue(s_peopleScene)!), segmenter, people);
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    people = r.People, photos = r.Photos, frames = r.Frames, fps = GeneratedClipSpec.Fps, model = spec.Manifest.Name, face_model = people.Detector.Name,
+                    detect_every = people.DetectEvery, matched_iou = Finite(r.MatchedIoU), id_switches = r.IdSwitches, id_switches_per_minute = Finite(r.IdSwitchesPerMinute),
+                    locked_kept = Finite(r.LockedKeptShare), people_ms_p50 = Finite(r.PeopleMsP50), people_ms_p95 = Finite(r.PeopleMsP95),
+                }));
+            }
+            else
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{r.People,6} {string.Join(",", r.Photos.Select(Path.GetFileNameWithoutExtension)),-28} {r.Frames,6} {Cell3(r.MatchedIoU),11} {r.IdSwitches,8} {Cell(r.IdSwitchesPerMinute),7} {r.LockedKeptShare * 100,10:F1}% {Cell(r.PeopleMsP50),13} {Cell(r.PeopleMsP95),6}"));
+            }
         }
         return ExitCodes.Ok;
     }

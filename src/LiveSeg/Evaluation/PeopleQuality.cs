@@ -12,7 +12,38 @@ namespace LiveSeg.Evaluation;
 /// <param name="LockedKeptShare">share of the frames where the person --person largest locked on is visible and the kept mask is them (IoU ≥ 0.5)</param>
 /// <param name="PeopleMsP50">the people stage's time per frame, median (detection every N frames included)</param>
 internal sealed record PeopleQualityResult(int Frames, int People, double MatchedIoU, int IdSwitches, double IdSwitchesPerMinute,
-    double LockedKeptShare, double PeopleMsP50, double PeopleMsP95);
+    double LockedKeptShare, double PeopleMsP50, double PeopleMsP95)
+{
+    /// <summary>The photos the clip's people were cut out of, front to back (set by <see cref="PeopleQuality.MeasureGenerated"/>).</summary>
+    public IReadOnlyList<string> Photos { get; init; } = [];
+}
+
+/// <summary>A generated clip to measure: how many people, how long, and where its people and its background come from.</summary>
+/// <param name="Dataset">folder of person photos with masks (images/NAME.jpg, masks/NAME.png)</param>
+/// <param name="SceneVideo">a video whose first frame is the empty background</param>
+internal sealed record GeneratedClipSpec(int People, int Frames, string Dataset, string SceneVideo)
+{
+    public const int Width = 640, Height = 360, MaxPeople = 8;
+    public const double Fps = 30;
+
+    /// <summary>The default places (../shared, beside the repository), as the tests and the CLI use them.</summary>
+    public static string DefaultDataset => Path.Combine("..", "shared", "datasets", "person");
+
+    public static string DefaultScene => Path.Combine("..", "shared", "datasets", "videos", "one-by-one-person-detection.mp4");
+
+    /// <summary>"2,3,4" → the people counts of the clips; a bad list is a one-line error naming it.</summary>
+    public static int[] ParseCounts(string text)
+    {
+        var counts = new List<int>();
+        foreach (string part in text.Split(','))
+        {
+            if (!int.TryParse(part.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < 1 || n > MaxPeople)
+                return Throw.User<int[]>($"--people '{text}': '{part}' is not a number of people; give counts 1..{MaxPeople} such as 2,3,4.");
+            counts.Add(n);
+        }
+        return [.. counts];
+    }
+}
 
 /// <summary>
 /// Runs the body model and the people stage (with <c>--person largest</c>) over a <see cref="PeopleClip"/> and
@@ -24,7 +55,40 @@ internal static class PeopleQuality
     public const double VisibleShare = 0.3;
     public const double MatchIoU = 0.3;
 
-    public static PeopleQualityResult Measure(PeopleClip clip, OnnxSegmenter segmenter, PeopleSettings settings, double fps)
+    /// <param name="trace">when set, one line per frame: the seeds' ids, and per true person its visible share, matched id, IoU and
+    /// the share of it the body mask covers (the IoU a perfect split could reach at most), and the locked person's kept IoU</param>
+    /// <summary>
+    /// Generates the clip <paramref name="spec"/> describes (people cut out of the dataset's photos whose face the
+    /// detector finds at the clip's scale, crossing in pairs over the scene's first frame) and measures it.
+    /// </summary>
+    public static PeopleQualityResult MeasureGenerated(GeneratedClipSpec spec, OnnxSegmenter segmenter, PeopleSettings settings, Action<int, PeopleStage, string>? trace = null)
+    {
+        if (!Directory.Exists(Path.Combine(spec.Dataset, "images")))
+            Throw.User($"people dataset '{spec.Dataset}' has no images/ folder: give a folder of person photos with masks (images/NAME.jpg, masks/NAME.png).");
+        if (!File.Exists(spec.SceneVideo))
+            Throw.User($"scene video '{spec.SceneVideo}' not found: give a video whose first frame is an empty background.");
+        using var background = new Mat();
+        using (var cap = new VideoCapture(spec.SceneVideo))
+        {
+            if (!cap.Read(background) || background.Empty())
+                Throw.User($"cannot read a frame of scene video '{spec.SceneVideo}': give a video OpenCV can decode.");
+        }
+        using var detector = new FaceDetector(settings.DetectorPath, settings.Detector);
+        var cutouts = PeopleClip.LoadCutouts(spec.Dataset, detector, spec.People, background, sceneHeight: GeneratedClipSpec.Height);
+        try
+        {
+            if (cutouts.Count < spec.People)
+                Throw.User($"people dataset '{spec.Dataset}' has only {cutouts.Count} photos of one upright person whose face the detector finds at the clip's scale; ask for at most {cutouts.Count} people.");
+            using var clip = new PeopleClip(cutouts, background, GeneratedClipSpec.Width, GeneratedClipSpec.Height, spec.Frames);
+            return Measure(clip, segmenter, settings, GeneratedClipSpec.Fps, trace) with { Photos = [.. cutouts.Select(c => c.Name)] };
+        }
+        finally
+        {
+            cutouts.ForEach(c => c.Dispose());
+        }
+    }
+
+    public static PeopleQualityResult Measure(PeopleClip clip, OnnxSegmenter segmenter, PeopleSettings settings, double fps, Action<int, PeopleStage, string>? trace = null)
     {
         int k = clip.People, mw = segmenter.MaskWidth, mh = segmenter.MaskHeight, n = mw * mh;
         using var stage = new PeopleStage(settings with { Choice = new PersonChoice(PersonChoiceKind.Largest, []) });
@@ -79,11 +143,20 @@ internal static class PeopleQuality
                     cost[(p - 1) * instances + (j - 1)] = 1 - IoU(inter[p, j], gtArea[p], predArea[j]);
             if (instances > 0)
                 hungarian.Solve(cost.AsSpan(0, k * instances), k, instances, match);
+            var line = trace is null ? null : new System.Text.StringBuilder($"t={t} ids=[{string.Join(",", ids[..instances].ToArray())}] locked={stage.LockedId}");
             for (int p = 1; p <= k; p++)
             {
+                int jj = instances > 0 ? match[p - 1] + 1 : 0;
+                if (line is not null)
+                {
+                    int covered = 0;
+                    for (int i = 1; i <= instances; i++)
+                        covered += inter[p, i];
+                    line.Append($" | p{p} vis={(double)gtArea[p] / Math.Max(1, full[p]):F2} id={(jj > 0 ? ids[jj - 1] : 0)} iou={(jj > 0 ? IoU(inter[p, jj], gtArea[p], predArea[jj]) : 0):F3} cov={(double)covered / Math.Max(1, gtArea[p]):F3}");
+                }
                 if (gtArea[p] < VisibleShare * full[p])
                     continue;
-                int j = instances > 0 ? match[p - 1] + 1 : 0;
+                int j = jj;
                 double iou = j > 0 ? IoU(inter[p, j], gtArea[p], predArea[j]) : 0;
                 iouSum += iou;
                 iouCount++;
@@ -102,6 +175,8 @@ internal static class PeopleQuality
                 lockedFrames++;
                 keptFrames += KeptIoU(slot.Mask.Data, gt, lockedTarget) >= 0.5 ? 1 : 0;
             }
+            if (line is not null)
+                trace!(t, stage, line.Append($" | target=p{lockedTarget} kept={(lockedTarget > 0 ? KeptIoU(slot.Mask.Data, gt, lockedTarget) : 0):F3}").ToString());
         }
         var summary = LatencySummary.Of("people", ms);
         double minutes = clip.Frames / fps / 60;

@@ -3,35 +3,60 @@ using LiveSeg.Masks;
 namespace LiveSeg.People;
 
 /// <summary>
-/// Person mask + face boxes → an instance map: which person each mask pixel belongs to. Contract: mask float 0..1,
-/// W x H, top-left origin; faces in 0..1 of the same frame; labels byte, W x H: 0 = no person, k = face k − 1.
-/// <para>Geodesic assignment: every person pixel (mask ≥ <see cref="Threshold"/>) goes to the face it is nearest to
-/// along paths inside the mask, seeded at each face's pixels. A step costs 1 inside that person's expected body region
-/// (a column about <see cref="BodyHalfWidthFaces"/> face widths either side of the face, from the face down) and
-/// <see cref="OutsideCost"/> outside it, so where two people touch the border follows the bodies below the faces, not
-/// the shortest way round. Person pixels no path reaches (a part cut off from its face) go to the face whose body
-/// column holds them, nearest first. Dial's algorithm on integer costs; every buffer is made once for the mask size.</para>
+/// One person to split out: their tracked id, face box (0..1; predicted when not seen), whether the detector saw the
+/// face, and their motion (0..1 of the frame per frame).
+/// </summary>
+internal readonly record struct PersonSeed(int Id, FaceDetection Face, bool FaceSeen, float Vx = 0, float Vy = 0);
+
+/// <summary>
+/// Person mask + people (face boxes, ids) → an instance map: which person each mask pixel belongs to. Contract: mask float
+/// 0..1, W x H, top-left origin; faces in 0..1 of the same frame; labels byte, W x H: 0 = no person, k = seed k − 1.
+/// <para>Geodesic assignment: every person pixel (mask ≥ <see cref="Threshold"/>) goes to the person it is nearest to
+/// along paths inside the mask. Seeds: the pixels of each seen face, and the previous frame's instance map projected
+/// by each person's motion (each person's region moved with them, its inside — eroded by <see cref="PriorErosion"/>
+/// pixels — seeding them again, inside their own body column where no other seen face is nearer). Where two projected
+/// regions land on the same pixel, the person whose face is seen is in front, else the pixel's previous owner. So a
+/// person whose face is hidden or missed keeps their body, and one walking behind another keeps the part that shows.
+/// A step costs 1 inside that person's expected body region (a column about <see cref="BodyHalfWidthFaces"/> face
+/// widths either side of the face, from the face down) or projected region, and <see cref="OutsideCost"/> outside
+/// both, so where two people touch the border follows the bodies below the faces, not the shortest way round. Person
+/// pixels no path reaches (a part cut off from every seed) go to the face whose body column holds them, nearest first.
+/// Dial's algorithm on integer costs; every buffer is made once for the mask size.</para>
 /// </summary>
 internal sealed class InstanceSplit
 {
     public const float Threshold = 0.1f;
     public const float BodyHalfWidthFaces = 1.6f;
     public const int OutsideCost = 4;
+    public const int PriorErosion = 2;
     private const int Buckets = OutsideCost + 1;
     private readonly int _w, _h;
     private readonly int[] _dist;
     private readonly int[][] _bucket = new int[Buckets][];
     private readonly int[] _bucketCount = new int[Buckets];
+    private readonly bool[] _claims;
     private readonly (int X0, int X1, int Y0)[] _body = new (int, int, int)[PersonTracker.MaxTracks];
+    private readonly byte[] _prior, _projected;
+    private readonly int[] _priorIds = new int[PersonTracker.MaxTracks + 1];
+    private readonly byte[] _priorToSeed = new byte[PersonTracker.MaxTracks + 1];
+    private readonly (int Dx, int Dy)[] _shift = new (int, int)[PersonTracker.MaxTracks];
+    private readonly int[] _residualId = new int[PersonTracker.MaxTracks];
+    private readonly (float X, float Y)[] _residual = new (float, float)[PersonTracker.MaxTracks];
+    private readonly (float X, float Y)[] _nextResidual = new (float, float)[PersonTracker.MaxTracks];
+    private readonly PersonSeed[] _plain = new PersonSeed[PersonTracker.MaxTracks];
 
     public InstanceSplit(int width, int height)
     {
         (_w, _h) = (width, height);
-        _dist = new int[width * height];
-        // Each pixel is pushed at most once per improvement from one of its 4 neighbours, plus once as a seed.
+        int n = width * height;
+        _dist = new int[n];
+        // Each pixel is pushed at most once as a seed and once from each of its 4 neighbours when that one is settled.
         for (int b = 0; b < Buckets; b++)
-            _bucket[b] = new int[5 * width * height];
-        Labels = new byte[width * height];
+            _bucket[b] = new int[5 * n];
+        _claims = new bool[PersonTracker.MaxTracks * width];
+        _prior = new byte[n];
+        _projected = new byte[n];
+        Labels = new byte[n];
     }
 
     public byte[] Labels { get; }
@@ -40,23 +65,79 @@ internal sealed class InstanceSplit
 
     public int Height => _h;
 
-    /// <summary>Splits <paramref name="people"/> among <paramref name="faces"/> (at most <see cref="PersonTracker.MaxTracks"/>) into <see cref="Labels"/>.</summary>
+    /// <summary>Forgets the previous frame (a new sequence of frames).</summary>
+    public void Forget()
+    {
+        Array.Clear(_prior);
+        Array.Clear(_priorIds);
+        Array.Clear(_residualId);
+    }
+
+    /// <summary>One frame on its own (no memory): <paramref name="faces"/> are seen faces, label k + 1 = face k.</summary>
     public void Run(Mask people, ReadOnlySpan<FaceDetection> faces)
+    {
+        Forget();
+        int count = Math.Min(faces.Length, PersonTracker.MaxTracks);
+        for (int k = 0; k < count; k++)
+            _plain[k] = new PersonSeed(k + 1, faces[k], true);
+        Next(people, _plain.AsSpan(0, count));
+        Forget();
+    }
+
+    /// <summary>
+    /// The next frame of a sequence: splits <paramref name="people"/> among <paramref name="seeds"/> (at most <see cref="PersonTracker.MaxTracks"/>, ids
+    /// distinct and non-zero) into <see cref="Labels"/>, using the previous call's regions of the same ids.
+    /// </summary>
+    public void Next(Mask people, ReadOnlySpan<PersonSeed> seeds)
     {
         if (!people.IsSize(_w, _h))
             throw new ArgumentException($"a {people.Width}x{people.Height} mask for a {_w}x{_h} split", nameof(people));
         ReadOnlySpan<float> mask = people.Data;
-        int n = _w * _h, count = Math.Min(faces.Length, PersonTracker.MaxTracks);
+        seeds = seeds[..Math.Min(seeds.Length, PersonTracker.MaxTracks)];
         Array.Clear(Labels);
-        if (count == 0)
-            return;
         Array.Fill(_dist, int.MaxValue);
         Array.Clear(_bucketCount);
-        for (int k = 0; k < count; k++)
+        Shifts(seeds);
+        if (seeds.Length > 0)
         {
-            var f = faces[k];
+            SeedFaces(mask, seeds);
+            Project(seeds);
+            SeedProjected(mask, seeds);
+            Propagate(mask);
+            AssignUnreached(mask, seeds.Length);
+        }
+        Remember(seeds);
+    }
+
+    /// <summary>Each seed's whole-pixel motion since the last frame; the fractions carry over (per id) to the next.</summary>
+    private void Shifts(ReadOnlySpan<PersonSeed> seeds)
+    {
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            int slot = Array.IndexOf(_residualId, seeds[k].Id);
+            var (rx, ry) = slot >= 0 ? _residual[slot] : (0f, 0f);
+            float fx = rx + seeds[k].Vx * _w, fy = ry + seeds[k].Vy * _h;
+            int dx = (int)MathF.Round(fx), dy = (int)MathF.Round(fy);
+            _shift[k] = (dx, dy);
+            _nextResidual[k] = (fx - dx, fy - dy);
+        }
+        Array.Clear(_residualId);
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            _residualId[k] = seeds[k].Id;
+            _residual[k] = _nextResidual[k];
+        }
+    }
+
+    private void SeedFaces(ReadOnlySpan<float> mask, ReadOnlySpan<PersonSeed> seeds)
+    {
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            var f = seeds[k].Face;
             float half = BodyHalfWidthFaces * f.Width;
             _body[k] = ((int)MathF.Floor((f.CentreX - half) * _w), (int)MathF.Ceiling((f.CentreX + half) * _w), (int)MathF.Floor(f.YMin * _h));
+            if (!seeds[k].FaceSeen)
+                continue;
             int x0 = Math.Clamp((int)MathF.Floor(f.XMin * _w), 0, _w - 1), x1 = Math.Clamp((int)MathF.Ceiling(f.XMax * _w), x0 + 1, _w);
             int y0 = Math.Clamp((int)MathF.Floor(f.YMin * _h), 0, _h - 1), y1 = Math.Clamp((int)MathF.Ceiling(f.YMax * _h), y0 + 1, _h);
             for (int y = y0; y < y1; y++)
@@ -66,17 +147,116 @@ internal sealed class InstanceSplit
                     int p = y * _w + x;
                     if (mask[p] < Threshold || _dist[p] == 0)
                         continue; // a pixel in two face boxes stays with the first (better-scored) face
-                    _dist[p] = 0;
-                    Labels[p] = (byte)(k + 1);
-                    _bucket[0][_bucketCount[0]++] = p;
+                    Settle(p, k + 1);
                 }
             }
         }
-        Propagate(mask, n);
-        AssignUnreached(mask, count);
     }
 
-    private void Propagate(ReadOnlySpan<float> mask, int n)
+    /// <summary>
+    /// The previous instance map moved by each person's motion into <see cref="_projected"/> (labels of this frame's
+    /// seeds); where two people land on one pixel, the one in front (see the class remarks) keeps it.
+    /// </summary>
+    private void Project(ReadOnlySpan<PersonSeed> seeds)
+    {
+        Array.Clear(_projected);
+        Array.Clear(_priorToSeed);
+        bool any = false;
+        for (int l = 1; l <= PersonTracker.MaxTracks; l++)
+        {
+            for (int k = 0; k < seeds.Length && _priorIds[l] != 0; k++)
+            {
+                if (seeds[k].Id == _priorIds[l])
+                    (_priorToSeed[l], any) = ((byte)(k + 1), true);
+            }
+        }
+        if (!any)
+            return;
+        for (int y = 0; y < _h; y++)
+        {
+            for (int x = 0; x < _w; x++)
+            {
+                int p = y * _w + x, label = _priorToSeed[_prior[p]];
+                if (label == 0)
+                    continue;
+                var (dx, dy) = _shift[label - 1];
+                int qx = x + dx, qy = y + dy;
+                if ((uint)qx >= (uint)_w || (uint)qy >= (uint)_h)
+                    continue;
+                int q = qy * _w + qx;
+                int other = _projected[q];
+                if (other != 0 && other != label && !InFront(label, other, q, seeds))
+                    continue;
+                _projected[q] = (byte)label;
+            }
+        }
+    }
+
+    /// <summary>Whether person <paramref name="a"/>'s moved pixel wins pixel <paramref name="q"/> over <paramref name="b"/>'s.</summary>
+    private bool InFront(int a, int b, int q, ReadOnlySpan<PersonSeed> seeds)
+    {
+        bool seenA = seeds[a - 1].FaceSeen, seenB = seeds[b - 1].FaceSeen;
+        if (seenA != seenB)
+            return seenA;
+        return _priorToSeed[_prior[q]] == a;
+    }
+
+    /// <summary>The inside of each projected region (eroded), on the mask, seeds its person.</summary>
+    private void SeedProjected(ReadOnlySpan<float> mask, ReadOnlySpan<PersonSeed> seeds)
+    {
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            for (int x = 0; x < _w; x++)
+                _claims[k * _w + x] = Claims(k + 1, x, seeds);
+        }
+        const int r = PriorErosion;
+        for (int y = r; y < _h - r; y++)
+        {
+            for (int x = r; x < _w - r; x++)
+            {
+                int p = y * _w + x;
+                byte l = _projected[p];
+                if (l == 0 || mask[p] < Threshold || _dist[p] == 0)
+                    continue;
+                if (_projected[p - r] != l || _projected[p + r] != l || _projected[p - r * _w] != l || _projected[p + r * _w] != l)
+                    continue;
+                if (!_claims[(l - 1) * _w + x])
+                    continue;
+                Settle(p, l);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether person <paramref name="label"/>'s projected region may seed column <paramref name="x"/>: inside their own body
+    /// column, and no other person's seen face is nearer (so a region cannot outlive its person or hold on to someone
+    /// else's body coming out from behind; there it is only a cheap way, and the faces decide).
+    /// </summary>
+    private bool Claims(int label, int x, ReadOnlySpan<PersonSeed> seeds)
+    {
+        var (x0, x1, _) = _body[label - 1];
+        if (x < x0 || x >= x1)
+            return false;
+        int own = Math.Abs(2 * x - x0 - x1);
+        for (int k = 0; k < seeds.Length; k++)
+        {
+            var (a, b, _) = _body[k];
+            if (k != label - 1 && seeds[k].FaceSeen && Math.Abs(2 * x - a - b) < own)
+                return false;
+        }
+        return true;
+    }
+
+    private void Settle(int p, int label)
+    {
+        _dist[p] = 0;
+        Labels[p] = (byte)label;
+        Push(0, p);
+    }
+
+    private void Push(int bucket, int p) => _bucket[bucket][_bucketCount[bucket]++] = p;
+
+    private void Propagate(ReadOnlySpan<float> mask)
     {
         int pending = _bucketCount[0];
         for (int d = 0; pending > 0; d++)
@@ -104,17 +284,17 @@ internal sealed class InstanceSplit
         if (mask[q] < Threshold)
             return 0;
         var (x0, x1, y0) = _body[label - 1];
-        int nd = d + (x >= x0 && x < x1 && y >= y0 ? 1 : OutsideCost);
+        bool home = (x >= x0 && x < x1 && y >= y0) || _projected[q] == label;
+        int nd = d + (home ? 1 : OutsideCost);
         if (nd >= _dist[q])
             return 0;
         _dist[q] = nd;
         Labels[q] = (byte)label;
-        int b = nd % Buckets;
-        _bucket[b][_bucketCount[b]++] = q;
+        Push(nd % Buckets, q);
         return 1;
     }
 
-    /// <summary>Person pixels no path from a face reached: the face whose body column holds them, nearest centre first.</summary>
+    /// <summary>Person pixels no path from a seed reached: the face whose body column holds them, nearest centre first.</summary>
     private void AssignUnreached(ReadOnlySpan<float> mask, int count)
     {
         for (int y = 0; y < _h; y++)
@@ -135,5 +315,14 @@ internal sealed class InstanceSplit
                 Labels[p] = (byte)best;
             }
         }
+    }
+
+    /// <summary>Keeps this frame's labels and ids for the next.</summary>
+    private void Remember(ReadOnlySpan<PersonSeed> seeds)
+    {
+        Array.Copy(Labels, _prior, Labels.Length);
+        Array.Clear(_priorIds);
+        for (int k = 0; k < seeds.Length; k++)
+            _priorIds[k + 1] = seeds[k].Id;
     }
 }

@@ -27,7 +27,7 @@ internal sealed class PeopleStage : IDisposable
     private readonly FaceDetector _detector;
     private readonly PersonTracker _tracker;
     private readonly FaceDetection[] _found = new FaceDetection[PersonTracker.MaxTracks];
-    private readonly FaceDetection[] _seeds = new FaceDetection[PersonTracker.MaxTracks];
+    private readonly PersonSeed[] _seeds = new PersonSeed[PersonTracker.MaxTracks];
     private readonly int[] _seedIds = new int[PersonTracker.MaxTracks];
     private readonly int[] _area = new int[PersonTracker.MaxTracks + 1];
     private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
@@ -79,6 +79,7 @@ internal sealed class PeopleStage : IDisposable
             _frame = 0;
             LockedId = 0;
             _camera?.Reset();
+            _split?.Forget();
         }
         if (_frame % _settings.DetectEvery == 0)
         {
@@ -92,26 +93,17 @@ internal sealed class PeopleStage : IDisposable
         _frame++;
         if (_split is null || !slot.Mask.IsSize(_split.Width, _split.Height))
             _split = new InstanceSplit(slot.Mask.Width, slot.Mask.Height);
+        // Every tracked person is a seed: a seen face seeds its pixels; a hidden or missed face keeps its person's
+        // previous region (the split's memory), so their body neither joins a neighbour nor vanishes.
         int seeds = 0;
         foreach (ref readonly var track in _tracker.Tracks)
         {
-            if (track.Visible)
-            {
-                _seeds[seeds] = track.Box;
-                _seedIds[seeds++] = track.Id;
-            }
-        }
-        // A face missed for a step or two (turned, blurred) still seeds its person, unless it is behind a visible face.
-        foreach (ref readonly var track in _tracker.Tracks)
-        {
-            if (!track.Visible && _frame - track.LastSeen <= 2 * _settings.DetectEvery && !BehindVisibleFace(track.Box, seeds))
-            {
-                _seeds[seeds] = track.Box;
-                _seedIds[seeds++] = track.Id;
-            }
+            _seeds[seeds] = new PersonSeed(track.Id, track.Box, track.Visible, track.Vx, track.Vy);
+            _seedIds[seeds++] = track.Id;
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
-        _split.Run(slot.Mask, _seeds.AsSpan(0, seeds));
+        _split.Next(slot.Mask, _seeds.AsSpan(0, seeds));
+        CountAreas(seeds);
         var choice = _choice;
         if (!choice.KeepsEveryone)
             Filter(slot.Mask, seeds, choice);
@@ -125,9 +117,6 @@ internal sealed class PeopleStage : IDisposable
     {
         float[] mask = kept.Data;
         byte[] labels = _split!.Labels;
-        Array.Clear(_area);
-        for (int p = 0; p < labels.Length; p++)
-            _area[labels[p]]++;
         Array.Clear(_keep);
         if (choice.Kind == PersonChoiceKind.Ids)
         {
@@ -136,7 +125,9 @@ internal sealed class PeopleStage : IDisposable
         }
         else
         {
-            if (LockedId == 0 || !IsTracked(LockedId))
+            // The lock follows the id through occlusion: while the tracker still knows the person (tracked, or lost
+            // but remembered), nobody else is kept; only a forgotten person's lock moves on.
+            if (LockedId == 0 || !_tracker.Knows(LockedId))
                 LockedId = Pick(choice.Kind, seeds);
             for (int k = 0; k < seeds; k++)
                 _keep[k + 1] = _seedIds[k] == LockedId;
@@ -148,22 +139,30 @@ internal sealed class PeopleStage : IDisposable
         }
     }
 
-    /// <summary>True when a visible face's box is within a face width of <paramref name="box"/> (that person is in front).</summary>
-    private bool BehindVisibleFace(in FaceDetection box, int visible)
+    /// <summary>
+    /// Each instance's area; a person whose face is not seen but whose body is (at least <see cref="MinBodyShare"/> of
+    /// the mask) stays tracked (a person walking behind another keeps their id while any of them shows).
+    /// </summary>
+    private void CountAreas(int seeds)
     {
-        for (int k = 0; k < visible; k++)
+        byte[] labels = _split!.Labels;
+        Array.Clear(_area);
+        for (int p = 0; p < labels.Length; p++)
+            _area[labels[p]]++;
+        int min = (int)(MinBodyShare * labels.Length);
+        for (int k = 0; k < seeds; k++)
         {
-            var f = _seeds[k];
-            float size = MathF.Max(f.Width, box.Width);
-            if (MathF.Abs(f.CentreX - box.CentreX) < size && MathF.Abs(f.CentreY - box.CentreY) < size)
-                return true;
+            if (!_seeds[k].FaceSeen && _area[k + 1] >= min)
+                _tracker.BodySeen(_seedIds[k], _frame - 1);
         }
-        return false;
     }
+
+    /// <summary>The smallest body (share of the mask's pixels) that keeps a person with a hidden face tracked.</summary>
+    public const float MinBodyShare = 0.003f;
 
     /// <summary>
     /// The bounding box (0..1) of the kept people — their mask (≥ 0.5, on a person's instance: a stray blob that is
-    /// nobody's does not move the camera) and their faces (a small person's mask may miss the head) — or null when
+    /// nobody's does not move the camera) and their faces (seen now: a small person's mask may miss the head) — or null when
     /// nobody is kept.
     /// </summary>
     private CropBox? KeptBox(Mask kept, byte[] labels, int seeds, bool everyone)
@@ -187,24 +186,14 @@ internal sealed class PeopleStage : IDisposable
         bool any = x1 >= 0;
         for (int k = 0; k < seeds; k++)
         {
-            if (!everyone && !_keep[k + 1])
-                continue;
-            var f = _seeds[k];
+            if ((!everyone && !_keep[k + 1]) || !_seeds[k].FaceSeen)
+                continue; // a hidden face's box is only a prediction: their body (in the mask) frames them
+            var f = _seeds[k].Face;
             (left, top) = (MathF.Min(left, Math.Clamp(f.XMin, 0, 1)), MathF.Min(top, Math.Clamp(f.YMin, 0, 1)));
             (right, bottom) = any ? (MathF.Max(right, Math.Clamp(f.XMax, 0, 1)), MathF.Max(bottom, Math.Clamp(f.YMax, 0, 1))) : (Math.Clamp(f.XMax, 0, 1), Math.Clamp(f.YMax, 0, 1));
             any = true;
         }
         return any ? new CropBox(left, top, right - left, bottom - top) : null;
-    }
-
-    private bool IsTracked(int id)
-    {
-        foreach (ref readonly var track in _tracker.Tracks)
-        {
-            if (track.Id == id)
-                return true;
-        }
-        return false;
     }
 
     /// <summary>The visible person a one-person choice means now (0: nobody visible).</summary>
@@ -214,7 +203,9 @@ internal sealed class PeopleStage : IDisposable
         float bestValue = float.NegativeInfinity;
         for (int k = 0; k < seeds; k++)
         {
-            float cx = _seeds[k].CentreX;
+            if (_area[k + 1] == 0)
+                continue; // tracked but not in the picture now
+            float cx = _seeds[k].Face.CentreX;
             float value = kind switch
             {
                 PersonChoiceKind.Largest => _area[k + 1],

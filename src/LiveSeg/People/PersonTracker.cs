@@ -11,6 +11,8 @@ internal struct PersonTrack
     public long LastSeen;
     /// <summary>True when the last detection step found this person (false: hidden or lost, coasting on its motion).</summary>
     public bool Visible;
+    /// <summary>Frame index when the person's body was last seen in the instance map (their face may be hidden).</summary>
+    public long LastBody;
 }
 
 /// <summary>
@@ -18,7 +20,10 @@ internal struct PersonTrack
 /// matches tracks to detections by the Hungarian method on cost = (1 − IoU) + centre distance in face widths (pairs
 /// further than <see cref="GateFaceWidths"/> apart are never matched; the gate widens while a track is hidden), updates
 /// matched tracks, starts a track for each unmatched detection and drops tracks unseen for longer than
-/// <see cref="MaxHiddenFrames"/>. A person who crosses behind another keeps their id when they come out on their
+/// <see cref="MaxHiddenFrames"/> (unseen: neither the face detected nor, through <see cref="BodySeen"/>, the body).
+/// A dropped person is remembered for <see cref="LostMemoryFactor"/> times that long: a new face within
+/// <see cref="LostGateFaceWidths"/> face widths of where they would be now (last place moved on with their motion)
+/// gets their id back, so a person hidden for several seconds behind another comes out as themselves. A person who crosses behind another keeps their id when they come out on their
 /// predicted path within that time. Between detection steps <see cref="Predict"/> moves boxes along their motion.
 /// Arrays are made once: nothing is allocated per frame.
 /// </summary>
@@ -26,7 +31,12 @@ internal sealed class PersonTracker
 {
     public const int MaxTracks = 16;
     public const float GateFaceWidths = 1.5f;
+    public const float LostGateFaceWidths = 3f;
+    public const int LostMemoryFactor = 10;
     private readonly PersonTrack[] _tracks = new PersonTrack[MaxTracks];
+    private readonly PersonTrack[] _lost = new PersonTrack[MaxTracks];
+    private readonly long[] _lostAt = new long[MaxTracks];
+    private int _lostCount;
     private readonly double[] _cost = new double[MaxTracks * MaxTracks];
     private readonly int[] _match = new int[MaxTracks];
     private readonly bool[] _detectionUsed = new bool[MaxTracks];
@@ -48,6 +58,7 @@ internal sealed class PersonTracker
     public void Reset()
     {
         Count = 0;
+        _lostCount = 0;
         _lastStep = -1;
     }
 
@@ -60,6 +71,16 @@ internal sealed class PersonTracker
         _lastStep = frame;
         for (int i = 0; i < Count; i++)
             _tracks[i].Box = Shift(_tracks[i].Box, _tracks[i].Vx * dt, _tracks[i].Vy * dt);
+    }
+
+    /// <summary>Person <paramref name="id"/>'s body is seen at <paramref name="frame"/> although their face may not be: keeps the track.</summary>
+    public void BodySeen(int id, long frame)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (_tracks[i].Id == id)
+                _tracks[i].LastBody = Math.Max(_tracks[i].LastBody, frame);
+        }
     }
 
     /// <summary>A detection step at <paramref name="frame"/> with the faces found there.</summary>
@@ -104,19 +125,86 @@ internal sealed class PersonTracker
             track.LastSeen = frame;
             track.Visible = true;
         }
-        // Drop tracks hidden too long (keeping order: older ids first).
+        // Drop tracks hidden too long (keeping order: older ids first) into the memory of lost people.
         int kept = 0;
         for (int t = 0; t < Count; t++)
         {
-            if (frame - _tracks[t].LastSeen <= MaxHiddenFrames)
+            if (frame - Math.Max(_tracks[t].LastSeen, _tracks[t].LastBody) <= MaxHiddenFrames)
                 _tracks[kept++] = _tracks[t];
+            else
+                Lose(_tracks[t], frame);
         }
         Count = kept;
+        ForgetLost(frame);
         for (int d = 0; d < n && Count < MaxTracks; d++)
         {
-            if (!_detectionUsed[d])
-                _tracks[Count++] = new PersonTrack { Id = _nextId++, Box = faces[d], LastSeen = frame, Visible = true };
+            if (_detectionUsed[d])
+                continue;
+            int id = Found(faces[d], frame);
+            _tracks[Count++] = new PersonTrack { Id = id > 0 ? id : _nextId++, Box = faces[d], LastSeen = frame, LastBody = frame, Visible = true };
         }
+    }
+
+    /// <summary>Whether <paramref name="id"/> is tracked now or remembered as lost (it may come back).</summary>
+    public bool Knows(int id)
+    {
+        foreach (ref readonly var t in Tracks)
+        {
+            if (t.Id == id)
+                return true;
+        }
+        for (int i = 0; i < _lostCount; i++)
+        {
+            if (_lost[i].Id == id)
+                return true;
+        }
+        return false;
+    }
+
+    private void Lose(in PersonTrack track, long frame)
+    {
+        if (_lostCount == MaxTracks)
+        {
+            Array.Copy(_lost, 1, _lost, 0, MaxTracks - 1); // the oldest loss is forgotten first
+            Array.Copy(_lostAt, 1, _lostAt, 0, MaxTracks - 1);
+            _lostCount--;
+        }
+        _lost[_lostCount] = track;
+        _lostAt[_lostCount++] = frame;
+    }
+
+    private void ForgetLost(long frame)
+    {
+        int kept = 0;
+        for (int i = 0; i < _lostCount; i++)
+        {
+            if (frame - _lostAt[i] <= LostMemoryFactor * MaxHiddenFrames)
+                (_lost[kept], _lostAt[kept++]) = (_lost[i], _lostAt[i]);
+        }
+        _lostCount = kept;
+    }
+
+    /// <summary>The lost person a new face is (nearest to where they would be now, within the gate; removed from the memory), or 0.</summary>
+    private int Found(in FaceDetection face, long frame)
+    {
+        int best = -1;
+        float bestDist = LostGateFaceWidths;
+        for (int i = 0; i < _lostCount; i++)
+        {
+            ref readonly var t = ref _lost[i];
+            float dt = frame - _lostAt[i];
+            float size = MathF.Max(MathF.Max(t.Box.Width, face.Width), 1e-4f);
+            float dist = MathF.Sqrt(Sq(t.Box.CentreX + t.Vx * dt - face.CentreX) + Sq(t.Box.CentreY + t.Vy * dt - face.CentreY)) / size;
+            if (dist <= bestDist)
+                (best, bestDist) = (i, dist);
+        }
+        if (best < 0)
+            return 0;
+        int id = _lost[best].Id;
+        Array.Copy(_lost, best + 1, _lost, best, _lostCount - best - 1);
+        Array.Copy(_lostAt, best + 1, _lostAt, best, _lostCount - best - 1);
+        _lostCount--;
+        return id;
     }
 
     private static float Sq(float v) => v * v;

@@ -28,7 +28,62 @@ public sealed class PeopleCliTests : IDisposable
             "live" => ["live", "--input", "in.mp4", option, value],
             _ => ["video", "in.mp4", "-o", "o.mp4", option, value],
         };
-        var r = Cli.Run(args);
+        AssertOneLineUserError(Cli.Run(args), expected);
+    }
+
+    [Theory]
+    [InlineData("2,x", "--people '2,x': 'x' is not a number of people; give counts 1..8 such as 2,3,4.")]
+    [InlineData("0", "--people '0': '0' is not a number of people")]
+    [InlineData("9", "--people '9': '9' is not a number of people")]
+    public void QualityPeople_BadCount_OneLineError_Exit2(string value, string expected)
+    {
+        var r = Cli.Run("quality", "--people", value);
+        AssertOneLineUserError(r, expected);
+    }
+
+    [Fact]
+    public void QualityPeople_WithARealVideo_SaysItHasNoPerPersonTruth_Exit2()
+    {
+        var r = Cli.Run("quality", "--people", "2", "talk.mp4");
+        AssertOneLineUserError(r, "quality --people measures generated clips only: 'talk.mp4' has no per-person ground truth");
+    }
+
+    [Fact]
+    public void Quality_WithoutClipOrPeople_SaysWhatItNeeds_Exit2()
+    {
+        var r = Cli.Run("quality");
+        AssertOneLineUserError(r, "quality needs a CLIP to measure (a video file), or --people N[,N…]");
+    }
+
+    /// <summary>The table has its columns and one row per count; --json one object per clip with the same figures.</summary>
+    [Fact]
+    [Slow]
+    public void QualityPeople_GeneratedClips_TableAndJson()
+    {
+        string dataset = Repo.Shared("datasets", "person"), scene = Repo.Shared("datasets", "videos", "one-by-one-person-detection.mp4");
+        Assert.True(Directory.Exists(dataset) && File.Exists(scene), $"this test needs {dataset} and {scene} (../shared)");
+        string[] common = ["quality", "--people", "2,3", "--frames", "8", "--people-dataset", dataset, "--people-scene", scene];
+        var table = Cli.Run(common);
+        Assert.True(table.ExitCode == 0, table.Stdout + table.Stderr);
+        string[] lines = table.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.Contains("matched IoU") && l.Contains("switches") && l.Contains("per min") && l.Contains("locked kept") && l.Contains("people ms p50"));
+        Assert.Single(lines, l => l.TrimStart().StartsWith("2 "));
+        Assert.Single(lines, l => l.TrimStart().StartsWith("3 "));
+        var json = Cli.Run([.. common, "--json"]);
+        Assert.True(json.ExitCode == 0, json.Stdout + json.Stderr);
+        var objects = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal([2, 3], objects.Select(o => o.GetProperty("people").GetInt32()));
+        foreach (var o in objects)
+        {
+            Assert.Equal(8, o.GetProperty("frames").GetInt32());
+            Assert.InRange(o.GetProperty("matched_iou").GetDouble(), 0.5, 1);
+            Assert.Equal(o.GetProperty("people").GetInt32(), o.GetProperty("photos").GetArrayLength());
+            Assert.True(o.TryGetProperty("id_switches_per_minute", out _) && o.TryGetProperty("locked_kept", out _) && o.TryGetProperty("people_ms_p50", out _));
+        }
+    }
+
+    private static void AssertOneLineUserError(Cli.Result r, string expected)
+    {
         Assert.Equal(2, r.ExitCode);
         string line = r.Stderr.TrimEnd('\n');
         Assert.DoesNotContain('\n', line);

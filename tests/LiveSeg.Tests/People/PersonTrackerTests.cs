@@ -43,7 +43,7 @@ public class PersonTrackerTests
     }
 
     [Fact]
-    public void PersonGoneLongerThanTheLimit_IsDropped_AndComesBackWithANewId()
+    public void PersonGoneLongerThanTheLimit_IsDropped_ComesBackOnTheirPathWithTheirId_ElsewhereAsNew()
     {
         var tracker = new PersonTracker(maxHiddenFrames: 10);
         tracker.Update(0, [Face(0.5f, 0.3f)]);
@@ -52,8 +52,48 @@ public class PersonTrackerTests
         Assert.False(tracker.Tracks[0].Visible);
         tracker.Update(11, []);
         Assert.Equal(0, tracker.Count);
-        tracker.Update(12, [Face(0.5f, 0.3f)]);
+        Assert.True(tracker.Knows(1)); // lost, remembered
+        // A face far from where person 1 was is someone else; one where they were is them again.
+        tracker.Update(12, [Face(0.1f, 0.3f), Face(0.5f, 0.3f)]);
+        Assert.Equal(2, IdNear(tracker, 0.1f));
+        Assert.Equal(1, IdNear(tracker, 0.5f));
+    }
+
+    [Fact]
+    public void LostPerson_IsForgottenAfterTheMemory_ComesBackAsNew()
+    {
+        var tracker = new PersonTracker(maxHiddenFrames: 10);
+        tracker.Update(0, [Face(0.5f, 0.3f)]);
+        tracker.Update(11, []);
+        long forgotten = 11 + PersonTracker.LostMemoryFactor * 10 + 1;
+        tracker.Update(forgotten, []);
+        Assert.False(tracker.Knows(1));
+        tracker.Update(forgotten + 1, [Face(0.5f, 0.3f)]);
         Assert.Equal(2, tracker.Tracks[0].Id);
+    }
+
+    [Fact]
+    public void FaceHiddenLongerThanTheLimit_ButBodySeen_KeepsItsId()
+    {
+        // A person walks behind another for 1.5 s (45 frames, limit 30): the face is gone but the body still shows
+        // (the split reports it), so the track lives on and the face coming back gets the old id.
+        var tracker = new PersonTracker(maxHiddenFrames: 30);
+        tracker.Update(0, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        int hidden = tracker.Tracks[1].Id;
+        for (int f = 5; f <= 45; f += 5)
+        {
+            tracker.Update(f, [Face(0.3f, 0.3f)]);
+            tracker.BodySeen(hidden, f);
+        }
+        tracker.Update(50, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        Assert.Equal(2, tracker.Count);
+        Assert.Equal(hidden, IdNear(tracker, 0.7f));
+        // Without the body, the same absence drops the track (only the memory of lost people could bring the id back).
+        var plain = new PersonTracker(maxHiddenFrames: 30);
+        plain.Update(0, [Face(0.3f, 0.3f), Face(0.7f, 0.3f)]);
+        for (int f = 5; f <= 45; f += 5)
+            plain.Update(f, [Face(0.3f, 0.3f)]);
+        Assert.Equal(1, plain.Count);
     }
 
     [Fact]
