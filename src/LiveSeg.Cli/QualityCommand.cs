@@ -29,6 +29,9 @@ internal static class QualityCommand
 
     private static readonly Option<string> s_peopleScene = Opt.TextOr("--people-scene", "video whose first frame is the empty background of --people clips", "VIDEO", GeneratedClipSpec.DefaultScene);
 
+    private static readonly Option<bool> s_autoFrame = Opt.Flag("--autoframe",
+        "with --people: also measure auto-framing (--person largest, size 0.6) on each clip: the crop's acceleration (jitter) and how far the person is from the output's centre");
+
     private static readonly Option<int> s_frames = Opt.Int("--frames", "frames per clip (from the start; with --people: the generated clip's length at 30 fps)", 300, 2, 100_000);
 
     private static readonly Option<bool> s_json = Opt.Flag("--json", "print one JSON object per clip instead of the table");
@@ -56,6 +59,7 @@ internal static class QualityCommand
         command.Add(s_peopleDataset);
         command.Add(s_peopleScene);
         PeopleOptions.AddDetectorTo(command);
+        command.Add(s_autoFrame);
         command.SetAction(r => r.GetValue(s_people) is null ? Run(r) : RunPeople(r));
         return Commands.Note(command, $"""
             Flicker = mean |mask change| between consecutive frames over the pixels whose frame did not change (luma
@@ -144,18 +148,22 @@ internal static class QualityCommand
         int[] counts = GeneratedClipSpec.ParseCounts(cl.GetValue(s_people)!);
         int frames = cl.GetValue(s_frames);
         bool json = cl.GetValue(s_json);
+        bool autoFrame = cl.GetValue(s_autoFrame);
         var people = PeopleOptions.ReadDetector(cl, new PersonChoice(PersonChoiceKind.Largest, []));
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
         if (!json)
         {
             Console.WriteLine($"generated clips {GeneratedClipSpec.Width}x{GeneratedClipSpec.Height} at {GeneratedClipSpec.Fps:F0} fps, {frames} frames; model {spec.Manifest.Name} on {segmenter.Provider}; {people.Detector.Name} every {people.DetectEvery} frames; --person largest");
-            // Auto-framing figures (AutoFrameQuality: crop-centre jitter, person-centre offset) are columns to add here and in the row below.
-            Console.WriteLine($"{"people",6} {"photos",-28} {"frames",6} {"matched IoU",11} {"switches",8} {"per min",7} {"locked kept",11} {"people ms p50",13} {"p95",6}");
+            Console.WriteLine($"{"people",6} {"photos",-28} {"frames",6} {"matched IoU",11} {"switches",8} {"per min",7} {"locked kept",11} {"people ms p50",13} {"p95",6}"
+                + (autoFrame ? $" {"crop accel p95",14} {"max",7} {"off centre out",14} {"in",6}" : ""));
         }
         foreach (int n in counts)
         {
-            var r = PeopleQuality.MeasureGenerated(new GeneratedClipSpec(n, frames, cl.GetValue(s_peopleDataset)!, cl.GetValue(s_peopleScene)!), segmenter, people);
+            var clipSpec = new GeneratedClipSpec(n, frames, cl.GetValue(s_peopleDataset)!, cl.GetValue(s_peopleScene)!);
+            var (r, f) = PeopleQuality.OnGeneratedClip(clipSpec, people, (clip, photos) =>
+                (PeopleQuality.Measure(clip, segmenter, people, GeneratedClipSpec.Fps) with { Photos = photos },
+                 autoFrame ? AutoFrameQuality.Measure(clip, segmenter, people with { AutoFrame = 0.6f }, people.Choice) : null));
             if (json)
             {
                 Console.WriteLine(JsonSerializer.Serialize(new
@@ -163,12 +171,19 @@ internal static class QualityCommand
                     people = r.People, photos = r.Photos, frames = r.Frames, fps = GeneratedClipSpec.Fps, model = spec.Manifest.Name, face_model = people.Detector.Name,
                     detect_every = people.DetectEvery, matched_iou = Finite(r.MatchedIoU), id_switches = r.IdSwitches, id_switches_per_minute = Finite(r.IdSwitchesPerMinute),
                     locked_kept = Finite(r.LockedKeptShare), people_ms_p50 = Finite(r.PeopleMsP50), people_ms_p95 = Finite(r.PeopleMsP95),
+                    autoframe = f is null ? null : new
+                    {
+                        centre_accel_p50 = Finite(f.CentreAccelP50), centre_accel_p95 = Finite(f.CentreAccelP95), centre_accel_max = Finite(f.CentreAccelMax),
+                        size_accel_max = Finite(f.SizeAccelMax), off_centre_mean = Finite(f.OffCentreMean), off_centre_p95 = Finite(f.OffCentreP95),
+                        input_off_centre_mean = Finite(f.InputOffCentreMean), crop_height_mean = Finite(f.Zoom),
+                    },
                 }));
             }
             else
             {
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{r.People,6} {string.Join(",", r.Photos.Select(Path.GetFileNameWithoutExtension)),-28} {r.Frames,6} {Cell3(r.MatchedIoU),11} {r.IdSwitches,8} {Cell(r.IdSwitchesPerMinute),7} {r.LockedKeptShare * 100,10:F1}% {Cell(r.PeopleMsP50),13} {Cell(r.PeopleMsP95),6}"));
+                    $"{r.People,6} {string.Join(",", r.Photos.Select(Path.GetFileNameWithoutExtension)),-28} {r.Frames,6} {Cell3(r.MatchedIoU),11} {r.IdSwitches,8} {Cell(r.IdSwitchesPerMinute),7} {r.LockedKeptShare * 100,10:F1}% {Cell(r.PeopleMsP50),13} {Cell(r.PeopleMsP95),6}")
+                    + (f is null ? "" : string.Create(CultureInfo.InvariantCulture, $" {f.CentreAccelP95,14:F5} {f.CentreAccelMax,7:F5} {Cell3(f.OffCentreMean),14} {Cell3(f.InputOffCentreMean),6}")));
             }
         }
         return ExitCodes.Ok;

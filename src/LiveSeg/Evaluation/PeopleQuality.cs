@@ -61,7 +61,14 @@ internal static class PeopleQuality
     /// Generates the clip <paramref name="spec"/> describes (people cut out of the dataset's photos whose face the
     /// detector finds at the clip's scale, crossing in pairs over the scene's first frame) and measures it.
     /// </summary>
-    public static PeopleQualityResult MeasureGenerated(GeneratedClipSpec spec, OnnxSegmenter segmenter, PeopleSettings settings, Action<int, PeopleStage, string>? trace = null)
+    public static PeopleQualityResult MeasureGenerated(GeneratedClipSpec spec, OnnxSegmenter segmenter, PeopleSettings settings, Action<int, PeopleStage, string>? trace = null) =>
+        OnGeneratedClip(spec, settings, (clip, photos) => Measure(clip, segmenter, settings, GeneratedClipSpec.Fps, trace) with { Photos = photos });
+
+    /// <summary>
+    /// Generates the clip <paramref name="spec"/> describes and hands it, with the photos' names, to
+    /// <paramref name="measure"/> (one clip for several measures: the people figures and auto-framing's).
+    /// </summary>
+    public static T OnGeneratedClip<T>(GeneratedClipSpec spec, PeopleSettings settings, Func<PeopleClip, string[], T> measure)
     {
         if (!Directory.Exists(Path.Combine(spec.Dataset, "images")))
             Throw.User($"people dataset '{spec.Dataset}' has no images/ folder: give a folder of person photos with masks (images/NAME.jpg, masks/NAME.png).");
@@ -80,7 +87,7 @@ internal static class PeopleQuality
             if (cutouts.Count < spec.People)
                 Throw.User($"people dataset '{spec.Dataset}' has only {cutouts.Count} photos of one upright person whose face the detector finds at the clip's scale; ask for at most {cutouts.Count} people.");
             using var clip = new PeopleClip(cutouts, background, GeneratedClipSpec.Width, GeneratedClipSpec.Height, spec.Frames);
-            return Measure(clip, segmenter, settings, GeneratedClipSpec.Fps, trace) with { Photos = [.. cutouts.Select(c => c.Name)] };
+            return measure(clip, [.. cutouts.Select(c => c.Name)]);
         }
         finally
         {

@@ -55,7 +55,7 @@ public sealed class PeopleCliTests : IDisposable
         AssertOneLineUserError(r, "quality needs a CLIP to measure (a video file), or --people N[,N…]");
     }
 
-    /// <summary>The table has its columns and one row per count; --json one object per clip with the same figures.</summary>
+    /// <summary>The table has its columns and one row per count; --json one object per clip with the same figures (and, with --autoframe, the camera's).</summary>
     [Fact]
     [Slow]
     public void QualityPeople_GeneratedClips_TableAndJson()
@@ -69,7 +69,7 @@ public sealed class PeopleCliTests : IDisposable
         Assert.Contains(lines, l => l.Contains("matched IoU") && l.Contains("switches") && l.Contains("per min") && l.Contains("locked kept") && l.Contains("people ms p50"));
         Assert.Single(lines, l => l.TrimStart().StartsWith("2 "));
         Assert.Single(lines, l => l.TrimStart().StartsWith("3 "));
-        var json = Cli.Run([.. common, "--json"]);
+        var json = Cli.Run([.. common, "--json", "--autoframe"]);
         Assert.True(json.ExitCode == 0, json.Stdout + json.Stderr);
         var objects = json.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal([2, 3], objects.Select(o => o.GetProperty("people").GetInt32()));
@@ -79,6 +79,12 @@ public sealed class PeopleCliTests : IDisposable
             Assert.InRange(o.GetProperty("matched_iou").GetDouble(), 0.5, 1);
             Assert.Equal(o.GetProperty("people").GetInt32(), o.GetProperty("photos").GetArrayLength());
             Assert.True(o.TryGetProperty("id_switches_per_minute", out _) && o.TryGetProperty("locked_kept", out _) && o.TryGetProperty("people_ms_p50", out _));
+            // --autoframe: the camera's jitter within its bounds (0.002 a frame² per axis), the person's offsets as shares of the frame.
+            var frame = o.GetProperty("autoframe");
+            Assert.InRange(frame.GetProperty("centre_accel_max").GetDouble(), 0, 0.002 * Math.Sqrt(2) + 1e-6);
+            Assert.InRange(frame.GetProperty("size_accel_max").GetDouble(), 0, 0.002 + 1e-6);
+            Assert.InRange(frame.GetProperty("off_centre_mean").GetDouble(), 0, 0.71);
+            Assert.InRange(frame.GetProperty("input_off_centre_mean").GetDouble(), 0, 0.71);
         }
     }
 
