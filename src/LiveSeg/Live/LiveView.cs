@@ -50,8 +50,8 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         }
         if (controls.HudVisible && drawDisplay)
         {
-            UpdateHudInfo(result);
-            _hud.Update(_info);
+            // A change of who is in view or kept is drawn at once (a click shows its lock on the next frame), the rest 4 times a second.
+            _hud.Update(_info, force: UpdateHudInfo(result));
             _hud.Draw(framebuffer, fbH);
             if (people is not null && ready)
             {
@@ -110,14 +110,22 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
     }
 
     private string? _outputsSummary;
+    private int _peopleSignature;
 
-    private void UpdateHudInfo(FrameSlot result)
+    /// <summary>Fills the HUD's figures from <paramref name="result"/>; true when the people line changed.</summary>
+    private bool UpdateHudInfo(FrameSlot result)
     {
+        bool peopleChanged = false;
         if (people is not null)
         {
-            // The mask's frame's people (the slot's own array: nothing copied); the text is built with the HUD's, 4 times a second.
+            // The mask's frame's people (the slot's own array: nothing copied); the text is built with the HUD's.
             (_info.People, _info.PeopleCount) = (result.People, result.PeopleCount);
             _info.PeopleLocked = !people.Stage.Choice.KeepsEveryone;
+            int signature = _info.PeopleLocked ? 1 : 0;
+            for (int i = 0; i < result.PeopleCount; i++)
+                signature = HashCode.Combine(signature, result.People[i].Id, result.People[i].Kept);
+            peopleChanged = signature != _peopleSignature;
+            _peopleSignature = signature;
         }
         var (captured, dropped, segmenter, sourceStatus) = counters();
         _info.Captured = captured;
@@ -131,6 +139,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         _info.Status = sourceStatus
             ?? (controls.Recording is { } r ? $"recording → {Path.GetFileName(r.Path)}" : null)
             ?? controls.Status;
+        return peopleChanged;
     }
 
     public void Dispose()

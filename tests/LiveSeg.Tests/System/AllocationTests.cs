@@ -101,8 +101,12 @@ public class AllocationTests
             return loop.AllocatedBytes - before;
         }
         Frames(LiveLoop.WarmUpFrames + N); // past the one resident-memory sample (a /proc read) at frame 100
+        // Two measurements, the smaller kept: an allocation per frame shows in both; a one-off (an X event, a status
+        // message when the loaded machine makes a frame late) lands in one window only.
         long small = Frames(N), large = Frames(2 * N);
+        long small2 = Frames(N), large2 = Frames(2 * N);
         loop.Finish();
+        (small, large) = large2 - small2 < large - small ? (small2, large2) : (small, large);
         double perFrame = (large - small) / (double)N;
         // Any allocation per frame is at least one object (24 B or more). What is left is GLFW's event polling, which
         // now and then allocates a few bytes for an X event (about 100 B in a window of frames, whatever its length).
