@@ -63,8 +63,7 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
         }
         if (Stage.Split is not { } split)
             return "no people seen yet";
-        // The window shows the last frame's crop (auto-framing; the whole frame otherwise): the click is a point of it.
-        float u = _crop.X + request.U * _crop.W, v = _crop.Y + request.V * _crop.H;
+        var (u, v) = ShownToFrame(_crop, request.U, request.V);
         int id = IdAt(split.Labels, split.Width, split.Height, Stage.LabelIds, u, v);
         if (id == 0)
             return "no person there: click on a person (A: all people)";
@@ -104,6 +103,12 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
         double u = (x - lx) / lw, v = (y - (windowHeight - ly - lh)) / lh;
         return u is >= 0 and < 1 && v is >= 0 and < 1 ? ((float)u, (float)v) : null;
     }
+
+    /// <summary>
+    /// A point (<paramref name="u"/>, <paramref name="v"/>) of the picture in the window (0..1) → the point of the frame:
+    /// the window shows <paramref name="crop"/> of it under auto-framing (<see cref="CropBox.Full"/> otherwise).
+    /// </summary>
+    public static (float U, float V) ShownToFrame(CropBox crop, float u, float v) => (crop.X + u * crop.W, crop.Y + v * crop.H);
 
     /// <summary>
     /// The person at (<paramref name="u"/>, <paramref name="v"/>) of an instance map (<paramref name="labels"/>, 0 = no

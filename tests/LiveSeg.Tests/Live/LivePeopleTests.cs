@@ -26,6 +26,16 @@ public sealed class LivePeopleTests : IDisposable
     }
 
     [Fact]
+    public void ShownToFrame_UnderAutoFraming_IsThePointOfTheCrop()
+    {
+        // The window shows the right half of the frame's lower half, scaled up: its centre is the frame's (0.75, 0.75).
+        var crop = new CropBox(0.5f, 0.5f, 0.5f, 0.5f);
+        Assert.Equal((0.75f, 0.75f), LivePeople.ShownToFrame(crop, 0.5f, 0.5f));
+        Assert.Equal((0.5f, 0.5f), LivePeople.ShownToFrame(crop, 0, 0));
+        Assert.Equal((0.25f, 0.8f), LivePeople.ShownToFrame(CropBox.Full, 0.25f, 0.8f)); // no crop: the same point
+    }
+
+    [Fact]
     public void WindowToFrame_WiderWindow_BarsLeftAndRight_MissThePicture()
     {
         // A 16:9 frame in a 1000x360 window: the picture is 640 wide from x = 180.
