@@ -48,7 +48,7 @@ internal sealed class Preprocessor : IDisposable
         if (frameBgr.Width != w || frameBgr.Height != h)
         {
             // The wrappers live as long as their Mats (no wrapper object per frame).
-            ReusedResize.Run(frameArray, _resizedArray, new Size(w, h), _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear);
+            NativeCv.Resize(frameArray, _resizedArray, new Size(w, h), _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear);
             src = _resized;
         }
         int plane = w * h;

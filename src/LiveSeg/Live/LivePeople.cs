@@ -80,14 +80,8 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
         {
             if (!track.Visible || n == FrameSlot.MaxPeople)
                 continue;
-            bool kept = choice.Kind switch
-            {
-                PersonChoiceKind.All => true,
-                PersonChoiceKind.Ids => Array.IndexOf(choice.Ids, track.Id) >= 0,
-                _ => track.Id == Stage.LockedId,
-            };
             var f = track.Box;
-            slot.People[n++] = new PersonMark(track.Id, new CropBox(f.XMin, f.YMin, f.Width, f.Height), kept);
+            slot.People[n++] = new PersonMark(track.Id, new CropBox(f.XMin, f.YMin, f.Width, f.Height), Stage.Keeps(choice, track.Id));
         }
         slot.PeopleCount = n;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LiveSeg.Capture;
+using LiveSeg.Inference;
 using LiveSeg.Metrics;
 using OpenCvSharp;
 
@@ -58,16 +59,8 @@ internal sealed unsafe class CropStage : IDisposable
         m[2] = crop.X * w + 0.5 * a - 0.5;
         m[4] = b;
         m[5] = crop.Y * h + 0.5 * b - 0.5;
-        // Straight to the native call, as the preprocessor's resize: Cv2.WarpAffine "fixes" (uses up) its OutputArray,
-        // so a reused one would need a new wrapper per frame. The wrappers here live as long as their Mats.
-        InputArray input = _inputs.Input(picture);
-        var status = OpenCvSharp.Internal.NativeMethods.imgproc_warpAffine(input.CvPtr, _resultArray.CvPtr, _affineArray.CvPtr, new Size(w, h),
-            (int)(InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap), (int)BorderTypes.Replicate, default);
-        GC.KeepAlive(input);
-        GC.KeepAlive(_resultArray);
-        GC.KeepAlive(_affineArray);
-        if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred)
-            throw new InvalidOperationException($"OpenCV crop of a {w}x{h} picture failed");
+        // The wrappers live as long as their Mats (NativeCv: Cv2.WarpAffine would use up its OutputArray each frame).
+        NativeCv.WarpAffine(_inputs.Input(picture), _resultArray, _affineArray, new Size(w, h), InterpolationFlags.Linear | InterpolationFlags.WarpInverseMap, BorderTypes.Replicate);
         return _result;
     }
 

@@ -119,7 +119,7 @@ internal sealed class FaceDetector : IDisposable
             _roiView = new Mat(_square, _roi);
             _roiArray = OutputArray.Create(_roiView);
         }
-        ReusedResize.Run(frameArray, _roiArray!, _roi.Size, InterpolationFlags.Area);
+        NativeCv.Resize(frameArray, _roiArray!, _roi.Size, InterpolationFlags.Area);
     }
 
     /// <summary>BGR bytes → planar RGB floats in −1..1 (value / 127.5 − 1).</summary>

@@ -112,26 +112,26 @@ internal sealed class PeopleStage : IDisposable
         slot.Timing.Add(Stage.People, t);
     }
 
+    /// <summary>Whether <paramref name="choice"/> keeps person <paramref name="id"/> now (a one-person choice: the id locked on).</summary>
+    public bool Keeps(PersonChoice choice, int id) => choice.Kind switch
+    {
+        PersonChoiceKind.All => true,
+        PersonChoiceKind.Ids => Array.IndexOf(choice.Ids, id) >= 0,
+        _ => id == LockedId,
+    };
+
     /// <summary>Zeroes the mask wherever the pixel's person is not kept.</summary>
     private void Filter(Mask kept, int seeds, PersonChoice choice)
     {
         float[] mask = kept.Data;
         byte[] labels = _split!.Labels;
         Array.Clear(_keep);
-        if (choice.Kind == PersonChoiceKind.Ids)
-        {
-            for (int k = 0; k < seeds; k++)
-                _keep[k + 1] = Array.IndexOf(choice.Ids, _seedIds[k]) >= 0;
-        }
-        else
-        {
-            // The lock follows the id through occlusion: while the tracker still knows the person (tracked, or lost
-            // but remembered), nobody else is kept; only a forgotten person's lock moves on.
-            if (LockedId == 0 || !_tracker.Knows(LockedId))
-                LockedId = Pick(choice.Kind, seeds);
-            for (int k = 0; k < seeds; k++)
-                _keep[k + 1] = _seedIds[k] == LockedId;
-        }
+        // The lock follows the id through occlusion: while the tracker still knows the person (tracked, or lost but
+        // remembered), nobody else is kept; only a forgotten person's lock moves on.
+        if (choice.Kind != PersonChoiceKind.Ids && (LockedId == 0 || !_tracker.Knows(LockedId)))
+            LockedId = Pick(choice.Kind, seeds);
+        for (int k = 0; k < seeds; k++)
+            _keep[k + 1] = Keeps(choice, _seedIds[k]);
         for (int p = 0; p < mask.Length; p++)
         {
             if (!_keep[labels[p]])

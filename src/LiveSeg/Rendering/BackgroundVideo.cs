@@ -1,4 +1,5 @@
 using LiveSeg.Capture;
+using LiveSeg.Inference;
 using OpenCvSharp;
 
 namespace LiveSeg.Rendering;
@@ -193,11 +194,8 @@ internal sealed class BackgroundVideo : IDisposable
             _firstPts = pts;
         _lastPts = pts;
         time = _passOffset + pts - _firstPts;
-        // Straight to the native call, as the preprocessor does: Cv2.Resize uses up its OutputArray (a new wrapper a frame).
-        var status = OpenCvSharp.Internal.NativeMethods.imgproc_resize(_decodedIn.CvPtr, _scaledOut.CvPtr, _scaledSize, 0, 0, (int)_interpolation);
-        GC.KeepAlive(_decodedIn);
-        GC.KeepAlive(_scaledOut);
-        if (status != OpenCvSharp.Internal.ExceptionStatus.NotOccurred || _scaled.Width != _scaledSize.Width || _scaled.Height != _scaledSize.Height)
+        NativeCv.Resize(_decodedIn, _scaledOut, _scaledSize, _interpolation); // wrappers made once: nothing allocated a frame
+        if (_scaled.Width != _scaledSize.Width || _scaled.Height != _scaledSize.Height)
             throw new InvalidOperationException($"OpenCV could not scale the clip's frame to {_scaledSize.Width}x{_scaledSize.Height}");
         int x0 = (_scaledSize.Width - _width) / 2, y0 = (_scaledSize.Height - _height) / 2, row = _width * 3;
         Mat to = _ring[target];
