@@ -29,6 +29,7 @@ internal sealed class InstanceSplit
     public const float BodyHalfWidthFaces = 1.6f;
     public const int OutsideCost = 4;
     public const int PriorErosion = 2;
+    public const int ShapeErosion = 2;
     private const int Buckets = OutsideCost + 1;
     private readonly int _w, _h;
     private readonly int[] _dist;
@@ -44,6 +45,7 @@ internal sealed class InstanceSplit
     private readonly (float X, float Y)[] _residual = new (float, float)[PersonTracker.MaxTracks];
     private readonly (float X, float Y)[] _nextResidual = new (float, float)[PersonTracker.MaxTracks];
     private readonly PersonSeed[] _plain = new PersonSeed[PersonTracker.MaxTracks];
+    private readonly ShapeMemory _shapes;
 
     public InstanceSplit(int width, int height)
     {
@@ -56,10 +58,14 @@ internal sealed class InstanceSplit
         _claims = new bool[PersonTracker.MaxTracks * width];
         _prior = new byte[n];
         _projected = new byte[n];
+        _shapes = new ShapeMemory(width, height);
         Labels = new byte[n];
     }
 
     public byte[] Labels { get; }
+
+    /// <summary>Per pixel, the person whose remembered shape is in front there (k + 1; 0: none), for the last frame.</summary>
+    public byte[] ShapeOwner => _shapes.Owner;
 
     public int Width => _w;
 
@@ -71,6 +77,7 @@ internal sealed class InstanceSplit
         Array.Clear(_prior);
         Array.Clear(_priorIds);
         Array.Clear(_residualId);
+        _shapes.Forget();
     }
 
     /// <summary>One frame on its own (no memory): <paramref name="faces"/> are seen faces, label k + 1 = face k.</summary>
@@ -88,24 +95,33 @@ internal sealed class InstanceSplit
     /// The next frame of a sequence: splits <paramref name="people"/> among <paramref name="seeds"/> (at most <see cref="PersonTracker.MaxTracks"/>, ids
     /// distinct and non-zero) into <see cref="Labels"/>, using the previous call's regions of the same ids.
     /// </summary>
-    public void Next(Mask people, ReadOnlySpan<PersonSeed> seeds)
+    public void Next(Mask people, ReadOnlySpan<PersonSeed> seeds, ReadOnlySpan<byte> bgr = default)
     {
         if (!people.IsSize(_w, _h))
             throw new ArgumentException($"a {people.Width}x{people.Height} mask for a {_w}x{_h} split", nameof(people));
         ReadOnlySpan<float> mask = people.Data;
         seeds = seeds[..Math.Min(seeds.Length, PersonTracker.MaxTracks)];
         Array.Clear(Labels);
+        if (bgr.IsEmpty)
+            _shapes.Skip();
         Array.Fill(_dist, int.MaxValue);
         Array.Clear(_bucketCount);
         Shifts(seeds);
         if (seeds.Length > 0)
         {
             SeedFaces(mask, seeds);
+            if (!bgr.IsEmpty)
+            {
+                _shapes.Place(mask, bgr, seeds);
+                SeedShapes(mask);
+            }
             Project(seeds);
             SeedProjected(mask, seeds);
             Propagate(mask);
             AssignUnreached(mask, seeds.Length);
         }
+        if (!bgr.IsEmpty)
+            _shapes.Capture(Labels, bgr, seeds);
         Remember(seeds);
     }
 
@@ -222,6 +238,30 @@ internal sealed class InstanceSplit
                     continue;
                 if (!_claims[(l - 1) * _w + x])
                     continue;
+                byte shown = _shapes.InFront[p];
+                if (shown != 0 && shown != l)
+                    continue; // someone else's remembered shape is in front here
+
+                Settle(p, l);
+            }
+        }
+    }
+
+    /// <summary>The inside of each person's placed shape (eroded) where they are in front, on the mask, seeds them.</summary>
+    private void SeedShapes(ReadOnlySpan<float> mask)
+    {
+        byte[] owner = _shapes.Owner, front = _shapes.InFront;
+        const int r = ShapeErosion;
+        for (int y = r; y < _h - r; y++)
+        {
+            for (int x = r; x < _w - r; x++)
+            {
+                int p = y * _w + x;
+                byte l = owner[p];
+                if (l == 0 || mask[p] < Threshold || _dist[p] == 0)
+                    continue;
+                if (front[p - r] != l || front[p + r] != l || front[p - r * _w] != l || front[p + r * _w] != l)
+                    continue;
                 Settle(p, l);
             }
         }
@@ -284,7 +324,9 @@ internal sealed class InstanceSplit
         if (mask[q] < Threshold)
             return 0;
         var (x0, x1, y0) = _body[label - 1];
-        bool home = (x >= x0 && x < x1 && y >= y0) || _projected[q] == label;
+        int owner = _shapes.Owner[q];
+        bool column = x >= x0 && x < x1 && y >= y0 && (!_shapes.Placed(label) || _shapes.Covers(label, q));
+        bool home = owner == label || (owner == 0 && (column || _projected[q] == label));
         int nd = d + (home ? 1 : OutsideCost);
         if (nd >= _dist[q])
             return 0;

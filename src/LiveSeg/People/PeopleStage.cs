@@ -3,6 +3,7 @@ using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Masks;
 using LiveSeg.Metrics;
+using OpenCvSharp;
 
 namespace LiveSeg.People;
 
@@ -21,7 +22,7 @@ internal sealed record PeopleSettings(PersonChoice Choice, FaceModelSpec Detecto
 /// BGR image and its float mask (model size) in, the same mask filtered in place; timed as <see cref="Stage.People"/>.
 /// Buffers are made once (again only when the mask size changes, on a model swap).
 /// </summary>
-internal sealed class PeopleStage : IDisposable
+internal sealed unsafe class PeopleStage : IDisposable
 {
     private readonly PeopleSettings _settings;
     private readonly FaceDetector _detector;
@@ -33,6 +34,8 @@ internal sealed class PeopleStage : IDisposable
     private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
     private readonly AutoFrameCamera? _camera;
     private InstanceSplit? _split;
+    private Mat? _small; // the frame at the mask's size (BGR): the colours of the people's remembered shapes
+    private OutputArray? _smallArray;
     private int _sequence = -1;
     private long _frame;
     private volatile PersonChoice _choice;
@@ -92,7 +95,15 @@ internal sealed class PeopleStage : IDisposable
         }
         _frame++;
         if (_split is null || !slot.Mask.IsSize(_split.Width, _split.Height))
+        {
             _split = new InstanceSplit(slot.Mask.Width, slot.Mask.Height);
+            _smallArray?.Dispose();
+            _small?.Dispose();
+            _small = new Mat(slot.Mask.Height, slot.Mask.Width, MatType.CV_8UC3);
+            _smallArray = OutputArray.Create(_small);
+        }
+        NativeCv.Resize(slot.ImageArray, _smallArray!, new Size(_split.Width, _split.Height), InterpolationFlags.Area);
+        var colours = new ReadOnlySpan<byte>(_small!.DataPointer, 3 * _split.Width * _split.Height);
         // Every tracked person is a seed: a seen face seeds its pixels; a hidden or missed face keeps its person's
         // previous region (the split's memory), so their body neither joins a neighbour nor vanishes.
         int seeds = 0;
@@ -102,7 +113,7 @@ internal sealed class PeopleStage : IDisposable
             _seedIds[seeds++] = track.Id;
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
-        _split.Next(slot.Mask, _seeds.AsSpan(0, seeds));
+        _split.Next(slot.Mask, _seeds.AsSpan(0, seeds), colours);
         CountAreas(seeds);
         var choice = _choice;
         if (!choice.KeepsEveryone)
@@ -219,5 +230,10 @@ internal sealed class PeopleStage : IDisposable
         return best < 0 ? 0 : _seedIds[best];
     }
 
-    public void Dispose() => _detector.Dispose();
+    public void Dispose()
+    {
+        _detector.Dispose();
+        _smallArray?.Dispose();
+        _small?.Dispose();
+    }
 }
