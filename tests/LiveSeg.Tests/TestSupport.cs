@@ -354,7 +354,8 @@ public sealed class TwoPeopleScene : IDisposable
     /// <summary>The body model's path.</summary>
     public static string BodyModel => LiveSeg.Models.ModelCatalogue.Find("body") ?? System.IO.Path.Combine(LiveSeg.Models.ModelFetcher.FetchBody(_ => { }), "body.onnx");
 
-    public static TwoPeopleScene Make()
+    /// <param name="personHeight">each person's height as a share of the frame's (the photos used are those the face detector finds at that size)</param>
+    public static TwoPeopleScene Make(float personHeight = 0.8f)
     {
         string dataset = Repo.Shared("datasets", "person"), video = Repo.Shared("datasets", "videos", "one-by-one-person-detection.mp4");
         Assert.True(Directory.Exists(dataset) && File.Exists(video), $"this test needs {dataset} and {video} (../shared)");
@@ -362,11 +363,11 @@ public sealed class TwoPeopleScene : IDisposable
         using var background = new Mat();
         using (var cap = new VideoCapture(video))
             Assert.True(cap.Read(background), $"cannot read {video}");
-        var cutouts = LiveSeg.People.PeopleClip.LoadCutouts(dataset, detector, 2, background, sceneHeight: Height);
+        var cutouts = LiveSeg.People.PeopleClip.LoadCutouts(dataset, detector, 2, background, sceneHeight: Height, personHeight);
         try
         {
             Assert.True(cutouts.Count == 2, $"only {cutouts.Count} single-person photos in {dataset}");
-            using var clip = new LiveSeg.People.PeopleClip(cutouts, background, Width, Height, frames: 2);
+            using var clip = new LiveSeg.People.PeopleClip(cutouts, background, Width, Height, frames: 2, personHeight);
             Mat frame = new(), truth = new();
             clip.Render(0, frame, truth);
             return new TwoPeopleScene(frame, truth);

@@ -38,7 +38,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
             Motion.MotionField? field = motion?.For(shown, result, recordFrame, ref timing);
             target = compositor.Render(shown.Image, result.Mask, ref timing, field);
             if (recordFrame)
-                outputs.Start(target, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing);
+                outputs.Start(target, result.Crop, shown.Timing.CaptureTimestamp, shown.Index, controls.Recording, ref timing); // the window's crop
             long t = Stopwatch.GetTimestamp();
             if (drawDisplay)
                 compositor.Present(target, result.Crop, framebuffer, fbW, fbH); // auto-framing: the mask's frame's crop

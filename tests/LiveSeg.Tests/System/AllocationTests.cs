@@ -64,16 +64,21 @@ public class AllocationTests
     }
 
     /// <param name="people">with --person (the people stage on two people, each frame detected; the click lock's per-frame part)</param>
+    /// <param name="autoFrame">
+    /// with --autoframe on person 1 and a recording: the people smaller, so the camera moves in; each shown frame read
+    /// back for the outputs and cropped as the window shows it
+    /// </param>
     [DisplayTheory]
     [InlineData(false)]
     [InlineData(true)]
-    public void LiveStep_AllocatesNothingPerFrame(bool people)
+    [InlineData(true, true)]
+    public void LiveStep_AllocatesNothingPerFrame(bool people, bool autoFrame = false)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
         if (people)
         {
-            using var scene = TwoPeopleScene.Make();
+            using var scene = autoFrame ? TwoPeopleScene.Make(personHeight: 0.45f) : TwoPeopleScene.Make();
             scene.WriteClip(video, 30);
         }
         else
@@ -85,7 +90,12 @@ public class AllocationTests
             Source = new SourceOptions { Open = () => new VideoFileSource(video), Name = "clip", Loop = true },
             Model = new ModelSettings(ModelSpec.FromFile(Synthetic.ColorKeyModel(dir), null), DeviceChoice.Cpu, 1),
             VSync = false,
-            People = people ? new LiveSeg.People.PeopleSettings(LiveSeg.People.PersonChoice.All, LiveSeg.People.FaceModels.Full, TwoPeopleScene.FaceDetector, DetectEvery: 1) : null,
+            People = people ? new LiveSeg.People.PeopleSettings(autoFrame ? LiveSeg.People.PersonChoice.Parse("1") : LiveSeg.People.PersonChoice.All, LiveSeg.People.FaceModels.Full, TwoPeopleScene.FaceDetector, DetectEvery: 1,
+                AutoFrame: autoFrame ? 0.6f : 0) : null,
+            // The recording, not a --serve/--virtual-camera sink: with those the loop refreshes the stream page's text
+            // twice a second (strings, by time, not per frame), which would count here.
+            RecordFromStart = autoFrame,
+            OutputFolder = dir.Path,
         };
         using var loop = new LiveLoop(options);
         loop.Controls.Do(LiveAction.Hud); // the HUD redraws its text 4 times a second (strings): measured without it
