@@ -11,9 +11,10 @@ namespace LiveSeg.Tests;
 /// their masks, walking across the empty room of one-by-one-person-detection.mp4, crossing each other), with the body
 /// model and the face detector as fetched. Photos are used only when the detector finds their face at the clip's scale
 /// (score ≥ 0.8): face seeding cannot see a person whose face it never finds. The issue's targets (matched per-person
-/// IoU ≥ 0.85, ≤ 1 id switch per minute, the locked person kept in ≥ 95% of the frames where they are visible) are
-/// NOT all met yet (see docs/benchmarks.md, "People"): <see cref="GeneratedClip_MeetsTheIssuesTargets"/> is skipped
-/// with the figures, and <see cref="GeneratedClip_StaysAboveTheMeasuredFloor"/> holds what the stage does today
+/// IoU ≥ 0.85, ≤ 1 id switch per minute, the locked person kept in ≥ 95% of the frames where they are visible) hold
+/// for 2 and 3 people (<see cref="GeneratedClip_MeetsTheIssuesTargets"/>); the 4-people clip meets the switches and
+/// the lock but not the IoU (see docs/benchmarks.md, "People"): <see cref="FourPeople_MeetsTheIssuesTargets"/> is
+/// skipped with the figures, and <see cref="GeneratedClip_StaysAboveTheMeasuredFloor"/> holds what the stage does today
 /// against regressions. Needs ../shared (says so when absent).
 /// </summary>
 public sealed class PeopleQualityTests(ITestOutputHelper output)
@@ -33,13 +34,16 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
         return r;
     }
 
-    [Theory(Skip = "issue 28's targets are not all met yet: on 2/3/4 people (150 frames), matched IoU 0.870/0.809/0.706 (target 0.85), id switches 0/0/2 (0/0/24 per minute; 60-s clips: 2/0/1 per minute), locked kept 92.9/87.1/100% (target 95%) (docs/benchmarks.md, People)")]
+    [Theory]
     [InlineData(2, 150)]
     [InlineData(3, 150)]
-    [InlineData(4, 150)]
-    public void GeneratedClip_MeetsTheIssuesTargets(int people, int frames)
+    public void GeneratedClip_MeetsTheIssuesTargets(int people, int frames) => AssertTargets(Measure(people, frames));
+
+    [Fact(Skip = "issue 28's IoU target is not met for 4 people: matched IoU 0.804 (target 0.85; 0 id switches, locked kept 100%): the two pairs touch from the first frame, so nobody's shape is ever seen apart (docs/benchmarks.md, People)")]
+    public void FourPeople_MeetsTheIssuesTargets() => AssertTargets(Measure(4, 150));
+
+    private static void AssertTargets(PeopleQualityResult r)
     {
-        var r = Measure(people, frames);
         Assert.True(r.MatchedIoU >= 0.85, $"matched per-person IoU {r.MatchedIoU:F3} < 0.85");
         Assert.True(r.IdSwitchesPerMinute <= 1, $"{r.IdSwitchesPerMinute:F2} id switches per minute > 1");
         Assert.True(r.LockedKeptShare >= 0.95, $"locked person kept in {r.LockedKeptShare:P1} < 95%");
@@ -47,9 +51,9 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
 
     /// <summary>A floor under today's figures (not the issue's targets): a broken split, tracker or lock falls below it.</summary>
     [Theory]
-    [InlineData(2, 150, 0.85, 0, 0.9)]
-    [InlineData(3, 150, 0.79, 0, 0.85)]
-    [InlineData(4, 150, 0.68, 2, 0.95)]
+    [InlineData(2, 150, 0.9, 0, 0.97)]
+    [InlineData(3, 150, 0.86, 0, 0.97)]
+    [InlineData(4, 150, 0.78, 0, 0.97)]
     public void GeneratedClip_StaysAboveTheMeasuredFloor(int people, int frames, double minIoU, int maxSwitches, double minKept)
     {
         var r = Measure(people, frames);
