@@ -4,9 +4,10 @@ namespace LiveSeg.People;
 
 /// <summary>
 /// One person to split out: their tracked id, face box (0..1; predicted when not seen), whether the detector saw the
-/// face, and their motion (0..1 of the frame per frame).
+/// face, their motion (0..1 of the frame per frame), and whether the box is this frame's detection (not moved on
+/// from an earlier one: only then is their shape remembered, registered to a box the detector drew).
 /// </summary>
-internal readonly record struct PersonSeed(int Id, FaceDetection Face, bool FaceSeen, float Vx = 0, float Vy = 0);
+internal readonly record struct PersonSeed(int Id, FaceDetection Face, bool FaceSeen, float Vx = 0, float Vy = 0, bool Detected = true);
 
 /// <summary>
 /// Person mask + people (face boxes, ids) → an instance map: which person each mask pixel belongs to. Contract: mask float

@@ -34,8 +34,11 @@ internal sealed unsafe class PeopleStage : IDisposable
     private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
     private readonly AutoFrameCamera? _camera;
     private InstanceSplit? _split;
-    private Mat? _small; // the frame at the mask's size (BGR): the colours of the people's remembered shapes
-    private OutputArray? _smallArray;
+    // The frame at the mask's size (BGR), the colours of the people's remembered shapes: bilinear to twice that size,
+    // then 2x2 averages (an area resize straight from 720p costs ~1.8 ms here, the two steps ~0.2 ms).
+    private Mat? _twice, _small;
+    private OutputArray? _twiceOut, _smallOut;
+    private InputArray? _twiceIn;
     private int _sequence = -1;
     private long _frame;
     private volatile PersonChoice _choice;
@@ -84,7 +87,8 @@ internal sealed unsafe class PeopleStage : IDisposable
             _camera?.Reset();
             _split?.Forget();
         }
-        if (_frame % _settings.DetectEvery == 0)
+        bool detecting = _frame % _settings.DetectEvery == 0;
+        if (detecting)
         {
             int n = _detector.Detect(slot.Image, slot.ImageArray, _found);
             _tracker.Update(_frame, _found.AsSpan(0, n));
@@ -97,19 +101,20 @@ internal sealed unsafe class PeopleStage : IDisposable
         if (_split is null || !slot.Mask.IsSize(_split.Width, _split.Height))
         {
             _split = new InstanceSplit(slot.Mask.Width, slot.Mask.Height);
-            _smallArray?.Dispose();
-            _small?.Dispose();
+            DisposeColours();
+            _twice = new Mat(2 * slot.Mask.Height, 2 * slot.Mask.Width, MatType.CV_8UC3);
             _small = new Mat(slot.Mask.Height, slot.Mask.Width, MatType.CV_8UC3);
-            _smallArray = OutputArray.Create(_small);
+            (_twiceOut, _twiceIn, _smallOut) = (OutputArray.Create(_twice), InputArray.Create(_twice), OutputArray.Create(_small));
         }
-        NativeCv.Resize(slot.ImageArray, _smallArray!, new Size(_split.Width, _split.Height), InterpolationFlags.Area);
+        NativeCv.Resize(slot.ImageArray, _twiceOut!, new Size(2 * _split.Width, 2 * _split.Height), InterpolationFlags.Linear);
+        NativeCv.Resize(_twiceIn!, _smallOut!, new Size(_split.Width, _split.Height), InterpolationFlags.Area);
         var colours = new ReadOnlySpan<byte>(_small!.DataPointer, 3 * _split.Width * _split.Height);
         // Every tracked person is a seed: a seen face seeds its pixels; a hidden or missed face keeps its person's
         // previous region (the split's memory), so their body neither joins a neighbour nor vanishes.
         int seeds = 0;
         foreach (ref readonly var track in _tracker.Tracks)
         {
-            _seeds[seeds] = new PersonSeed(track.Id, track.Box, track.Visible, track.Vx, track.Vy);
+            _seeds[seeds] = new PersonSeed(track.Id, track.Box, track.Visible, track.Vx, track.Vy, detecting && track.LastSeen == _frame - 1);
             _seedIds[seeds++] = track.Id;
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
@@ -230,10 +235,18 @@ internal sealed unsafe class PeopleStage : IDisposable
         return best < 0 ? 0 : _seedIds[best];
     }
 
+    private void DisposeColours()
+    {
+        _twiceOut?.Dispose();
+        _twiceIn?.Dispose();
+        _smallOut?.Dispose();
+        _twice?.Dispose();
+        _small?.Dispose();
+    }
+
     public void Dispose()
     {
         _detector.Dispose();
-        _smallArray?.Dispose();
-        _small?.Dispose();
+        DisposeColours();
     }
 }

@@ -134,12 +134,15 @@ internal sealed class ShapeMemory
         var (x0, y0, x1, y1) = _land[k];
         for (int y = y0; y <= y1; y++)
         {
+            int row = SourceRow(k, y);
+            if (row < 0)
+                continue;
             for (int x = x0; x <= x1; x++)
             {
                 int p = y * _w + x;
                 if (Owner[p] != k + 1)
                     continue;
-                int q = Source(s, k, x, y);
+                int q = Source(s, k, x, row);
                 if (q >= 0 && ColourError(bgr, p, s.Colour, q) > MaxColourError)
                     Owner[p] = 0;
             }
@@ -153,12 +156,17 @@ internal sealed class ShapeMemory
         Math.Abs(bgr[3 * p] - colour[3 * q]) + Math.Abs(bgr[3 * p + 1] - colour[3 * q + 1]) + Math.Abs(bgr[3 * p + 2] - colour[3 * q + 2]);
 
     /// <summary>
-    /// Remembers the shape of every seed whose face is seen and whose region in <paramref name="labels"/> (k + 1 = seed k)
+    /// Remembers the shape of every seed whose face the detector found this frame and whose region in <paramref name="labels"/> (k + 1 = seed k)
     /// touches no other person's: their pixels and colours now, with their face box.
     /// </summary>
     public void Capture(byte[] labels, ReadOnlySpan<byte> bgr, ReadOnlySpan<PersonSeed> seeds)
     {
         int count = seeds.Length;
+        bool any = false;
+        foreach (var seed in seeds)
+            any |= seed.FaceSeen && seed.Detected;
+        if (!any)
+            return; // a frame between detections
         Array.Clear(_touching);
         for (int l = 0; l <= count; l++)
             _box[l] = (_w, _h, -1, -1);
@@ -181,7 +189,7 @@ internal sealed class ShapeMemory
         {
             int l = k + 1;
             var f = seeds[k].Face;
-            if (!seeds[k].FaceSeen || _box[l].X1 < 0 || f.Width <= 0)
+            if (!seeds[k].FaceSeen || !seeds[k].Detected || _box[l].X1 < 0 || f.Width <= 0)
                 continue;
             if (_touching[l] && SlotOf(seeds[k].Id) >= 0)
                 continue;
@@ -298,14 +306,18 @@ internal sealed class ShapeMemory
         }
     }
 
-    /// <summary>Seed k's shape pixel (index) under frame pixel (x, y), inside its landing box, or −1.</summary>
-    private int Source(Shape s, int k, int x, int y)
+    /// <summary>The start (index) of seed k's shape row under frame row y, or −1 when the shape has no row there.</summary>
+    private int SourceRow(int k, int y)
     {
-        int sx = _column[k * _w + x], sy = _row[k * _h + y];
-        if (sx < 0 || sy < 0)
-            return -1;
-        int q = sy * _w + sx;
-        return s.Bits[q] != 0 ? q : -1;
+        int sy = _row[k * _h + y];
+        return sy < 0 ? -1 : sy * _w;
+    }
+
+    /// <summary>Seed k's shape pixel (index) under frame pixel x of the row that <paramref name="row"/> (<see cref="SourceRow"/>) maps to, or −1.</summary>
+    private int Source(Shape s, int k, int x, int row)
+    {
+        int sx = _column[k * _w + x];
+        return sx >= 0 && s.Bits[row + sx] != 0 ? row + sx : -1;
     }
 
     private void Cover(int k)
@@ -315,9 +327,12 @@ internal sealed class ShapeMemory
         ushort bit = (ushort)(1 << k);
         for (int y = y0; y <= y1; y++)
         {
+            int row = SourceRow(k, y);
+            if (row < 0)
+                continue;
             for (int x = x0; x <= x1; x++)
             {
-                if (Source(s, k, x, y) >= 0)
+                if (Source(s, k, x, row) >= 0)
                     _cover[y * _w + x] |= bit;
             }
         }
@@ -331,12 +346,15 @@ internal sealed class ShapeMemory
         int n = _slotOfSeed.Length;
         for (int y = y0; y <= y1; y++)
         {
+            int row = SourceRow(k, y);
+            if (row < 0)
+                continue;
             for (int x = x0; x <= x1; x++)
             {
                 int p = y * _w + x, others = _cover[p] & ~(1 << k);
                 if (others == 0 || mask[p] < 0.5f)
                     continue;
-                int q = Source(s, k, x, y);
+                int q = Source(s, k, x, row);
                 if (q < 0)
                     continue;
                 int e = ColourError(bgr, p, s.Colour, q);
