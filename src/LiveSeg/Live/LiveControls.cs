@@ -142,8 +142,19 @@ internal sealed class LiveControls(LiveOptions options, SegmentStage segment, IL
         }
     }
 
-    /// <summary>The effect and its main setting, for the HUD ("blur r12", "mask (smooth 0.3)").</summary>
-    public string Describe() => Describe(Effect, Smoothing);
+    /// <summary>
+    /// The effect and its main setting, for the HUD and the stream's page ("blur r12", "mask (smooth 0.3)"); the text
+    /// is made again only after the effect or the smoothing changed.
+    /// </summary>
+    public string Describe()
+    {
+        var (effect, smoothing) = (Effect, Smoothing);
+        if (_described is not { } d || d.Effect != effect || !d.Smoothing.Equals(smoothing))
+            _described = d = (effect, smoothing, Describe(effect, smoothing));
+        return d.Text;
+    }
+
+    private (EffectSettings Effect, float Smoothing, string Text)? _described;
 
     public static string Describe(EffectSettings s, float smoothing) => EffectRegistry.Of(s.Effect).Label(s, smoothing);
 

@@ -252,7 +252,7 @@ internal sealed class LiveLoop : IDisposable
             _stats.Add(timing.Ticks, _lastPresent);
         }
         EchoSourceStatus();
-        if (_outputs.Sinks.Count > 0 && _lastPresent - _lastStatus > Stopwatch.Frequency / 2)
+        if (_outputs.Sinks.Count > 0 && _o.Clock.Now - _lastStatus > Stopwatch.Frequency / 2)
             UpdateStatus();
         Allocations.Update(2);
         return !last;
@@ -269,10 +269,10 @@ internal sealed class LiveLoop : IDisposable
         _sourceStatus = status;
     }
 
-    /// <summary>The figures the stream's page shows (twice a second; a little text, never per frame).</summary>
+    /// <summary>The figures the stream's page shows (twice a second on <see cref="LiveOptions.Clock"/>; never per frame).</summary>
     private void UpdateStatus()
     {
-        _lastStatus = _lastPresent;
+        _lastStatus = _o.Clock.Now;
         _stats.Compute();
         var segmenter = _segment.Segmenter;
         _o.Status.Update(_stats, segmenter.Manifest.Name, segmenter.Provider, Controls.Describe(), _source.Captured, Dropped, _view.RefreshOutputsSummary(),

@@ -74,6 +74,6 @@ internal sealed record LiveOptions
     /// <summary>Start recording with the first frame (as if R were pressed at once).</summary>
     public bool RecordFromStart { get; init; }
 
-    /// <summary>The clock pacing and reconnection wait on (a fake one in tests).</summary>
+    /// <summary>The clock pacing and reconnection wait on, and the stream page's figures are refreshed by (a fake one in tests).</summary>
     public IClock Clock { get; init; } = SystemClock.Instance;
 }

@@ -19,6 +19,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
 {
     private readonly HudStage _hud = new(window.Gl, new ShaderLibrary(), KeyMap.HudLines, people is not null);
     private readonly HudInfo _info = new() { Stats = stats, MaskAge = motion?.Ages, Steadiness = steadiness };
+    private readonly OutputsSummary _outputsSummary = new(outputs.Sinks);
     private PeopleLabels? _labels;
 
     /// <summary>Draws <paramref name="shown"/> with <paramref name="result"/>'s mask; returns the frame's timings (upload and composite added).</summary>
@@ -94,22 +95,9 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         }
     }
 
-    /// <summary>
-    /// The outputs' drops, short, for the HUD and the stream's page ("outputs dropped: stream 2 vcam 0"); empty without
-    /// outputs. Rebuilt only here (twice a second, by the loop), so drawing a frame allocates nothing for it.
-    /// </summary>
-    public string RefreshOutputsSummary()
-    {
-        var sinks = outputs.Sinks;
-        if (sinks.Count == 0)
-            return "";
-        var text = new System.Text.StringBuilder("outputs dropped:");
-        foreach (var sink in sinks)
-            text.Append(' ').Append(sink is MjpegStreamSink ? "stream " : sink is VirtualCameraSink ? "vcam " : "").Append(sink.Dropped);
-        return _outputsSummary = text.ToString();
-    }
+    /// <summary>The outputs' drops for the stream's page (and the HUD): see <see cref="OutputsSummary"/> (twice a second, by the loop).</summary>
+    public ReadOnlySpan<char> RefreshOutputsSummary() => _outputsSummary.Refresh();
 
-    private string? _outputsSummary;
     private int _peopleSignature;
 
     /// <summary>Fills the HUD's figures from <paramref name="result"/>; true when the people line changed.</summary>
@@ -130,7 +118,7 @@ internal sealed class LiveView(ILiveDisplay window, ILiveCompositor compositor, 
         var (captured, dropped, segmenter, sourceStatus) = counters();
         _info.Captured = captured;
         _info.Dropped = dropped;
-        _info.Outputs = _outputsSummary;
+        _info.Outputs = _outputsSummary.Text;
         _info.Provider = segmenter.Provider;
         _info.Model = segmenter.Manifest.Name;
         _info.Effect = controls.Describe();

@@ -1,6 +1,8 @@
+using System.Net;
 using LiveSeg.Capture;
 using LiveSeg.Inference;
 using LiveSeg.Live;
+using LiveSeg.Output;
 using LiveSeg.Pipeline;
 using LiveSeg.Rendering;
 
@@ -68,11 +70,16 @@ public class AllocationTests
     /// with --autoframe on person 1 and a recording: the people smaller, so the camera moves in; each shown frame read
     /// back for the outputs and cropped as the window shows it
     /// </param>
+    /// <param name="serve">
+    /// with a --serve stream (on 127.0.0.1, any free port) and the loop's clock moved on a second before each step, so
+    /// the stream page's figures (<see cref="LiveStatus"/>) are refreshed at every drawn step, not twice a second
+    /// </param>
     [DisplayTheory]
     [InlineData(false)]
     [InlineData(true)]
     [InlineData(true, true)]
-    public void LiveStep_AllocatesNothingPerFrame(bool people, bool autoFrame = false)
+    [InlineData(false, false, true)]
+    public void LiveStep_AllocatesNothingPerFrame(bool people, bool autoFrame = false, bool serve = false)
     {
         using var dir = new TempDir();
         string video = dir.File("in.mkv");
@@ -85,6 +92,8 @@ public class AllocationTests
         {
             Synthetic.WriteVideo(video, 300, 96, 64, 30);
         }
+        var clock = new FakeClock(); // the file is played at processing speed: the clock paces nothing here
+        var status = new LiveStatus();
         var options = new LiveOptions
         {
             Source = new SourceOptions { Open = () => new VideoFileSource(video), Name = "clip", Loop = true },
@@ -92,10 +101,11 @@ public class AllocationTests
             VSync = false,
             People = people ? new LiveSeg.People.PeopleSettings(autoFrame ? LiveSeg.People.PersonChoice.Parse("1") : LiveSeg.People.PersonChoice.All, LiveSeg.People.FaceModels.Full, TwoPeopleScene.FaceDetector, DetectEvery: 1,
                 AutoFrame: autoFrame ? 0.6f : 0) : null,
-            // The recording, not a --serve/--virtual-camera sink: with those the loop refreshes the stream page's text
-            // twice a second (strings, by time, not per frame), which would count here.
             RecordFromStart = autoFrame,
             OutputFolder = dir.Path,
+            Clock = clock,
+            Status = status,
+            OpenOutputs = serve ? (_, _, _) => [new MjpegStreamSink(new IPEndPoint(IPAddress.Loopback, 0), 80, 0, () => status.Json)] : null,
         };
         using var loop = new LiveLoop(options);
         loop.Controls.Do(LiveAction.Hud); // the HUD redraws its text 4 times a second (strings): measured without it
@@ -106,7 +116,10 @@ public class AllocationTests
             long before = loop.AllocatedBytes;
             long[] each = [loop.Allocations[0], loop.Allocations[1], loop.Allocations[2]];
             for (int target = loop.Recorder.Count + n; loop.Recorder.Count < target;)
+            {
+                clock.Advance(TimeSpan.FromSeconds(1)); // with an output, each drawn step refreshes the figures
                 Assert.True(loop.Step());
+            }
             threads += $" [{loop.Allocations[0] - each[0]}, {loop.Allocations[1] - each[1]}, {loop.Allocations[2] - each[2]}]";
             return loop.AllocatedBytes - before;
         }
@@ -115,6 +128,13 @@ public class AllocationTests
         // message when the loaded machine makes a frame late) lands in one window only.
         long small = Frames(N), large = Frames(2 * N);
         long small2 = Frames(N), large2 = Frames(2 * N);
+        if (serve)
+        {
+            // The figures the page was given are the loop's own: the frames counted, the stream's drops.
+            using var json = System.Text.Json.JsonDocument.Parse(status.Json);
+            Assert.True(json.RootElement.GetProperty("captured").GetInt64() >= LiveLoop.WarmUpFrames + 7 * N);
+            Assert.StartsWith("outputs dropped: stream ", json.RootElement.GetProperty("outputs").GetString(), StringComparison.Ordinal);
+        }
         loop.Finish();
         (small, large) = large2 - small2 < large - small ? (small2, large2) : (small, large);
         double perFrame = (large - small) / (double)N;
