@@ -235,14 +235,11 @@ internal sealed class InstanceSplit
                 byte l = _projected[p];
                 if (l == 0 || mask[p] < Threshold || _dist[p] == 0)
                     continue;
-                if (_projected[p - r] != l || _projected[p + r] != l || _projected[p - r * _w] != l || _projected[p + r * _w] != l)
-                    continue;
-                if (!_claims[(l - 1) * _w + x])
+                if (!Interior(_projected, p, l, r) || !_claims[(l - 1) * _w + x])
                     continue;
                 byte shown = _shapes.InFront[p];
                 if (shown != 0 && shown != l)
                     continue; // someone else's remembered shape is in front here
-
                 Settle(p, l);
             }
         }
@@ -261,12 +258,15 @@ internal sealed class InstanceSplit
                 byte l = owner[p];
                 if (l == 0 || mask[p] < Threshold || _dist[p] == 0)
                     continue;
-                if (front[p - r] != l || front[p + r] != l || front[p - r * _w] != l || front[p + r * _w] != l)
-                    continue;
-                Settle(p, l);
+                if (Interior(front, p, l, r))
+                    Settle(p, l);
             }
         }
     }
+
+    /// <summary>Whether <paramref name="map"/> holds <paramref name="label"/> <paramref name="r"/> pixels from p in all four directions (p is inside the region eroded by r).</summary>
+    private bool Interior(byte[] map, int p, byte label, int r) =>
+        map[p - r] == label && map[p + r] == label && map[p - r * _w] == label && map[p + r * _w] == label;
 
     /// <summary>
     /// Whether person <paramref name="label"/>'s projected region may seed column <paramref name="x"/>: inside their own body

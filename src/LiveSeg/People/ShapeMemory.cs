@@ -194,9 +194,7 @@ internal sealed class ShapeMemory
             if (_touching[l] && SlotOf(seeds[k].Id) >= 0)
                 continue;
             var s = _shapes[SlotFor(seeds[k].Id)];
-            // The previous box is cleared before the new one is written (the arrays are the frame's size).
-            for (int y = s.Y0; y <= s.Y1 && s.X1 >= 0; y++)
-                Array.Clear(s.Bits, y * _w + s.X0, s.X1 - s.X0 + 1);
+            ClearBits(s); // the arrays are the frame's size: the old box is cleared before the new one is written
             (s.X0, s.Y0, s.X1, s.Y1) = _box[l];
             (s.FaceX, s.FaceY, s.FaceW) = (f.CentreX * _w, f.CentreY * _h, f.Width * _w);
             s.Used = _clock;
@@ -413,11 +411,17 @@ internal sealed class ShapeMemory
         return Claim(best, id);
     }
 
+    /// <summary>Clears the shape's pixels (the rows of its box only).</summary>
+    private void ClearBits(Shape s)
+    {
+        for (int y = s.Y0; y <= s.Y1 && s.X1 >= 0; y++)
+            Array.Clear(s.Bits, y * _w + s.X0, s.X1 - s.X0 + 1);
+    }
+
     private int Claim(int slot, int id)
     {
         var s = _shapes[slot];
-        for (int y = s.Y0; y <= s.Y1 && s.X1 >= 0; y++)
-            Array.Clear(s.Bits, y * _w + s.X0, s.X1 - s.X0 + 1);
+        ClearBits(s);
         s.Id = id;
         (s.X0, s.Y0, s.X1, s.Y1) = (0, 0, -1, -1);
         return slot;

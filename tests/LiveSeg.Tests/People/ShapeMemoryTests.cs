@@ -46,6 +46,15 @@ public class ShapeMemoryTests
 
     private static byte At(InstanceSplit s, int x, int y) => s.Labels[y * W + x];
 
+    /// <summary>Remembers the one person of <paramref name="frame"/> (every mask pixel theirs) as <paramref name="seed"/>.</summary>
+    private static void Remember(ShapeMemory memory, Frame frame, PersonSeed seed)
+    {
+        var labels = new byte[W * H];
+        for (int p = 0; p < labels.Length; p++)
+            labels[p] = frame.Mask.Data[p] > 0 ? (byte)1 : (byte)0;
+        memory.Capture(labels, frame.Bgr, [seed]);
+    }
+
     /// <summary>Frame 1: the two people apart (both remembered whole); frame 2: they overlap, the one in front drawn last.</summary>
     private static InstanceSplit Crossing(bool redInFront)
     {
@@ -94,10 +103,7 @@ public class ShapeMemoryTests
         // too far right. Their shape is aligned on the stripes: it covers 20..29 and nothing right of it.
         var memory = new ShapeMemory(W, H);
         var frame = new Frame().Person(24, 34, Blue, stripes: true);
-        var labels = new byte[W * H];
-        for (int p = 0; p < labels.Length; p++)
-            labels[p] = frame.Mask.Data[p] > 0 ? (byte)1 : (byte)0;
-        memory.Capture(labels, frame.Bgr, [new(5, FaceOf(24, 34), true)]);
+        Remember(memory, frame, new(5, FaceOf(24, 34), true));
         var moved = new Frame().Person(20, 30, Blue, stripes: true);
         memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
         for (int y = 8; y < H; y++)
@@ -116,10 +122,7 @@ public class ShapeMemoryTests
         // the shape lands but its colours do not fit, so it owns nothing.
         var memory = new ShapeMemory(W, H);
         var frame = new Frame().Person(4, 14, Red);
-        var labels = new byte[W * H];
-        for (int p = 0; p < labels.Length; p++)
-            labels[p] = frame.Mask.Data[p] > 0 ? (byte)1 : (byte)0;
-        memory.Capture(labels, frame.Bgr, [new(3, FaceOf(4, 14), true)]);
+        Remember(memory, frame, new(3, FaceOf(4, 14), true));
         var other = new Frame().Person(4, 14, Blue);
         memory.Place(other.Mask.Data, other.Bgr, [new(3, FaceOf(4, 14), true)]);
         Assert.Equal(1, memory.InFront[20 * W + 8]);
