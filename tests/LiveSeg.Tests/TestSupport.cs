@@ -184,7 +184,7 @@ public sealed class RunningCli : IDisposable
         }
         var exited = _process.WaitForExitAsync();
         int which = Task.WaitAny([done.Task, exited], hangGuardMs);
-        Assert.True(which == 0, which == 1 ? $"liveseg ended before the awaited line:\n{Stdout}\n{Stderr}" : "liveseg hung: the awaited line never came");
+        Assert.True(which == 0, which == 1 ? $"liveseg ended before the awaited line:\n{Stdout}\n{Stderr}" : $"liveseg hung: the awaited line never came; so far:\n{Stdout}\n{Stderr}");
         return done.Task.Result;
     }
 
@@ -219,6 +219,14 @@ public static class Cli
 
     /// <summary>Starts liveseg with extra environment variables (LIVESEG_MODELS, say).</summary>
     public static RunningCli Start(IReadOnlyDictionary<string, string> environment, params string[] args) => new(Executable, args, environment);
+
+    /// <summary>
+    /// Starts a <c>liveseg video</c> run whose source gives no frame after the first <paramref name="frames"/> until the
+    /// run is stopped (<see cref="LiveSeg.Pipeline.SourceOptions.HoldAfter"/>): a signal sent once progress shows lands
+    /// while the run is in progress, however fast the machine (a fast one used to finish the clip first).
+    /// </summary>
+    public static RunningCli StartHeld(int frames, params string[] args) =>
+        Start(new Dictionary<string, string> { [LiveSeg.Pipeline.SourceOptions.HoldAfterVariable] = frames.ToString(System.Globalization.CultureInfo.InvariantCulture) }, args);
 
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 

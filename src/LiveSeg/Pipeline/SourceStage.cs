@@ -30,6 +30,20 @@ internal sealed record SourceOptions
     /// back-off, when it stops delivering (live mode). False: its end is the end of the run (video mode).
     /// </summary>
     public bool Reconnect { get; init; }
+
+    /// <summary>
+    /// For tests of interruption: after this many frames the source gives no more until the run is stopped, so a
+    /// signal certainly lands while the run is in progress, with a known number of frames done (0: off).
+    /// <see cref="HoldAfterVariable"/> sets it for a whole <c>liveseg video</c> run.
+    /// </summary>
+    public int HoldAfter { get; init; }
+
+    /// <summary>The environment variable that sets <see cref="HoldAfter"/> for the video pipeline's source.</summary>
+    public const string HoldAfterVariable = "LIVESEG_HOLD_AFTER_FRAMES";
+
+    /// <summary><see cref="HoldAfterVariable"/>'s value: a whole number of frames, 0 when unset or not a positive number.</summary>
+    public static int HoldAfterFromEnvironment() =>
+        int.TryParse(Environment.GetEnvironmentVariable(HoldAfterVariable), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0;
 }
 
 /// <summary>
@@ -123,6 +137,11 @@ internal sealed class SourceStage : IDisposable
     {
         if (_start < 0)
             _start = _clock.Now;
+        if (_o.HoldAfter > 0 && _delivered >= _o.HoldAfter)
+        {
+            _clock.Wait(Timeout.InfiniteTimeSpan, _stop); // held (tests): until the run is stopped
+            return false;
+        }
         while (!_stop.IsCancellationRequested)
         {
             if (_o.Realtime && !IsLive && !Pace())

@@ -70,7 +70,7 @@ internal sealed class VideoPipeline : IDisposable
             // -listen 1 serves one client, which the probe would use up).
             MediaInfo? info = FrameSources.KindOf(job.Input) == SourceKind.File ? MediaInfo.Probe(job.Input) : null;
             var sourceSettings = new SourceSettings { AllowGaps = job.AllowGaps };
-            _source = Own(new SourceStage(new SourceOptions { Open = () => OpenSource(job, info, sourceSettings), Name = FrameSources.Describe(job.Input) },
+            _source = Own(new SourceStage(new SourceOptions { Open = () => OpenSource(job, info, sourceSettings), Name = FrameSources.Describe(job.Input), HoldAfter = SourceOptions.HoldAfterFromEnvironment() },
                 SystemClock.Instance, _stopCapture.Token));
             _warmUpLeft = job.WarmUp;
             Media = new MediaContext(info is null ? null : job.Input, info, info?.NominalRate is { IsValid: true } r ? r : Rational.FromDouble(_source.Fps));

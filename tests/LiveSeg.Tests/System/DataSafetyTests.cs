@@ -117,9 +117,9 @@ public sealed class DataSafetyTests : IDisposable
         string output = _dir.File("out.mp4");
         Assert.Equal(0, Cli.Run("video", _input, "-o", output, "--model", _model).ExitCode);
         string before = Sha(output);
-        using (var run = Cli.Start("video", longInput, "-o", output, "--model", _model))
+        using (var run = Cli.StartHeld(600, "video", longInput, "-o", output, "--model", _model))
         {
-            run.WaitForLine(Progress.Started); // frames are being written
+            run.WaitForLine(Progress.Started); // frames are being written (and the run cannot end before the kill)
             run.Signal("KILL");
             run.WaitForExit();
         }
@@ -134,7 +134,7 @@ public sealed class DataSafetyTests : IDisposable
         string longInput = _dir.File("long.mkv");
         Synthetic.WriteVideo(longInput, 1200, 320, 240, 25);
         string output = _dir.File("out.mp4");
-        using var run = Cli.Start("video", longInput, "-o", output, "--model", _model);
+        using var run = Cli.StartHeld(600, "video", longInput, "-o", output, "--model", _model);
         run.WaitForLine(Progress.Started);
         run.Signal("INT");
         run.WaitForLine(l => l.Contains("liveseg: interrupted: finishing", StringComparison.Ordinal));
