@@ -50,7 +50,7 @@ internal static class AutoFrameQuality
             clip.Render(t, slot.Image, truth);
             slot.Timing = default;
             segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
-            stage.Process(slot);
+            stage.Process(slot, segmenter.ModelFrame);
             crops[t] = slot.Crop;
             Count(truth, k, areas, t, full);
             if (!choice.KeepsEveryone && stage.LockedId != 0)

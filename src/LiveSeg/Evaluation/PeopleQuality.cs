@@ -128,7 +128,7 @@ internal static class PeopleQuality
             slot.Timing = default;
             segmenter.Segment(slot.Image, slot.Mask, ref slot.Timing);
             Array.Copy(slot.Mask.Data, mask, n);
-            stage.Process(slot);
+            stage.Process(slot, segmenter.ModelFrame);
             ms[t] = StageInfo.TicksToMs(slot.Timing.Ticks[(int)Stage.People]);
             byte[] labels = stage.Split!.Labels;
             var ids = stage.LabelIds;

@@ -84,6 +84,9 @@ internal sealed class OnnxSegmenter : IDisposable
 
     public int MaskHeight => _post.Height;
 
+    /// <summary>The last segmented frame at the model's input size, BGR (see <see cref="Preprocessor.Last"/>).</summary>
+    public Mat? ModelFrame => _pre.Last;
+
     /// <summary>
     /// Segments one frame into <paramref name="mask"/> (sized to MaskWidth x MaskHeight if it is not: a probability
     /// mask, float 0..1, top-left origin) and adds preprocess, inference and postprocess times to <paramref name="timing"/>.

@@ -30,6 +30,13 @@ internal sealed class Preprocessor : IDisposable
 
     public int TensorLength => 3 * _m.Width * _m.Height;
 
+    /// <summary>
+    /// The frame the last <see cref="Run(Mat, InputArray, Span{float})"/> turned into the tensor: BGR at the model's input size
+    /// (the reused resize buffer, or the caller's frame when it was that size already); null before the first run.
+    /// Valid until the next run (the people stage reads its colours from it, on the same thread).
+    /// </summary>
+    public Mat? Last { get; private set; }
+
     /// <summary>Fills <paramref name="tensor"/> (length <see cref="TensorLength"/>) from <paramref name="frameBgr"/>.</summary>
     public void Run(Mat frameBgr, Span<float> tensor)
     {
@@ -51,6 +58,7 @@ internal sealed class Preprocessor : IDisposable
             NativeCv.Resize(frameArray, _resizedArray, new Size(w, h), _m.Resize == ResizeMode.Area ? InterpolationFlags.Area : InterpolationFlags.Linear);
             src = _resized;
         }
+        Last = src;
         int plane = w * h;
         int s0 = _sourceChannel[0], s1 = _sourceChannel[1], s2 = _sourceChannel[2];
         fixed (float* lut = _lut)

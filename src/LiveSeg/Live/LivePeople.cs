@@ -44,11 +44,11 @@ internal sealed class LivePeople(PeopleSettings settings) : IDisposable
     public string? TakeAnswer() => Interlocked.Exchange(ref _answer, null);
 
     /// <summary>Inference thread, after segmentation: applies a pending click or A, then detects, tracks, splits, filters and marks.</summary>
-    public void Process(FrameSlot slot)
+    public void Process(FrameSlot slot, OpenCvSharp.Mat? modelFrame)
     {
         if (Interlocked.Exchange(ref _pending, null) is { } request)
             Volatile.Write(ref _answer, Resolve(request));
-        Stage.Process(slot);
+        Stage.Process(slot, modelFrame);
         _crop = slot.Crop;
         Mark(slot);
     }

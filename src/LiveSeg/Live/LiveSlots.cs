@@ -97,7 +97,7 @@ internal sealed class LiveSlots : IDisposable
                 continue;
             }
             segment.Segment(slot);
-            people?.Process(slot);
+            people?.Process(slot, segment.ModelFrame);
             steadiness?.Add(slot);
             // With back-pressure in sync mode, each result waits until the display took the last: nothing is dropped.
             while (_sync && backPressure && !stop.IsCancellationRequested && !Results.WaitUntilTaken(100))

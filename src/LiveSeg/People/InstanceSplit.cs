@@ -39,6 +39,7 @@ internal sealed class InstanceSplit
     private readonly bool[] _claims;
     private readonly (int X0, int X1, int Y0)[] _body = new (int, int, int)[PersonTracker.MaxTracks];
     private readonly byte[] _prior, _projected;
+    private readonly ushort[] _home, _columnHome, _rowHome;
     private readonly int[] _priorIds = new int[PersonTracker.MaxTracks + 1];
     private readonly byte[] _priorToSeed = new byte[PersonTracker.MaxTracks + 1];
     private readonly (int Dx, int Dy)[] _shift = new (int, int)[PersonTracker.MaxTracks];
@@ -59,6 +60,9 @@ internal sealed class InstanceSplit
         _claims = new bool[PersonTracker.MaxTracks * width];
         _prior = new byte[n];
         _projected = new byte[n];
+        _home = new ushort[n];
+        _columnHome = new ushort[width];
+        _rowHome = new ushort[height];
         _shapes = new ShapeMemory(width, height);
         Labels = new byte[n];
     }
@@ -118,7 +122,7 @@ internal sealed class InstanceSplit
             }
             Project(seeds);
             SeedProjected(mask, seeds);
-            Propagate(mask);
+            Propagate(mask, seeds.Length);
             AssignUnreached(mask, seeds.Length);
         }
         if (!bgr.IsEmpty)
@@ -297,42 +301,84 @@ internal sealed class InstanceSplit
 
     private void Push(int bucket, int p) => _bucket[bucket][_bucketCount[bucket]++] = p;
 
-    private void Propagate(ReadOnlySpan<float> mask)
+    /// <summary>
+    /// Per person pixel, the people whose home it is (bit k: seed k), where a step costs 1 (else <see cref="OutsideCost"/>):
+    /// the person whose placed shape is in front there and matches; where nobody owns it, the people whose body column
+    /// holds it (inside their placed shape, when they have one) and the person whose projected region it is.
+    /// </summary>
+    private void Homes(ReadOnlySpan<float> mask, int count)
     {
-        int pending = _bucketCount[0];
-        for (int d = 0; pending > 0; d++)
+        Array.Clear(_columnHome);
+        Array.Clear(_rowHome);
+        int unplaced = 0;
+        for (int k = 0; k < count; k++)
         {
-            int b = d % Buckets;
-            for (int i = 0; i < _bucketCount[b]; i++)
+            var (x0, x1, y0) = _body[k];
+            ushort bit = (ushort)(1 << k);
+            for (int x = Math.Max(0, x0); x < Math.Min(_w, x1); x++)
+                _columnHome[x] |= bit;
+            for (int y = Math.Max(0, y0); y < _h; y++)
+                _rowHome[y] |= bit;
+            if (!_shapes.Placed(k + 1))
+                unplaced |= bit;
+        }
+        ReadOnlySpan<ushort> cover = _shapes.CoverBits;
+        byte[] owner = _shapes.Owner;
+        for (int y = 0; y < _h; y++)
+        {
+            int row = _rowHome[y];
+            for (int x = 0, p = y * _w; x < _w; x++, p++)
             {
-                int p = _bucket[b][i];
-                pending--;
-                if (_dist[p] != d)
-                    continue; // a stale entry: reached more cheaply since
-                int label = Labels[p];
-                int x = p % _w, y = p / _w;
-                if (x > 0) pending += Relax(p - 1, x - 1, y, d, label, mask);
-                if (x < _w - 1) pending += Relax(p + 1, x + 1, y, d, label, mask);
-                if (y > 0) pending += Relax(p - _w, x, y - 1, d, label, mask);
-                if (y < _h - 1) pending += Relax(p + _w, x, y + 1, d, label, mask);
+                if (mask[p] < Threshold)
+                    continue; // never stepped on
+                int o = owner[p], l = _projected[p];
+                _home[p] = (ushort)(o != 0 ? 1 << (o - 1) : (_columnHome[x] & row & (unplaced | cover[p])) | (l != 0 ? 1 << (l - 1) : 0));
             }
-            _bucketCount[b] = 0;
         }
     }
 
-    private int Relax(int q, int x, int y, int d, int label, ReadOnlySpan<float> mask)
+    /// <summary>Dial's algorithm from the settled seeds over the mask's pixels (4-connected), a step costing 1 at home, <see cref="OutsideCost"/> elsewhere.</summary>
+    private unsafe void Propagate(ReadOnlySpan<float> mask, int count)
+    {
+        Homes(mask, count);
+        int pending = _bucketCount[0], w = _w, last = _h - 1;
+        fixed (float* m = mask)
+        fixed (int* dist = _dist)
+        fixed (byte* labels = Labels)
+        fixed (ushort* home = _home)
+        {
+            for (int d = 0; pending > 0; d++)
+            {
+                int b = d % Buckets;
+                int[] bucket = _bucket[b];
+                // A step costs 1 or OutsideCost (< Buckets): nothing relaxed from distance d lands in d's own bucket.
+                for (int i = 0, n = _bucketCount[b]; i < n; i++)
+                {
+                    int p = bucket[i];
+                    pending--;
+                    if (dist[p] != d)
+                        continue; // a stale entry: reached more cheaply since
+                    int label = labels[p], bit = 1 << (label - 1);
+                    int y = p / w, x = p - y * w;
+                    if (x > 0) pending += Relax(p - 1, d, label, bit, m, dist, labels, home);
+                    if (x < w - 1) pending += Relax(p + 1, d, label, bit, m, dist, labels, home);
+                    if (y > 0) pending += Relax(p - w, d, label, bit, m, dist, labels, home);
+                    if (y < last) pending += Relax(p + w, d, label, bit, m, dist, labels, home);
+                }
+                _bucketCount[b] = 0;
+            }
+        }
+    }
+
+    private unsafe int Relax(int q, int d, int label, int bit, float* mask, int* dist, byte* labels, ushort* home)
     {
         if (mask[q] < Threshold)
             return 0;
-        var (x0, x1, y0) = _body[label - 1];
-        int owner = _shapes.Owner[q];
-        bool column = x >= x0 && x < x1 && y >= y0 && (!_shapes.Placed(label) || _shapes.Covers(label, q));
-        bool home = owner == label || (owner == 0 && (column || _projected[q] == label));
-        int nd = d + (home ? 1 : OutsideCost);
-        if (nd >= _dist[q])
+        int nd = d + ((home[q] & bit) != 0 ? 1 : OutsideCost);
+        if (nd >= dist[q])
             return 0;
-        _dist[q] = nd;
-        Labels[q] = (byte)label;
+        dist[q] = nd;
+        labels[q] = (byte)label;
         Push(nd % Buckets, q);
         return 1;
     }

@@ -34,11 +34,10 @@ internal sealed unsafe class PeopleStage : IDisposable
     private readonly bool[] _keep = new bool[PersonTracker.MaxTracks + 1];
     private readonly AutoFrameCamera? _camera;
     private InstanceSplit? _split;
-    // The frame at the mask's size (BGR), the colours of the people's remembered shapes: bilinear to twice that size,
-    // then 2x2 averages (an area resize straight from 720p costs ~1.8 ms here, the two steps ~0.2 ms).
-    private Mat? _twice, _small;
-    private OutputArray? _twiceOut, _smallOut;
-    private InputArray? _twiceIn;
+    // The frame at the mask's size (BGR), the colours of the people's remembered shapes, when the segmenter's own
+    // (its input, bilinear) is not at the mask's size.
+    private Mat? _small;
+    private OutputArray? _smallOut;
     private int _sequence = -1;
     private long _frame;
     private volatile PersonChoice _choice;
@@ -74,8 +73,12 @@ internal sealed unsafe class PeopleStage : IDisposable
 
     public ReadOnlySpan<int> LabelIds => _seedIds;
 
-    /// <summary>Detects (or predicts), tracks, splits and filters the slot's mask.</summary>
-    public void Process(FrameSlot slot)
+    /// <summary>
+    /// Detects (or predicts), tracks, splits and filters the slot's mask. <paramref name="modelFrame"/>: the frame the
+    /// segmenter saw (BGR at its input size, <see cref="OnnxSegmenter.ModelFrame"/>): at the mask's size, the colours
+    /// of the people's shapes are taken from it (no second resize of the frame); otherwise the stage resizes the frame.
+    /// </summary>
+    public void Process(FrameSlot slot, Mat? modelFrame = null)
     {
         long t = Stopwatch.GetTimestamp();
         if (slot.Sequence != _sequence)
@@ -102,13 +105,8 @@ internal sealed unsafe class PeopleStage : IDisposable
         {
             _split = new InstanceSplit(slot.Mask.Width, slot.Mask.Height);
             DisposeColours();
-            _twice = new Mat(2 * slot.Mask.Height, 2 * slot.Mask.Width, MatType.CV_8UC3);
-            _small = new Mat(slot.Mask.Height, slot.Mask.Width, MatType.CV_8UC3);
-            (_twiceOut, _twiceIn, _smallOut) = (OutputArray.Create(_twice), InputArray.Create(_twice), OutputArray.Create(_small));
         }
-        NativeCv.Resize(slot.ImageArray, _twiceOut!, new Size(2 * _split.Width, 2 * _split.Height), InterpolationFlags.Linear);
-        NativeCv.Resize(_twiceIn!, _smallOut!, new Size(_split.Width, _split.Height), InterpolationFlags.Area);
-        var colours = new ReadOnlySpan<byte>(_small!.DataPointer, 3 * _split.Width * _split.Height);
+        var colours = Colours(slot, modelFrame);
         // Every tracked person is a seed: a seen face seeds its pixels; a hidden or missed face keeps its person's
         // previous region (the split's memory), so their body neither joins a neighbour nor vanishes.
         int seeds = 0;
@@ -235,13 +233,26 @@ internal sealed unsafe class PeopleStage : IDisposable
         return best < 0 ? 0 : _seedIds[best];
     }
 
+    /// <summary>The frame's colours at the mask's size: the segmenter's input frame when it is that size, else the frame resized here (bilinear, as the segmenter does).</summary>
+    private ReadOnlySpan<byte> Colours(FrameSlot slot, Mat? modelFrame)
+    {
+        int w = _split!.Width, h = _split.Height;
+        Mat? frame = modelFrame is { } m && m.Width == w && m.Height == h && m.Type() == MatType.CV_8UC3 && m.IsContinuous() ? m : null;
+        if (frame is null)
+        {
+            _small ??= new Mat(h, w, MatType.CV_8UC3);
+            _smallOut ??= OutputArray.Create(_small);
+            NativeCv.Resize(slot.ImageArray, _smallOut, new Size(w, h), InterpolationFlags.Linear);
+            frame = _small;
+        }
+        return new ReadOnlySpan<byte>(frame.DataPointer, 3 * w * h);
+    }
+
     private void DisposeColours()
     {
-        _twiceOut?.Dispose();
-        _twiceIn?.Dispose();
         _smallOut?.Dispose();
-        _twice?.Dispose();
         _small?.Dispose();
+        (_small, _smallOut) = (null, null);
     }
 
     public void Dispose()

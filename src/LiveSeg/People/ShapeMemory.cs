@@ -19,6 +19,7 @@ internal sealed class ShapeMemory
     private readonly int[] _column, _row;
     private readonly (int Q, int X, int Y)[] _sample;
     private readonly ushort[] _cover;
+    private readonly ushort[] _colourError; // [k * n + p]: seed k's remembered colour against the frame's, where k's shape covers p
     private readonly long[] _error = new long[PersonTracker.MaxTracks * PersonTracker.MaxTracks];
     private readonly bool[] _touching = new bool[PersonTracker.MaxTracks + 1];
     private readonly (int X0, int Y0, int X1, int Y1)[] _box = new (int, int, int, int)[PersonTracker.MaxTracks + 1];
@@ -42,6 +43,7 @@ internal sealed class ShapeMemory
         for (int i = 0; i < _shapes.Length; i++)
             _shapes[i] = new Shape(n);
         _cover = new ushort[n];
+        _colourError = new ushort[PersonTracker.MaxTracks * n];
         _column = new int[PersonTracker.MaxTracks * width];
         _row = new int[PersonTracker.MaxTracks * height];
         _sample = new (int, int, int)[n / (AlignStep * AlignStep) + width + height + 1];
@@ -50,7 +52,7 @@ internal sealed class ShapeMemory
         Array.Fill(_slotOfSeed, -1);
     }
 
-    /// <summary>Per pixel, the seed (k + 1) whose shape is in front there and whose colour matches the frame's (valid after <see cref="Place"/>).</summary>
+    /// <summary>Per person pixel (mask ≥ <see cref="InstanceSplit.Threshold"/>), the seed (k + 1) whose shape is in front there and whose colour matches the frame's (valid after <see cref="Place"/>; 0 off the mask).</summary>
     public byte[] Owner { get; }
 
     /// <summary>Per pixel, the seed (k + 1) whose shape is in front there, whatever the colour.</summary>
@@ -61,6 +63,9 @@ internal sealed class ShapeMemory
 
     /// <summary>Whether seed k's (label k + 1) placed shape holds pixel <paramref name="p"/>.</summary>
     public bool Covers(int label, int p) => (_cover[p] & (1 << (label - 1))) != 0;
+
+    /// <summary>Per pixel, the seeds whose placed shape holds it (bit k: seed k; valid for the seeds <see cref="Placed"/>).</summary>
+    public ReadOnlySpan<ushort> CoverBits => _cover;
 
     /// <summary>A frame without colours: no shape is placed (nothing is owned, nobody has a shape).</summary>
     public void Skip()
@@ -91,6 +96,7 @@ internal sealed class ShapeMemory
         int count = seeds.Length;
         bool any = false;
         Array.Fill(_slotOfSeed, -1);
+        var (ux0, uy0, ux1, uy1) = (_w, _h, -1, -1); // the union of the landed boxes
         for (int k = 0; k < count; k++)
         {
             _slotOfSeed[k] = SlotOf(seeds[k].Id);
@@ -99,7 +105,9 @@ internal sealed class ShapeMemory
             _shapes[_slotOfSeed[k]].Used = _clock;
             any = true;
             Land(k, seeds[k].FaceSeen ? seeds[k].Face : Align(_shapes[_slotOfSeed[k]], seeds[k].Face, mask, bgr));
-            Cover(k);
+            Cover(k, mask, bgr);
+            var (x0, y0, x1, y1) = _land[k];
+            (ux0, uy0, ux1, uy1) = (Math.Min(ux0, x0), Math.Min(uy0, y0), Math.Max(ux1, x1), Math.Max(uy1, y1));
         }
         if (!any)
             return;
@@ -107,44 +115,22 @@ internal sealed class ShapeMemory
         for (int k = 0; k < count; k++)
         {
             if (_slotOfSeed[k] >= 0)
-                Compare(k, mask, bgr);
+                Compare(k, mask);
         }
-        for (int p = 0; p < _cover.Length; p++)
+        int n = _cover.Length;
+        for (int y = uy0; y <= uy1; y++)
         {
-            int cover = _cover[p];
-            if (cover != 0)
-                Owner[p] = (byte)(Front(cover, count) + 1);
-        }
-        Array.Copy(Owner, InFront, Owner.Length);
-        for (int k = 0; k < count; k++)
-        {
-            if (_slotOfSeed[k] >= 0)
-                KeepMatching(k, bgr);
-        }
-    }
-
-    /// <summary>
-    /// Where seed k's shape is in front but its remembered colour is far from the frame's (more than
-    /// <see cref="MaxColourError"/>), nobody owns the pixel: the shape is out of date there (a new pose, a part that was
-    /// someone else's when it was remembered), and the split decides it from the mask alone.
-    /// </summary>
-    private void KeepMatching(int k, ReadOnlySpan<byte> bgr)
-    {
-        var s = _shapes[_slotOfSeed[k]];
-        var (x0, y0, x1, y1) = _land[k];
-        for (int y = y0; y <= y1; y++)
-        {
-            int row = SourceRow(k, y);
-            if (row < 0)
-                continue;
-            for (int x = x0; x <= x1; x++)
+            for (int p = y * _w + ux0, end = y * _w + ux1; p <= end; p++)
             {
-                int p = y * _w + x;
-                if (Owner[p] != k + 1)
+                int cover = _cover[p];
+                int front = cover == 0 ? -1 : Front(cover, count);
+                if (front < 0)
                     continue;
-                int q = Source(s, k, x, row);
-                if (q >= 0 && ColourError(bgr, p, s.Colour, q) > MaxColourError)
-                    Owner[p] = 0;
+                // Where the shape in front has a remembered colour far from the frame's (more than MaxColourError),
+                // nobody owns the pixel: the shape is out of date there (a new pose, a part that was someone else's
+                // when it was remembered), and the split decides it from the mask alone.
+                InFront[p] = (byte)(front + 1);
+                Owner[p] = _colourError[front * n + p] > MaxColourError ? (byte)0 : (byte)(front + 1);
             }
         }
     }
@@ -153,7 +139,14 @@ internal sealed class ShapeMemory
     public const int MaxColourError = 90;
 
     private static int ColourError(ReadOnlySpan<byte> bgr, int p, byte[] colour, int q) =>
-        Math.Abs(bgr[3 * p] - colour[3 * q]) + Math.Abs(bgr[3 * p + 1] - colour[3 * q + 1]) + Math.Abs(bgr[3 * p + 2] - colour[3 * q + 2]);
+        AbsDiff(bgr[3 * p], colour[3 * q]) + AbsDiff(bgr[3 * p + 1], colour[3 * q + 1]) + AbsDiff(bgr[3 * p + 2], colour[3 * q + 2]);
+
+    /// <summary>|a − b| without a branch: the sign of a colour difference is a coin toss, and Math.Abs's mispredicted branches made it the stage's hottest line.</summary>
+    private static int AbsDiff(int a, int b)
+    {
+        int d = a - b, sign = d >> 31;
+        return (d ^ sign) - sign;
+    }
 
     /// <summary>
     /// Remembers the shape of every seed whose face the detector found this frame and whose region in <paramref name="labels"/> (k + 1 = seed k)
@@ -318,44 +311,58 @@ internal sealed class ShapeMemory
         return sx >= 0 && s.Bits[row + sx] != 0 ? row + sx : -1;
     }
 
-    private void Cover(int k)
+    /// <summary>Marks the pixels seed k's placed shape holds in <see cref="_cover"/>, with how far its remembered colour is from the frame's there.</summary>
+    private unsafe void Cover(int k, ReadOnlySpan<float> mask, ReadOnlySpan<byte> bgr)
     {
         var s = _shapes[_slotOfSeed[k]];
         var (x0, y0, x1, y1) = _land[k];
+        if (x0 > x1 || bgr.Length < 3 * _cover.Length || mask.Length < _cover.Length)
+            return;
         ushort bit = (ushort)(1 << k);
-        for (int y = y0; y <= y1; y++)
+        // The hot loop of the people stage's shapes (every landed pixel of every person, each frame): pointers, no
+        // bounds checks; every index is inside the frame (the landed box is clamped to it; the columns map into the shape's box).
+        fixed (float* people = mask)
+        fixed (byte* frame = bgr, bits = s.Bits, colour = s.Colour)
+        fixed (ushort* cover = _cover, error = &_colourError[k * _cover.Length])
+        fixed (int* column = &_column[k * _w])
         {
-            int row = SourceRow(k, y);
-            if (row < 0)
-                continue;
-            for (int x = x0; x <= x1; x++)
+            for (int y = y0; y <= y1; y++)
             {
-                if (Source(s, k, x, row) >= 0)
-                    _cover[y * _w + x] |= bit;
+                int row = SourceRow(k, y);
+                if (row < 0)
+                    continue;
+                for (int x = x0; x <= x1; x++)
+                {
+                    int sx = column[x];
+                    if (sx < 0 || bits[row + sx] == 0)
+                        continue;
+                    int p = y * _w + x;
+                    cover[p] |= bit;
+                    if (people[p] < InstanceSplit.Threshold)
+                    {
+                        error[p] = ushort.MaxValue; // off the mask: nobody is split there, the shape owns nothing
+                        continue;
+                    }
+                    byte* a = frame + 3 * p, b = colour + 3 * (row + sx);
+                    error[p] = (ushort)(AbsDiff(a[0], b[0]) + AbsDiff(a[1], b[1]) + AbsDiff(a[2], b[2]));
+                }
             }
         }
     }
 
     /// <summary>Adds, for every pixel where seed k's shape overlaps others, how far its remembered colour is from the frame's.</summary>
-    private void Compare(int k, ReadOnlySpan<float> mask, ReadOnlySpan<byte> bgr)
+    private void Compare(int k, ReadOnlySpan<float> mask)
     {
-        var s = _shapes[_slotOfSeed[k]];
         var (x0, y0, x1, y1) = _land[k];
-        int n = _slotOfSeed.Length;
+        int n = _slotOfSeed.Length, errors = k * _cover.Length, bit = 1 << k;
         for (int y = y0; y <= y1; y++)
         {
-            int row = SourceRow(k, y);
-            if (row < 0)
-                continue;
-            for (int x = x0; x <= x1; x++)
+            for (int p = y * _w + x0, end = y * _w + x1; p <= end; p++)
             {
-                int p = y * _w + x, others = _cover[p] & ~(1 << k);
-                if (others == 0 || mask[p] < 0.5f)
+                int cover = _cover[p], others = cover & ~bit;
+                if ((cover & bit) == 0 || others == 0 || mask[p] < 0.5f)
                     continue;
-                int q = Source(s, k, x, row);
-                if (q < 0)
-                    continue;
-                int e = ColourError(bgr, p, s.Colour, q);
+                int e = _colourError[errors + p];
                 for (int j = 0; j < n && others != 0; j++, others >>= 1)
                 {
                     if ((others & 1) != 0)

@@ -47,6 +47,9 @@ internal sealed class SegmentStage : IDisposable
     /// <summary>Frames whose smoothing history was dropped (new sequence, new model, reset): for tests and the HUD.</summary>
     public int Resets { get; private set; }
 
+    /// <summary>The last segmented frame at the model's input size (BGR; valid until the next <see cref="Segment"/>).</summary>
+    public OpenCvSharp.Mat? ModelFrame => _segmenter.ModelFrame;
+
     /// <summary>Loads <paramref name="model"/> (same device and threads) before the next frame.</summary>
     public void SwapModel(ModelSpec model) => Volatile.Write(ref _pendingModel, model);
 

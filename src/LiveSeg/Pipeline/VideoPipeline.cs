@@ -247,7 +247,7 @@ internal sealed class VideoPipeline : IDisposable
     private void Infer(FrameSlot slot)
     {
         _segment.Segment(slot);
-        _people!.Process(slot);
+        _people!.Process(slot, _segment.ModelFrame);
     }
 
     private void Render(FrameSlot slot)
