@@ -13,7 +13,7 @@ namespace LiveSeg.Tests;
 /// (score ≥ 0.8): face seeding cannot see a person whose face it never finds. The issue's targets (matched per-person
 /// IoU ≥ 0.85, ≤ 1 id switch per minute, the locked person kept in ≥ 95% of the frames where they are visible) hold
 /// for 2 and 3 people (<see cref="GeneratedClip_MeetsTheIssuesTargets"/>); the 4-people clip meets the switches and
-/// the lock but not the IoU (see docs/benchmarks.md, "People"): <see cref="FourPeople_MeetsTheIssuesTargets"/> is
+/// the lock, and the IoU on the 5-s clip by a hair on this machine, not on the 60-s one (docs/benchmarks.md, "People"): <see cref="FourPeople_MeetsTheIssuesTargets"/> is
 /// skipped with the figures, and <see cref="GeneratedClip_StaysAboveTheMeasuredFloor"/> holds what the stage does today
 /// against regressions. Needs ../shared (says so when absent).
 /// </summary>
@@ -39,7 +39,7 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
     [InlineData(3, 150)]
     public void GeneratedClip_MeetsTheIssuesTargets(int people, int frames) => AssertTargets(Measure(people, frames));
 
-    [Fact(Skip = "issue 28's IoU target is not met for 4 people: matched IoU 0.804 (target 0.85; 0 id switches, locked kept 100%): the two pairs touch from the first frame, so nobody's shape is ever seen apart (docs/benchmarks.md, People)")]
+    [Fact(Skip = "too close to issue 28's IoU target to hold on every machine: matched IoU 0.853 on the 5-s clip here (0.842 on the 60-s one; target 0.85; 0 id switches, locked kept 100%); GeneratedClip_StaysAboveTheMeasuredFloor holds 0.83 (docs/benchmarks.md, People)")]
     public void FourPeople_MeetsTheIssuesTargets() => AssertTargets(Measure(4, 150));
 
     private static void AssertTargets(PeopleQualityResult r)
@@ -53,7 +53,7 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
     [Theory]
     [InlineData(2, 150, 0.9, 0, 0.97)]
     [InlineData(3, 150, 0.86, 0, 0.97)]
-    [InlineData(4, 150, 0.78, 0, 0.97)]
+    [InlineData(4, 150, 0.83, 0, 0.97)]
     public void GeneratedClip_StaysAboveTheMeasuredFloor(int people, int frames, double minIoU, int maxSwitches, double minKept)
     {
         var r = Measure(people, frames);

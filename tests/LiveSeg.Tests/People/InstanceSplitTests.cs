@@ -44,8 +44,8 @@ public class InstanceSplitTests
     public void ArmJoiningTwoPeople_IsSplitWhereTheBodyColumnsMeet()
     {
         // Person 1 (body columns 6..15) reaches out with an arm (rows 10..11, columns 16..26) to person 2 (27..36).
-        // Body columns: face width 6 px x 1.6 either side: person 1 [1, 21), person 2 [22, 42). Steps outside a
-        // person's column cost 4, so the arm belongs to person 1 up to about column 21 and to person 2 after it.
+        // Body columns: face width 6 px x 1.0 either side: person 1 [5, 17), person 2 [26, 38). Steps outside a
+        // person's column cost 8 for both, so the arm is cut about halfway between the columns (column 21).
         Mask mask = Mask((6, 10, 16, 30), (16, 10, 27, 12), (27, 8, 37, 30), (8, 4, 14, 10), (29, 2, 35, 8));
         var split = new InstanceSplit(W, H);
         split.Run(mask, [Face(8, 4, 14, 10), Face(29, 2, 35, 8)]);
