@@ -75,6 +75,9 @@ internal sealed class InstanceSplit
     /// <summary>Per pixel, the person whose remembered shape is in front there (k + 1; 0: none), for the last frame.</summary>
     public byte[] ShapeOwner => _shapes.Owner;
 
+    /// <summary>Where seed k's hidden face is by their body this frame (<see cref="ShapeMemory.FoundByBody"/>).</summary>
+    public bool FoundByBody(int k, out FaceDetection face) => _shapes.FoundByBody(k, out face);
+
     public int Width => _w;
 
     public int Height => _h;

@@ -117,6 +117,11 @@ internal sealed unsafe class PeopleStage : IDisposable
         }
         Array.Clear(_seedIds, seeds, _seedIds.Length - seeds);
         _split.Next(slot.Mask, _seeds.AsSpan(0, seeds), colours);
+        for (int k = 0; k < seeds; k++)
+        {
+            if (_split.FoundByBody(k, out var found))
+                _tracker.FoundByBody(_seedIds[k], found);
+        }
         CountAreas(seeds);
         var choice = _choice;
         if (!choice.KeepsEveryone)

@@ -24,7 +24,9 @@ internal struct PersonTrack
 /// A dropped person is remembered for <see cref="LostMemoryFactor"/> times that long: a new face within
 /// <see cref="LostGateFaceWidths"/> face widths of where they would be now (last place moved on with their motion)
 /// gets their id back, so a person hidden for several seconds behind another comes out as themselves. A person who crosses behind another keeps their id when they come out on their
-/// predicted path within that time. Between detection steps <see cref="Predict"/> moves boxes along their motion.
+/// predicted path within that time. Between detection steps <see cref="Predict"/> moves boxes along their motion, and a
+/// hidden person whose body the split finds (their remembered shape fitted to the frame: <see cref="FoundByBody"/>) is
+/// moved there, so that a motion misjudged before the face was lost does not hand the returning face to a neighbour.
 /// Arrays are made once: nothing is allocated per frame.
 /// </summary>
 internal sealed class PersonTracker
@@ -80,6 +82,20 @@ internal sealed class PersonTracker
         {
             if (_tracks[i].Id == id)
                 _tracks[i].LastBody = Math.Max(_tracks[i].LastBody, frame);
+        }
+    }
+
+    /// <summary>
+    /// Person <paramref name="id"/>'s face, not seen, is at <paramref name="face"/> by their body (their remembered shape
+    /// found in the frame): a hidden track follows it instead of drifting on its motion alone, so the face that comes
+    /// back is matched to the right person.
+    /// </summary>
+    public void FoundByBody(int id, in FaceDetection face)
+    {
+        for (int i = 0; i < Count; i++)
+        {
+            if (_tracks[i].Id == id && !_tracks[i].Visible)
+                _tracks[i].Box = face;
         }
     }
 

@@ -23,6 +23,8 @@ internal sealed class ShapeMemory
     private readonly long[] _error = new long[PersonTracker.MaxTracks * PersonTracker.MaxTracks];
     private readonly bool[] _touching = new bool[PersonTracker.MaxTracks + 1];
     private readonly (int X0, int Y0, int X1, int Y1)[] _box = new (int, int, int, int)[PersonTracker.MaxTracks + 1];
+    private readonly FaceDetection[] _found = new FaceDetection[PersonTracker.MaxTracks];
+    private readonly bool[] _isFound = new bool[PersonTracker.MaxTracks];
     private long _clock;
 
     /// <summary>One remembered person: their id, the bounding box of their pixels, the face box then (mask pixels), and when last used.</summary>
@@ -67,9 +69,24 @@ internal sealed class ShapeMemory
     /// <summary>Per pixel, the seeds whose placed shape holds it (bit k: seed k; valid for the seeds <see cref="Placed"/>).</summary>
     public ReadOnlySpan<ushort> CoverBits => _cover;
 
+    /// <summary>
+    /// Where seed k's face is, found by their body this frame: their face was not seen, and their shape fitted the frame
+    /// well near the prediction (on average within <see cref="FoundMisfit"/> a sample). False: not found so (seen, no
+    /// shape, or hidden too much for the shape to fit anywhere).
+    /// </summary>
+    public bool FoundByBody(int k, out FaceDetection face)
+    {
+        face = _found[k];
+        return _isFound[k];
+    }
+
+    /// <summary>The largest mean misfit per sample (colour difference, a miss counting <see cref="MissCost"/>) at which a hidden person's shape is taken to have found them.</summary>
+    public const int FoundMisfit = MissCost * 3 / 4;
+
     /// <summary>A frame without colours: no shape is placed (nothing is owned, nobody has a shape).</summary>
     public void Skip()
     {
+        Array.Clear(_isFound);
         Array.Clear(Owner);
         Array.Clear(InFront);
         Array.Fill(_slotOfSeed, -1);
@@ -96,6 +113,7 @@ internal sealed class ShapeMemory
         int count = seeds.Length;
         bool any = false;
         Array.Fill(_slotOfSeed, -1);
+        Array.Clear(_isFound);
         var (ux0, uy0, ux1, uy1) = (_w, _h, -1, -1); // the union of the landed boxes
         for (int k = 0; k < count; k++)
         {
@@ -104,7 +122,7 @@ internal sealed class ShapeMemory
                 continue;
             _shapes[_slotOfSeed[k]].Used = _clock;
             any = true;
-            Land(k, seeds[k].FaceSeen ? seeds[k].Face : Align(_shapes[_slotOfSeed[k]], seeds[k].Face, mask, bgr));
+            Land(k, seeds[k].FaceSeen ? seeds[k].Face : Align(k, _shapes[_slotOfSeed[k]], seeds[k].Face, mask, bgr));
             Cover(k, mask, bgr);
             var (x0, y0, x1, y1) = _land[k];
             (ux0, uy0, ux1, uy1) = (Math.Min(ux0, x0), Math.Min(uy0, y0), Math.Max(ux1, x1), Math.Max(uy1, y1));
@@ -215,7 +233,7 @@ internal sealed class ShapeMemory
     /// small shifts; searched every other column, then around the best. A person whose face is hidden is tracked by
     /// their body this way, and a seen face's box error (it is predicted between detections) is corrected.
     /// </summary>
-    private FaceDetection Align(Shape s, in FaceDetection face, ReadOnlySpan<float> mask, ReadOnlySpan<byte> bgr)
+    private FaceDetection Align(int k, Shape s, in FaceDetection face, ReadOnlySpan<float> mask, ReadOnlySpan<byte> bgr)
     {
         float scale = face.Width * _w / s.FaceW, fx = face.CentreX * _w, fy = face.CentreY * _h;
         int samples = 0;
@@ -255,7 +273,11 @@ internal sealed class ShapeMemory
             }
         }
         float ox = (float)bestDx / _w, oy = (float)bestDy / _h;
-        return new FaceDetection(face.XMin + ox, face.YMin + oy, face.XMax + ox, face.YMax + oy, face.Score);
+        var found = new FaceDetection(face.XMin + ox, face.YMin + oy, face.XMax + ox, face.YMax + oy, face.Score);
+        long shiftCost = (long)samples * ShiftCost * (Math.Abs(bestDx) + Math.Abs(bestDy));
+        if (best - shiftCost <= (long)FoundMisfit * samples)
+            (_found[k], _isFound[k]) = (found, true);
+        return found;
     }
 
     /// <summary>How badly the shape's samples fit the frame moved by (dx, dy), with the small-shift preference.</summary>

@@ -43,6 +43,37 @@ public class PersonTrackerTests
     }
 
     [Fact]
+    public void HiddenTrack_FollowsTheBody_SoTheFaceThatComesBackGetsTheirId()
+    {
+        // A (at 0.30) and B (at 0.40) stand still while seen, then both faces are lost; A walks right to 0.46 while
+        // hidden, found by their body each frame; B stays hidden. The face at 0.46 that comes back is A's: on their motion
+        // alone (no body) A would be predicted at 0.30, and the face would be taken for B, who is nearer.
+        var tracker = new PersonTracker(maxHiddenFrames: 30);
+        tracker.Update(0, [Face(0.3f, 0.3f), Face(0.4f, 0.3f)]);
+        tracker.Update(3, [Face(0.3f, 0.3f), Face(0.4f, 0.3f)]);
+        int idA = IdNear(tracker, 0.3f), idB = IdNear(tracker, 0.4f);
+        tracker.Update(6, []);
+        for (int f = 7; f < 15; f++)
+        {
+            tracker.Predict(f);
+            tracker.FoundByBody(idA, Face(0.3f + 0.02f * (f - 6), 0.3f));
+        }
+        tracker.Update(15, [Face(0.47f, 0.3f)]);
+        var back = tracker.Tracks.ToArray().Single(t => t.Visible);
+        Assert.Equal(idA, back.Id);
+        Assert.False(tracker.Tracks.ToArray().Single(t => t.Id == idB).Visible);
+    }
+
+    [Fact]
+    public void SeenTrack_IgnoresTheBody()
+    {
+        var tracker = new PersonTracker(maxHiddenFrames: 30);
+        tracker.Update(0, [Face(0.3f, 0.3f)]);
+        tracker.FoundByBody(1, Face(0.6f, 0.3f)); // seen: the detection stands
+        Assert.Equal(0.3f, tracker.Tracks[0].Box.CentreX, 4);
+    }
+
+    [Fact]
     public void PersonGoneLongerThanTheLimit_IsDropped_ComesBackOnTheirPathWithTheirId_ElsewhereAsNew()
     {
         var tracker = new PersonTracker(maxHiddenFrames: 10);

@@ -116,6 +116,26 @@ public class ShapeMemoryTests
     }
 
     [Fact]
+    public void HiddenFace_FoundByBody_WhereTheShapeFits_NotWhereNothingFits()
+    {
+        // As above: the hidden face predicted 3 px too far right is found where the body puts it (the face of 20..30).
+        var memory = new ShapeMemory(W, H);
+        var frame = new Frame().Person(24, 34, Blue, stripes: true);
+        Remember(memory, frame, new(5, FaceOf(24, 34), true));
+        var moved = new Frame().Person(20, 30, Blue, stripes: true);
+        memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
+        Assert.True(memory.FoundByBody(0, out var found));
+        Assert.Equal(FaceOf(20, 30).CentreX * W, found.CentreX * W, 0.5);
+        // Someone else (red) where blue was predicted, and no blue anywhere: blue is not found.
+        var other = new Frame().Person(20, 30, Red);
+        memory.Place(other.Mask.Data, other.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
+        Assert.False(memory.FoundByBody(0, out _));
+        // A seen face is not searched for.
+        memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30), true)]);
+        Assert.False(memory.FoundByBody(0, out _));
+    }
+
+    [Fact]
     public void ShapeThatNoLongerMatches_SeedsNobody()
     {
         // Red is remembered at 4..14; next frame a blue person stands exactly there (red's face box predicted on them):
