@@ -7,7 +7,9 @@ namespace LiveSeg.People;
 /// is the one whose remembered colours match the frame better over the whole overlap (a layered scene: what shows
 /// there is the front person). Contract: labels and colours at the mask's size (W x H; BGR bytes, 3 per pixel); face
 /// boxes in 0..1 of the frame. <see cref="Place"/> writes <see cref="Owner"/>: per pixel, the seed (k + 1) whose
-/// placed shape holds it and who is in front of every other shape holding it (0: no shape, or no one in front).
+/// placed shape holds it and who is in front of every other shape holding it — or, where that shape's remembered colour
+/// no longer fits the frame, the shape behind it whose colour does (the person behind showing through) — 0: no shape,
+/// no one in front, or no colour fits.
 /// Buffers are made once for the mask size (a shape per tracked person, reused as people come and go).
 /// </summary>
 internal sealed class ShapeMemory
@@ -145,12 +147,32 @@ internal sealed class ShapeMemory
                 if (front < 0)
                     continue;
                 // Where the shape in front has a remembered colour far from the frame's (more than MaxColourError),
-                // nobody owns the pixel: the shape is out of date there (a new pose, a part that was someone else's
-                // when it was remembered), and the split decides it from the mask alone.
+                // it is out of date there (a new pose, a part that was someone else's when it was remembered): a shape
+                // behind it whose colour fits shows through; if none fits, nobody owns the pixel and the split decides
+                // it from the mask alone.
                 InFront[p] = (byte)(front + 1);
-                Owner[p] = _colourError[front * n + p] > MaxColourError ? (byte)0 : (byte)(front + 1);
+                Owner[p] = (byte)(_colourError[front * n + p] <= MaxColourError ? front + 1 : BehindShowing(cover & ~(1 << front), n, p) + 1);
             }
         }
+    }
+
+    /// <summary>
+    /// Where the shape in front does not match: of the shapes behind it there (<paramref name="behind"/>, a bit per seed),
+    /// the one whose remembered colour is nearest the frame's, within <see cref="MaxColourError"/> (the person behind
+    /// showing through where the one in front has moved an arm, say), or −1.
+    /// </summary>
+    private int BehindShowing(int behind, int n, int p)
+    {
+        int best = -1, bestError = MaxColourError + 1;
+        while (behind != 0)
+        {
+            int j = System.Numerics.BitOperations.TrailingZeroCount(behind);
+            behind &= behind - 1;
+            int e = _colourError[j * n + p];
+            if (e < bestError)
+                (best, bestError) = (j, e);
+        }
+        return best;
     }
 
     /// <summary>The largest colour difference (sum over B, G, R) at which a remembered shape still holds a pixel.</summary>

@@ -12,10 +12,9 @@ namespace LiveSeg.Tests;
 /// model and the face detector as fetched. Photos are used only when the detector finds their face at the clip's scale
 /// (score ≥ 0.8): face seeding cannot see a person whose face it never finds. The issue's targets (matched per-person
 /// IoU ≥ 0.85, ≤ 1 id switch per minute, the locked person kept in ≥ 95% of the frames where they are visible) hold
-/// for 2 and 3 people (<see cref="GeneratedClip_MeetsTheIssuesTargets"/>); the 4-people clip meets the switches and
-/// the lock, and the IoU on the 5-s clip by a hair on this machine, not on the 60-s one (docs/benchmarks.md, "People"): <see cref="FourPeople_MeetsTheIssuesTargets"/> is
-/// skipped with the figures, and <see cref="GeneratedClip_StaysAboveTheMeasuredFloor"/> holds what the stage does today
-/// against regressions. Needs ../shared (says so when absent).
+/// for 2, 3 and 4 people (<see cref="GeneratedClip_MeetsTheIssuesTargets"/>; docs/benchmarks.md, "People"), and
+/// <see cref="GeneratedClip_StaysAboveTheMeasuredFloor"/> holds what the stage does today against regressions.
+/// Needs ../shared (says so when absent).
 /// </summary>
 public sealed class PeopleQualityTests(ITestOutputHelper output)
 {
@@ -37,10 +36,8 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
     [Theory]
     [InlineData(2, 150)]
     [InlineData(3, 150)]
+    [InlineData(4, 150)]
     public void GeneratedClip_MeetsTheIssuesTargets(int people, int frames) => AssertTargets(Measure(people, frames));
-
-    [Fact(Skip = "too close to issue 28's IoU target to hold on every machine: matched IoU 0.853 on the 5-s clip here (0.842 on the 60-s one; target 0.85; 0 id switches, locked kept 100%); GeneratedClip_StaysAboveTheMeasuredFloor holds 0.83 (docs/benchmarks.md, People)")]
-    public void FourPeople_MeetsTheIssuesTargets() => AssertTargets(Measure(4, 150));
 
     private static void AssertTargets(PeopleQualityResult r)
     {
@@ -53,7 +50,7 @@ public sealed class PeopleQualityTests(ITestOutputHelper output)
     [Theory]
     [InlineData(2, 150, 0.9, 0, 0.97)]
     [InlineData(3, 150, 0.86, 0, 0.97)]
-    [InlineData(4, 150, 0.83, 0, 0.97)]
+    [InlineData(4, 150, 0.85, 0, 0.97)]
     public void GeneratedClip_StaysAboveTheMeasuredFloor(int people, int frames, double minIoU, int maxSwitches, double minKept)
     {
         var r = Measure(people, frames);

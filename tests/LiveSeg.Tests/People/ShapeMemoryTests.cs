@@ -97,6 +97,27 @@ public class ShapeMemoryTests
     }
 
     [Fact]
+    public void WhereTheShapeInFrontNoLongerFits_ThePersonBehindShowsThrough()
+    {
+        // Red (in front) and blue overlap on columns 18..21; red's shape there fits down to row 19, but below it blue
+        // shows (red has moved a leg): those pixels are blue's, not nobody's.
+        var memory = new ShapeMemory(W, H);
+        Remember(memory, new Frame().Person(4, 14, Red), new(1, FaceOf(4, 14), true));
+        Remember(memory, new Frame().Person(24, 34, Blue), new(2, FaceOf(24, 34), true));
+        var over = new Frame().Person(18, 28, Blue).Person(12, 22, Red);
+        for (int y = 20; y < H; y++)
+        {
+            for (int x = 18; x < 22; x++)
+                Blue.CopyTo(over.Bgr, 3 * (y * W + x));
+        }
+        memory.Place(over.Mask.Data, over.Bgr, [new(1, FaceOf(12, 22), true), new(2, FaceOf(18, 28), true)]);
+        Assert.Equal(1, memory.InFront[25 * W + 19]);
+        Assert.Equal(1, memory.Owner[10 * W + 19]);
+        Assert.Equal(2, memory.Owner[25 * W + 19]);
+        Assert.Equal(2, memory.Owner[25 * W + 24]);
+    }
+
+    [Fact]
     public void HiddenFace_ShapeLandsWhereTheBodyIs_NotWhereThePredictionSays()
     {
         // Blue (striped) is remembered at 24..34; next frame they are at 20..30 with their face hidden and predicted 3 px
