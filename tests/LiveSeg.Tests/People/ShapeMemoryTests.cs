@@ -117,16 +117,24 @@ public class ShapeMemoryTests
         Assert.Equal(2, memory.Owner[25 * W + 24]);
     }
 
+    /// <summary>
+    /// Blue (striped) is remembered at 24..34; next frame they are at 20..30 (<paramref name="moved"/>) with their face
+    /// hidden and predicted 3 px too far right, and their shape is placed.
+    /// </summary>
+    private static ShapeMemory BlueMovedWithTheirFaceHidden(out Frame moved)
+    {
+        var memory = new ShapeMemory(W, H);
+        Remember(memory, new Frame().Person(24, 34, Blue, stripes: true), new(5, FaceOf(24, 34), true));
+        moved = new Frame().Person(20, 30, Blue, stripes: true);
+        memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
+        return memory;
+    }
+
     [Fact]
     public void HiddenFace_ShapeLandsWhereTheBodyIs_NotWhereThePredictionSays()
     {
-        // Blue (striped) is remembered at 24..34; next frame they are at 20..30 with their face hidden and predicted 3 px
-        // too far right. Their shape is aligned on the stripes: it covers 20..29 and nothing right of it.
-        var memory = new ShapeMemory(W, H);
-        var frame = new Frame().Person(24, 34, Blue, stripes: true);
-        Remember(memory, frame, new(5, FaceOf(24, 34), true));
-        var moved = new Frame().Person(20, 30, Blue, stripes: true);
-        memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
+        // Their shape is aligned on the stripes: it covers 20..29 and nothing right of it.
+        var memory = BlueMovedWithTheirFaceHidden(out _);
         for (int y = 8; y < H; y++)
         {
             for (int x = 20; x < 30; x++)
@@ -139,12 +147,8 @@ public class ShapeMemoryTests
     [Fact]
     public void HiddenFace_FoundByBody_WhereTheShapeFits_NotWhereNothingFits()
     {
-        // As above: the hidden face predicted 3 px too far right is found where the body puts it (the face of 20..30).
-        var memory = new ShapeMemory(W, H);
-        var frame = new Frame().Person(24, 34, Blue, stripes: true);
-        Remember(memory, frame, new(5, FaceOf(24, 34), true));
-        var moved = new Frame().Person(20, 30, Blue, stripes: true);
-        memory.Place(moved.Mask.Data, moved.Bgr, [new(5, FaceOf(20, 30, offset: 3), false)]);
+        // The hidden face predicted 3 px too far right is found where the body puts it (the face of 20..30).
+        var memory = BlueMovedWithTheirFaceHidden(out var moved);
         Assert.True(memory.FoundByBody(0, out var found));
         Assert.Equal(FaceOf(20, 30).CentreX * W, found.CentreX * W, 0.5);
         // Someone else (red) where blue was predicted, and no blue anywhere: blue is not found.
