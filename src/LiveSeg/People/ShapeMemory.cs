@@ -56,7 +56,11 @@ internal sealed class ShapeMemory
         Array.Fill(_slotOfSeed, -1);
     }
 
-    /// <summary>Per person pixel (mask ≥ <see cref="InstanceSplit.Threshold"/>), the seed (k + 1) whose shape is in front there and whose colour matches the frame's (valid after <see cref="Place"/>; 0 off the mask).</summary>
+    /// <summary>
+    /// Per person pixel (mask ≥ <see cref="InstanceSplit.Threshold"/>), the seed (k + 1) whose shape is in front there and
+    /// whose colour matches the frame's, or where it does not, the seed behind it whose colour does (valid after
+    /// <see cref="Place"/>; 0 off the mask, or where no colour matches).
+    /// </summary>
     public byte[] Owner { get; }
 
     /// <summary>Per pixel, the seed (k + 1) whose shape is in front there, whatever the colour.</summary>
