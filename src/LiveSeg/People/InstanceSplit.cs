@@ -57,9 +57,11 @@ internal sealed class InstanceSplit
         (_w, _h) = (width, height);
         int n = width * height;
         _dist = new int[n];
-        // Each pixel is pushed at most once as a seed and once from each of its 4 neighbours when that one is settled.
+        // A bucket holds one distance at a time (a step costs less than Buckets, and a bucket is emptied before the
+        // distance Buckets further can be reached), and a pixel is pushed at most once per distance (only when its
+        // distance strictly falls; a seed once): n entries each.
         for (int b = 0; b < Buckets; b++)
-            _bucket[b] = new int[5 * n];
+            _bucket[b] = new int[n];
         _claims = new bool[PersonTracker.MaxTracks * width];
         _prior = new byte[n];
         _projected = new byte[n];
