@@ -88,6 +88,8 @@ internal static class BatchCommand
         VideoFileSink.Plan(new VideoOutput(Path.Combine(Path.GetTempPath(), "liveseg-batch-check" + ext), 0, 0, template.Alpha ? RawPixels.Bgra32 : RawPixels.Bgr24,
             template.Encode, new MediaContext(null, null, default)));
         var plan = BatchPlan.Build(paths, outDir, ext, r.GetValue(s_chunkFrames));
+        if (template.People is not null && plan.Inputs.Count(i => i.IsImage) is > 0 and var stills)
+            Console.Error.WriteLine($"liveseg: note: --person and --autoframe apply to the videos; the {stills} image{(stills == 1 ? " is" : "s are")} segmented with everyone kept, uncropped.");
         // An output that exists already must not be an input (through a link, say); the others are made in folders of their own.
         foreach (var input in plan.Inputs)
             if (Provenance.OutputFileOf(outDir, BatchRunner.Whole(input)) is var output && File.Exists(output))

@@ -51,7 +51,14 @@ internal static class PeopleOptions
         bool named = r.GetResult(Person) is { Implicit: false };
         float autoFrame = ReadAutoFrame(r);
         if (choice.KeepsEveryone && autoFrame == 0 && !(whenNamed && named))
+        {
+            foreach (var option in new Option[] { FaceModel, DetectEvery })
+            {
+                if (r.GetResult(option) is { Implicit: false } given)
+                    Throw.User($"{option.Name} {given.Tokens[0].Value}: only when people are found: add --person (largest, center, left, right or ids) or --autoframe.");
+            }
             return null;
+        }
         return ReadDetector(r, choice, autoFrame);
     }
 

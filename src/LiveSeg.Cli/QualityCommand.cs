@@ -89,6 +89,8 @@ internal static class QualityCommand
         string[] clips = cl.GetValue(s_inputs) ?? [];
         if (clips.Length == 0)
             Throw.User("quality needs a CLIP to measure (a video file), or --people N[,N…] for generated clips of N people.");
+        if (cl.GetValue(s_autoFrame))
+            Throw.User("--autoframe: only with --people (it measures auto-framing on the generated clips); add --people 2, say, and drop the CLIP.");
         int maxFrames = cl.GetValue(s_frames);
         bool json = cl.GetValue(s_json);
         var refine = RefineChoice.ForStill(EffectSettings.ParseRefine(cl.GetValue(s_refine)!));
@@ -149,6 +151,8 @@ internal static class QualityCommand
         int frames = cl.GetValue(s_frames);
         bool json = cl.GetValue(s_json);
         bool autoFrame = cl.GetValue(s_autoFrame);
+        string dataset = cl.GetValue(s_peopleDataset)!, scene = cl.GetValue(s_peopleScene)!;
+        GeneratedClipSpec.Check(dataset, scene); // before anything is printed
         var people = PeopleOptions.ReadDetector(cl, new PersonChoice(PersonChoiceKind.Largest, []));
         var spec = s_model.Resolve(cl);
         using var segmenter = new OnnxSegmenter(spec, s_device.Read(cl));
@@ -160,7 +164,7 @@ internal static class QualityCommand
         }
         foreach (int n in counts)
         {
-            var clipSpec = new GeneratedClipSpec(n, frames, cl.GetValue(s_peopleDataset)!, cl.GetValue(s_peopleScene)!);
+            var clipSpec = new GeneratedClipSpec(n, frames, dataset, scene);
             var (r, f) = PeopleQuality.OnGeneratedClip(clipSpec, people, (clip, photos) =>
                 (PeopleQuality.Measure(clip, segmenter, people, GeneratedClipSpec.Fps) with { Photos = photos },
                  autoFrame ? AutoFrameQuality.Measure(clip, segmenter, people with { AutoFrame = 0.6f }, people.Choice) : null));

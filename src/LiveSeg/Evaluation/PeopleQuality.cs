@@ -31,6 +31,18 @@ internal sealed record GeneratedClipSpec(int People, int Frames, string Dataset,
 
     public static string DefaultScene => Path.Combine("..", "shared", "datasets", "videos", "one-by-one-person-detection.mp4");
 
+    /// <summary>The dataset has images/ and masks/ folders and the scene video exists (one-line errors otherwise).</summary>
+    public static void Check(string dataset, string sceneVideo)
+    {
+        foreach (string folder in new[] { "images", "masks" })
+        {
+            if (!Directory.Exists(Path.Combine(dataset, folder)))
+                Throw.User($"people dataset '{dataset}' has no {folder}/ folder: give a folder of person photos with masks (images/NAME.jpg, masks/NAME.png).");
+        }
+        if (!File.Exists(sceneVideo))
+            Throw.User($"scene video '{sceneVideo}' not found: give a video whose first frame is an empty background.");
+    }
+
     /// <summary>"2,3,4" → the people counts of the clips; a bad list is a one-line error naming it.</summary>
     public static int[] ParseCounts(string text)
     {
@@ -70,10 +82,7 @@ internal static class PeopleQuality
     /// </summary>
     public static T OnGeneratedClip<T>(GeneratedClipSpec spec, PeopleSettings settings, Func<PeopleClip, string[], T> measure)
     {
-        if (!Directory.Exists(Path.Combine(spec.Dataset, "images")))
-            Throw.User($"people dataset '{spec.Dataset}' has no images/ folder: give a folder of person photos with masks (images/NAME.jpg, masks/NAME.png).");
-        if (!File.Exists(spec.SceneVideo))
-            Throw.User($"scene video '{spec.SceneVideo}' not found: give a video whose first frame is an empty background.");
+        GeneratedClipSpec.Check(spec.Dataset, spec.SceneVideo);
         using var background = new Mat();
         using (var cap = new VideoCapture(spec.SceneVideo))
         {
@@ -84,8 +93,10 @@ internal static class PeopleQuality
         var cutouts = PeopleClip.LoadCutouts(spec.Dataset, detector, spec.People, background, sceneHeight: GeneratedClipSpec.Height);
         try
         {
+            if (cutouts.Count == 0)
+                Throw.User($"people dataset '{spec.Dataset}' has no usable photo: each needs images/NAME.jpg with masks/NAME.png of the same size (both readable), one upright person filling most of its height, whose face the detector finds at the clip's scale; give such photos.");
             if (cutouts.Count < spec.People)
-                Throw.User($"people dataset '{spec.Dataset}' has only {cutouts.Count} photos of one upright person whose face the detector finds at the clip's scale; ask for at most {cutouts.Count} people.");
+                Throw.User($"people dataset '{spec.Dataset}' has only {cutouts.Count} usable photos (a readable mask of the same size, one upright person whose face the detector finds at the clip's scale); ask for at most {cutouts.Count} people.");
             using var clip = new PeopleClip(cutouts, background, GeneratedClipSpec.Width, GeneratedClipSpec.Height, spec.Frames);
             return measure(clip, [.. cutouts.Select(c => c.Name)]);
         }

@@ -48,6 +48,43 @@ public sealed class PeopleCliTests : IDisposable
         AssertOneLineUserError(r, "quality --people measures generated clips only: 'talk.mp4' has no per-person ground truth");
     }
 
+    [Theory]
+    [InlineData("video", "--detect-every", "3")]
+    [InlineData("video", "--face-model", "short")]
+    [InlineData("batch", "--detect-every", "2")]
+    [InlineData("live", "--face-model", "short")]
+    public void DetectorOption_WithoutPeople_SaysItNeedsThem_Exit2(string command, string option, string value)
+    {
+        // Before: accepted and ignored (no people stage runs without --person or --autoframe).
+        var clip = _dir.File("in.mp4");
+        Synthetic.WriteVideo(clip, 3, 64, 48, 25);
+        string[] args = command switch
+        {
+            "batch" => ["batch", clip, "-o", _dir.File("out"), option, value],
+            "live" => ["live", "--input", clip, option, value],
+            _ => ["video", clip, "-o", _dir.File("o.mp4"), option, value],
+        };
+        AssertOneLineUserError(Cli.Run(args), $"{option} {value}: only when people are found: add --person");
+    }
+
+    [Fact]
+    public void QualityAutoframe_WithoutPeople_SaysItNeedsThem_Exit2()
+    {
+        var clip = _dir.File("in.mp4");
+        Synthetic.WriteVideo(clip, 3, 64, 48, 25);
+        AssertOneLineUserError(Cli.Run("quality", "--autoframe", clip), "--autoframe: only with --people");
+    }
+
+    [Fact]
+    public void QualityPeople_DatasetWithoutMasks_NamesTheMissingFolder_BeforeAnyOutput_Exit2()
+    {
+        // Before: the table's header, then "has only 0 photos … whose face the detector finds; ask for at most 0 people".
+        Directory.CreateDirectory(Path.Combine(_dir.Path, "ds", "images"));
+        var r = Cli.Run("quality", "--people", "2", "--people-dataset", Path.Combine(_dir.Path, "ds"));
+        AssertOneLineUserError(r, "has no masks/ folder");
+        Assert.Equal("", r.Stdout.Trim());
+    }
+
     [Fact]
     public void Quality_WithoutClipOrPeople_SaysWhatItNeeds_Exit2()
     {
