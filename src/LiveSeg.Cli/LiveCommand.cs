@@ -118,6 +118,7 @@ internal static class LiveCommand
 
         // The shared options (model, effect, device, ranges) are validated by the same code as 'liveseg video'.
         Commands.Shared.Effect.RefuseAlpha(cl, "live");
+        PeopleOptions.Check(cl, whenNamed: true); // before the model is resolved (and fetched on first use)
         var job = Commands.Shared.Read(cl);
         var people = PeopleOptions.Read(cl, whenNamed: true);
         int maxFrames = cl.GetValue(s_frames);

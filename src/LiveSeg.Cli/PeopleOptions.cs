@@ -47,19 +47,26 @@ internal static class PeopleOptions
     /// </summary>
     public static PeopleSettings? Read(ParseResult r, bool whenNamed = false)
     {
+        var (choice, autoFrame, used) = Check(r, whenNamed);
+        return used ? ReadDetector(r, choice, autoFrame) : null;
+    }
+
+    /// <summary>
+    /// The people options' combinations, checked before any model is fetched (one-line errors): --autoframe-size needs
+    /// --autoframe, and --face-model and --detect-every need a people stage (<paramref name="whenNamed"/>: see <see cref="Read"/>).
+    /// </summary>
+    public static (PersonChoice Choice, float AutoFrame, bool Used) Check(ParseResult r, bool whenNamed = false)
+    {
         var choice = PersonChoice.Parse(r.GetValue(Person)!);
         bool named = r.GetResult(Person) is { Implicit: false };
         float autoFrame = ReadAutoFrame(r);
-        if (choice.KeepsEveryone && autoFrame == 0 && !(whenNamed && named))
+        bool used = !choice.KeepsEveryone || autoFrame > 0 || (whenNamed && named);
+        foreach (var option in new Option[] { FaceModel, DetectEvery })
         {
-            foreach (var option in new Option[] { FaceModel, DetectEvery })
-            {
-                if (r.GetResult(option) is { Implicit: false } given)
-                    Throw.User($"{option.Name} {given.Tokens[0].Value}: only when people are found: add --person (largest, center, left, right or ids) or --autoframe.");
-            }
-            return null;
+            if (!used && r.GetResult(option) is { Implicit: false } given)
+                Throw.User($"{option.Name} {given.Tokens[0].Value}: only when people are found: add --person (largest, center, left, right or ids) or --autoframe.");
         }
-        return ReadDetector(r, choice, autoFrame);
+        return (choice, autoFrame, used);
     }
 
     /// <summary>The people settings for <paramref name="choice"/> with the detector options read (auto-framing off unless given). Fetches the detector on first use.</summary>

@@ -173,6 +173,7 @@ internal static class VideoCommand
     /// <summary>Turns the shared options of video and bench into a job (not yet sequential).</summary>
     internal static VideoSettings BuildJob(ParseResult r, string input, string output)
     {
+        PeopleOptions.Check(r); // before the model is resolved (and fetched on first use)
         var shared = Commands.Shared.Read(r);
         return new VideoSettings
         {
