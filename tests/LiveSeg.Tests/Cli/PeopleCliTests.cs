@@ -62,7 +62,7 @@ public sealed class PeopleCliTests : IDisposable
         string[] args = command switch
         {
             "batch" => ["batch", clip, "-o", _dir.File("out"), option, value],
-            "live" => ["live", "--input", clip, option, value],
+            "live" => ["live", "--input", clip, "--no-window", "--screenshot", _dir.File("s.png"), option, value], // no display needed
             _ => ["video", clip, "-o", _dir.File("o.mp4"), option, value],
         };
         AssertOneLineUserError(Cli.Run([.. args, "--model", _dir.File("missing.onnx")]), $"{option} {value}: only when people are found: add --person");
