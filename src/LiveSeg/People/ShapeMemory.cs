@@ -69,9 +69,6 @@ internal sealed class ShapeMemory
     /// <summary>Whether seed k (label k + 1) has a shape placed this frame.</summary>
     public bool Placed(int label) => _slotOfSeed[label - 1] >= 0;
 
-    /// <summary>Whether seed k's (label k + 1) placed shape holds pixel <paramref name="p"/>.</summary>
-    public bool Covers(int label, int p) => (_cover[p] & (1 << (label - 1))) != 0;
-
     /// <summary>Per pixel, the seeds whose placed shape holds it (bit k: seed k; valid for the seeds <see cref="Placed"/>).</summary>
     public ReadOnlySpan<ushort> CoverBits => _cover;
 
@@ -350,13 +347,6 @@ internal sealed class ShapeMemory
     {
         int sy = _row[k * _h + y];
         return sy < 0 ? -1 : sy * _w;
-    }
-
-    /// <summary>Seed k's shape pixel (index) under frame pixel x of the row that <paramref name="row"/> (<see cref="SourceRow"/>) maps to, or −1.</summary>
-    private int Source(Shape s, int k, int x, int row)
-    {
-        int sx = _column[k * _w + x];
-        return sx >= 0 && s.Bits[row + sx] != 0 ? row + sx : -1;
     }
 
     /// <summary>Marks the pixels seed k's placed shape holds in <see cref="_cover"/>, with how far its remembered colour is from the frame's there.</summary>
